@@ -1,0 +1,27 @@
+/**
+ * Two projects: `unit` (pure functions, no servers) and `integration` (the real local
+ * stack: a Temporal dev server and a MongoDB-wire server started by the global setup).
+ * Tests run in band: two cores, and each integration file starts its own workers.
+ */
+const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] };
+
+/** @type {import('jest').Config} */
+module.exports = {
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  projects: [
+    {
+      displayName: 'unit',
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testPathIgnorePatterns: ['\\.int\\.test\\.ts$'],
+      transform,
+      testEnvironment: 'node',
+    },
+    {
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/**/*.int.test.ts'],
+      transform,
+      testEnvironment: 'node',
+      testTimeout: 120000,
+    },
+  ],
+};

@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import { DEFAULT_TASK_QUEUE } from '../contracts/task-queues';
+import { ConfigError } from './config-error';
+
+/** The validated configuration of every Chassis process. */
+export interface ChassisConfig {
+  temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
+  mongo: { uri: string; database: string };
+  openai: {
+    /** Never logged: use {@link describeConfig} to print a config. */
+    apiKey: string | undefined;
+    baseUrl: string | undefined;
+    /** Timeout of one HTTP call to the provider; kept below the activity's timeout. */
+    timeoutMs: number;
+  };
+  models: { default: string; small: string; large: string };
+  agent: { maxSteps: number };
+  /** Folder for local state: pid files, logs, databases. */
+  home: string;
+  /** True when `TEMPORAL_ADDRESS` / `MONGODB_URI` were given, so nothing is started locally. */
+  external: { temporal: boolean; mongo: boolean };
+}
+
+const hostPort = /^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/;
+
+function mongoUri(value: string, context: z.RefinementCtx): void {
+  if (!/^mongodb(\+srv)?:\/\//.test(value)) {
+    context.addIssue({ code: 'custom', message: 'must start with mongodb:// or mongodb+srv://' });
+    return;
+  }
+  try {
+    new URL(value.replace(/^mongodb(\+srv)?:/, 'http:'));
+  } catch (error) {
+    context.addIssue({ code: 'custom', message: (error as Error).message });
+  }
+}
+
+const environmentSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().regex(hostPort, 'must be host:port, e.g. 127.0.0.1:7233').optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_UI_URL: z.url().optional(),
+  CHASSIS_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
+  MONGODB_URI: z.string().superRefine(mongoUri).optional(),
+  MONGODB_DB: z
+    .string()
+    .regex(/^[^/\\. "$]{1,63}$/, 'must be a MongoDB database name (no / \\ . " $ or spaces)')
+    .default('chassis'),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_BASE_URL: z.url().optional(),
+  OPENAI_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(60_000),
+  CHASSIS_MODEL: z.string().min(1).default('gpt-4.1-mini'),
+  CHASSIS_SMALL_MODEL: z.string().min(1).default('gpt-4.1-mini'),
+  CHASSIS_LARGE_MODEL: z.string().min(1).default('gpt-4.1'),
+  CHASSIS_MAX_STEPS: z.coerce.number().int().min(1).max(100).default(8),
+  CHASSIS_HOME: z.string().min(1).optional(),
+});
+
+/** Names of environment variables whose values are secrets. */
+const SECRET_VARIABLES = new Set(['OPENAI_API_KEY']);
+
+/**
+ * Reads and validates the environment once, at start-up. Throws a {@link ConfigError}
+ * whose message names every bad variable and what to do, without echoing secret values.
+ */
+export function loadConfig(
+  environment: Record<string, string | undefined> = process.env,
+  projectRoot: string = process.cwd(),
+): ChassisConfig {
+  // Empty strings mean "unset" (a common shell idiom: `OPENAI_API_KEY= chassis run ...`).
+  const cleaned = Object.fromEntries(
+    Object.entries(environment).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = environmentSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      const shown = SECRET_VARIABLES.has(name) ? '' : `: ${JSON.stringify(cleaned[name])}`;
+      const verb = name === 'MONGODB_URI' ? 'is not a valid mongodb:// URI' : 'is invalid';
+      return `${name} ${verb}${shown} (${issue.message})`;
+    });
+    throw new ConfigError(problems.join('; '));
+  }
+  const env = parsed.data;
+  const home = env.CHASSIS_HOME ?? `${projectRoot}/.chassis`;
+  return {
+    temporal: {
+      address: env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+      namespace: env.TEMPORAL_NAMESPACE,
+      taskQueue: env.CHASSIS_TASK_QUEUE,
+      uiUrl: env.TEMPORAL_UI_URL ?? 'http://localhost:8233',
+    },
+    mongo: { uri: env.MONGODB_URI ?? 'mongodb://127.0.0.1:27017/', database: env.MONGODB_DB },
+    openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, timeoutMs: env.OPENAI_TIMEOUT_MS },
+    models: { default: env.CHASSIS_MODEL, small: env.CHASSIS_SMALL_MODEL, large: env.CHASSIS_LARGE_MODEL },
+    agent: { maxSteps: env.CHASSIS_MAX_STEPS },
+    home,
+    external: { temporal: env.TEMPORAL_ADDRESS !== undefined, mongo: env.MONGODB_URI !== undefined },
+  };
+}
+
+/** True when neither a key nor a base URL is set: the offline, scripted model is used. */
+export function usesScriptedModel(config: ChassisConfig): boolean {
+  return config.openai.apiKey === undefined && config.openai.baseUrl === undefined;
+}
+
+/** A printable copy of the config with secrets masked. */
+export function describeConfig(config: ChassisConfig): Record<string, unknown> {
+  return {
+    ...config,
+    mongo: { ...config.mongo, uri: config.mongo.uri.replace(/\/\/[^@/]*@/, '//***@') },
+    openai: { ...config.openai, apiKey: config.openai.apiKey === undefined ? undefined : '***' },
+  };
+}

@@ -1,0 +1,35 @@
+/**
+ * The one registry of failure types Chassis raises as `ApplicationFailure.type`.
+ * Namespaced so a reader of the Temporal UI knows which layer failed.
+ */
+export const FailureType = {
+  /** The provider throttled us; retryable, honouring its Retry-After. */
+  ModelRateLimited: 'Model.RateLimited',
+  /** The provider or network failed transiently (5xx, timeout, connection reset). */
+  ModelUnavailable: 'Model.Unavailable',
+  /** The provider rejected the request as malformed (4xx other than 408/409/429). */
+  ModelBadRequest: 'Model.BadRequest',
+  /** The provider rejected our credentials. */
+  ModelAuthentication: 'Model.Authentication',
+  /** The prompt does not fit the model's context window. */
+  ModelContextTooLong: 'Model.ContextTooLong',
+  /** The model named in a call is not in the catalog. */
+  ModelUnknown: 'Model.Unknown',
+  /** The per-model circuit breaker is open in this worker. */
+  ModelCircuitOpen: 'Model.CircuitOpen',
+  /** A tool failed transiently; the engine retries it. */
+  ToolTransient: 'Tool.Transient',
+  /** A tool failed in a way retrying cannot fix. */
+  ToolPermanent: 'Tool.Permanent',
+  /** Arguments did not match the tool's schema. */
+  ToolInvalidArguments: 'Tool.InvalidArguments',
+  /** The model asked for a tool that is not registered. */
+  ToolUnknown: 'Tool.Unknown',
+  /** The workflow input was invalid. */
+  TaskInvalidInput: 'Task.InvalidInput',
+  /** MongoDB could not be reached or rejected a write. */
+  MemoryUnavailable: 'Memory.Unavailable',
+} as const;
+
+/** A value of {@link FailureType}. */
+export type FailureType = (typeof FailureType)[keyof typeof FailureType];

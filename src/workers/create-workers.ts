@@ -1,0 +1,74 @@
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { createModelActivities } from '../activities/model-activities';
+import { createToolActivities } from '../activities/tool-activities';
+import type { ActivityDependencies } from '../activities';
+import { modelTaskQueueFor } from '../contracts/task-queues';
+
+/** Options for {@link createWorkers}. */
+export interface CreateWorkersOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  dependencies: ActivityDependencies;
+  /** A prebuilt bundle (tests build one per file); else the workflows are bundled at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  /**
+   * Provider-wide limit on model calls per second, enforced by the server across workers.
+   * @default unlimited
+   */
+  modelCallsPerSecond?: number;
+  /** @default 8 */
+  maxConcurrentModelCalls?: number;
+}
+
+/** The workers of one process: workflows and tools on the task queue, model calls on their own queue. */
+export interface ChassisWorkers {
+  workers: Worker[];
+  /** Runs every worker until shutdown; rejects if one fails. */
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+/**
+ * Builds the two workers of a Chassis process. Model calls have their own task queue so
+ * Temporal can rate-limit them globally (DESIGN decision 9).
+ */
+export async function createWorkers(options: CreateWorkersOptions): Promise<ChassisWorkers> {
+  const workflowSource =
+    options.workflowBundle !== undefined
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: require.resolve('../workflows') };
+  const agentWorker = await Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...workflowSource,
+    activities: createToolActivities(options.dependencies),
+  });
+  const modelWorker = await Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: modelTaskQueueFor(options.taskQueue),
+    activities: createModelActivities(options.dependencies),
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentModelCalls ?? 8,
+    ...(options.modelCallsPerSecond !== undefined ? { maxTaskQueueActivitiesPerSecond: options.modelCallsPerSecond } : {}),
+  });
+  const workers = [agentWorker, modelWorker];
+  return {
+    workers,
+    async run() {
+      // If one worker dies, stop the other so the process does not limp on half-working.
+      await Promise.all(
+        workers.map((worker) =>
+          worker.run().catch((error: unknown) => {
+            for (const other of workers) if (other.getState() === 'RUNNING') other.shutdown();
+            throw error;
+          }),
+        ),
+      );
+    },
+    shutdown() {
+      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+    },
+  };
+}

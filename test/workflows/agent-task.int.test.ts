@@ -1,0 +1,193 @@
+import { randomUUID } from 'node:crypto';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { agentTaskStatusQuery, type AgentTaskInput } from '../../src/contracts/agent-task';
+import { ModelCatalog } from '../../src/models/catalog';
+import { ModelGateway } from '../../src/models/model-gateway';
+import { startScriptedModelServer, type ModelScriptInput, type ScriptedModelServer } from '../../src/testing/scripted-model';
+import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
+import { builtInTools } from '../../src/tools/builtin';
+import { ToolRegistry } from '../../src/tools/registry';
+
+// The model is the scripted server (a test double for the provider); Temporal is the real dev server.
+const FIXED_NOW = new Date('2026-01-02T03:04:05.000Z');
+const MODEL = 'gpt-4.1-mini';
+
+// A script whose only rule never matches: the server then answers 400 "no rule matches".
+const NOTHING_MATCHES: ModelScriptInput = { rules: [{ name: 'never', match: { callNumber: 1_000_000 }, reply: { content: '' } }] };
+
+let bundle: WorkflowBundleWithSourceMap;
+let model: ScriptedModelServer;
+let stack: TestStack;
+
+beforeAll(async () => {
+  bundle = await bundleWorkflows();
+  model = await startScriptedModelServer({ script: NOTHING_MATCHES, log: () => undefined });
+});
+
+afterAll(async () => {
+  await model.close();
+});
+
+async function startStack(): Promise<void> {
+  const models = new ModelGateway({ baseUrl: model.baseURL, timeoutMs: 5_000 }, new ModelCatalog());
+  const tools = new ToolRegistry(builtInTools({ now: () => FIXED_NOW }));
+  stack = await startTestStack({ bundle, dependencies: { models, tools } });
+}
+
+afterEach(async () => {
+  await stack?.stop();
+});
+
+function run(script: ModelScriptInput, input: Partial<AgentTaskInput> = {}) {
+  model.setScript(script);
+  return stack.client.workflow.execute('agentTaskWorkflow', {
+    taskQueue: stack.taskQueue,
+    workflowId: `agent-task-test-${randomUUID()}`,
+    args: [{ goal: 'What is 12 * 7?', model: MODEL, ...input }],
+  });
+}
+
+type SentMessage = { role: string; content?: string | null; tool_call_id?: string };
+function messagesOf(requestIndex: number): SentMessage[] {
+  const body = model.requests[requestIndex]?.body as { messages: SentMessage[] } | undefined;
+  if (body === undefined) throw new Error(`no chat request #${requestIndex + 1} reached the model`);
+  return body.messages;
+}
+
+describe('agentTaskWorkflow on the real Temporal dev server', () => {
+  beforeEach(startStack);
+
+  test('a tool call, then a final answer built from the tool result', async () => {
+    const result = await run({
+      rules: [
+        {
+          name: 'use-calculator',
+          match: { hasToolResults: false },
+          reply: { toolCalls: [{ name: 'calculator', arguments: { expression: '12 * 7' } }] },
+          usage: { inputTokens: 120, outputTokens: 10 },
+        },
+        {
+          name: 'answer',
+          match: { hasToolResults: true },
+          reply: { content: 'The answer is {{toolResult:calculator}}.' },
+          usage: { inputTokens: 150, outputTokens: 8, cachedInputTokens: 100 },
+        },
+      ],
+    });
+    expect(result.status).toBe('completed');
+    expect(result.answer).toBe('The answer is 84.');
+    expect(result.steps.map((step) => step.toolCalls)).toEqual([[{ name: 'calculator', ok: true }], []]);
+    // What reached the model: the goal, the tool definitions, then the tool's real output.
+    const first = model.requests[0]?.body as { messages: SentMessage[]; tools: { function: { name: string } }[] };
+    expect(first.messages.at(-1)).toMatchObject({ role: 'user', content: 'What is 12 * 7?' });
+    expect(first.tools.map((tool) => tool.function.name).sort()).toEqual(['calculator', 'clock']);
+    expect(messagesOf(1).at(-1)).toMatchObject({ role: 'tool', content: '84' });
+    // Usage is the provider's reported tokens; cost is those tokens times the catalog's prices.
+    expect(result.usage).toMatchObject({ inputTokens: 270, cachedInputTokens: 100, outputTokens: 18, modelCalls: 2, toolCalls: 1 });
+    const expectedCost = (120 * 0.4 + 10 * 1.6 + 50 * 0.4 + 100 * 0.1 + 8 * 1.6) / 1e6;
+    expect(result.usage.costUsd).toBeCloseTo(expectedCost, 9);
+  });
+
+  test('invalid tool arguments go back to the model, which corrects them', async () => {
+    const result = await run({
+      rules: [
+        { name: 'wrong-field', match: { callNumber: 1 }, reply: { toolCalls: [{ name: 'calculator', arguments: { expr: '12 * 7' } }] } },
+        { name: 'corrected', match: { callNumber: 2 }, reply: { toolCalls: [{ name: 'calculator', arguments: { expression: '12 * 7' } }] } },
+        { name: 'answer', match: { callNumber: 3 }, reply: { content: '{{lastToolResult}}' } },
+      ],
+    });
+    expect(result.status).toBe('completed');
+    expect(result.answer).toBe('84');
+    expect(result.steps.map((step) => step.toolCalls)).toEqual([[{ name: 'calculator', ok: false }], [{ name: 'calculator', ok: true }], []]);
+    const correction = messagesOf(1).at(-1);
+    expect(correction?.role).toBe('tool');
+    const observation = JSON.parse(correction?.content ?? '{}') as { error: string; message: string };
+    expect(observation.error).toBe('Tool.InvalidArguments');
+    expect(observation.message).toContain('expression');
+    expect(observation.message).toContain('Example of valid arguments');
+  });
+
+  test('malformed tool-call JSON and unknown tools are observations, not crashes', async () => {
+    const result = await run({
+      rules: [
+        { name: 'malformed', match: { callNumber: 1 }, reply: { toolCalls: [{ name: 'calculator', rawArguments: '{"expression": "1+' }] } },
+        { name: 'unknown', match: { callNumber: 2 }, reply: { toolCalls: [{ name: 'weather', arguments: { city: 'Paris' } }] } },
+        { name: 'answer', match: { callNumber: 3 }, reply: { content: 'gave up' } },
+      ],
+    });
+    expect(result.status).toBe('completed');
+    expect(JSON.parse(messagesOf(1).at(-1)?.content ?? '{}')).toMatchObject({ error: 'Tool.InvalidArguments' });
+    const unknown = JSON.parse(messagesOf(2).at(-1)?.content ?? '{}') as { error: string; message: string };
+    expect(unknown.error).toBe('Tool.Unknown');
+    expect(unknown.message).toContain('available tools: calculator, clock');
+  });
+
+  test('a 429 with Retry-After is retried by the engine, then the task completes', async () => {
+    const result = await run({
+      rules: [
+        { name: 'throttled', times: 1, reply: { content: 'unused' }, fault: { status: 429, retryAfterSeconds: 1 } },
+        { name: 'answer', reply: { content: 'after the retry' } },
+      ],
+    });
+    expect(result).toMatchObject({ status: 'completed', answer: 'after the retry' });
+    expect(model.requests.map((request) => [request.ruleName, request.status])).toEqual([
+      ['throttled', 429],
+      ['answer', 200],
+    ]);
+    // The retry waited for the provider's Retry-After (1 s), not the policy's 1 s initial interval by chance: check the gap.
+    const [first, second] = model.requests.map((request) => Date.parse(request.receivedAt));
+    expect((second ?? 0) - (first ?? 0)).toBeGreaterThanOrEqual(900);
+  });
+
+  test('a non-retryable provider error fails the task with its failure type in the cause chain', async () => {
+    const failure = await run(NOTHING_MATCHES).then(
+      () => undefined,
+      (error: Error) => error,
+    );
+    expect(failure?.name).toBe('WorkflowFailedError');
+    const activityFailure = failure?.cause as Error & { cause?: Error & { type?: string; nonRetryable?: boolean } };
+    expect(activityFailure?.name).toBe('ActivityFailure');
+    expect(activityFailure.cause).toMatchObject({ type: 'Model.BadRequest', nonRetryable: true });
+    expect(activityFailure.cause?.message).toContain('no rule matches');
+    // Non-retryable: exactly one attempt reached the provider.
+    expect(model.requests).toHaveLength(1);
+  });
+
+  test('the step budget stops a loop that never answers', async () => {
+    const result = await run(
+      { rules: [{ name: 'always-tools', reply: { toolCalls: [{ name: 'clock', arguments: {} }] } }] },
+      { maxSteps: 2 },
+    );
+    expect(result.status).toBe('budget_exceeded');
+    expect(result.steps).toHaveLength(2);
+    expect(result.answer).toContain('step budget (2 steps)');
+    expect(messagesOf(1).at(-1)?.content).toContain('2026-01-02T03:04:05.000Z');
+  });
+
+  test('the status query reports progress while the model is thinking', async () => {
+    model.setScript({ rules: [{ name: 'slow', reply: { content: 'done' }, fault: { latencyMs: 1500 } }] });
+    const handle = await stack.client.workflow.start('agentTaskWorkflow', {
+      taskQueue: stack.taskQueue,
+      workflowId: `agent-task-test-${randomUUID()}`,
+      args: [{ goal: 'slow goal', model: MODEL }],
+    });
+    let view = await handle.query(agentTaskStatusQuery);
+    for (let attempt = 0; attempt < 20 && view.phase !== 'thinking'; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      view = await handle.query(agentTaskStatusQuery);
+    }
+    expect(view).toMatchObject({ phase: 'thinking', goal: 'slow goal', step: 1 });
+    const result = await handle.result();
+    expect(result.answer).toBe('done');
+    expect(await handle.query(agentTaskStatusQuery)).toMatchObject({ phase: 'done' });
+  });
+
+  test('invalid input fails at once with Task.InvalidInput', async () => {
+    const failure = await run(NOTHING_MATCHES, { goal: '   ' }).then(
+      () => undefined,
+      (error: Error) => error,
+    );
+    expect(failure?.cause).toMatchObject({ type: 'Task.InvalidInput', nonRetryable: true });
+    expect(model.requests).toHaveLength(0);
+  });
+});
