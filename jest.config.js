@@ -3,11 +3,13 @@
  * stack: a Temporal dev server and a MongoDB-wire server started by the global setup).
  * Tests run in band: two cores, and each integration file starts its own workers.
  */
-const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] };
+const transform = { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] };
 
 /** @type {import('jest').Config} */
 module.exports = {
   globalSetup: '<rootDir>/test/global-setup.ts',
+  // Per-project testTimeout is ignored by Jest; integration tests wait on real servers.
+  testTimeout: 60000,
   projects: [
     {
       displayName: 'unit',
@@ -21,7 +23,6 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.int.test.ts'],
       transform,
       testEnvironment: 'node',
-      testTimeout: 120000,
     },
   ],
 };

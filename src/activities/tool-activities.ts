@@ -26,7 +26,11 @@ export function createToolActivities(dependencies: { tools: ToolRegistry }) {
         return { tools: dependencies.tools.definitions(input.names) };
       } catch (error) {
         if (error instanceof PermanentToolError) {
-          throw ApplicationFailure.create({ type: FailureType.TaskInvalidInput, message: error.message, nonRetryable: true });
+          throw ApplicationFailure.create({
+            type: FailureType.TaskInvalidInput,
+            message: error.message,
+            nonRetryable: true,
+          });
         }
         throw error;
       }

@@ -47,7 +47,9 @@ export class ModelCatalog {
     if (entry === undefined) return 0;
     const uncached = Math.max(0, usage.inputTokens - usage.cachedInputTokens);
     const dollars =
-      uncached * entry.price.input + usage.cachedInputTokens * entry.price.cachedInput + usage.outputTokens * entry.price.output;
+      uncached * entry.price.input +
+      usage.cachedInputTokens * entry.price.cachedInput +
+      usage.outputTokens * entry.price.output;
     return dollars / 1_000_000;
   }
 }

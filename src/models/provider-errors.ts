@@ -20,7 +20,9 @@ function retryAfterMs(headers: Headers | undefined): number | undefined {
 }
 
 function isContextTooLong(error: InstanceType<typeof OpenAI.APIError>): boolean {
-  return error.code === 'context_length_exceeded' || /context length|maximum context|too many tokens/i.test(error.message);
+  return (
+    error.code === 'context_length_exceeded' || /context length|maximum context|too many tokens/i.test(error.message)
+  );
 }
 
 /**

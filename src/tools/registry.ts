@@ -78,14 +78,21 @@ export class ToolRegistry {
       return {
         ...base,
         ok: false,
-        error: { type: FailureType.ToolInvalidArguments, message: describeInvalidArguments(call.name, parsed.error, tool.example) },
+        error: {
+          type: FailureType.ToolInvalidArguments,
+          message: describeInvalidArguments(call.name, parsed.error, tool.example),
+        },
       };
     }
     try {
       return { ...base, ok: true, output: await tool.execute(parsed.data, context) };
     } catch (error) {
       if (error instanceof PermanentToolError) {
-        return { ...base, ok: false, error: { type: FailureType.ToolPermanent, message: `${call.name} failed: ${error.message}` } };
+        return {
+          ...base,
+          ok: false,
+          error: { type: FailureType.ToolPermanent, message: `${call.name} failed: ${error.message}` },
+        };
       }
       throw error;
     }

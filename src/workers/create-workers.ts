@@ -51,7 +51,9 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Chas
     taskQueue: modelTaskQueueFor(options.taskQueue),
     activities: createModelActivities(options.dependencies),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentModelCalls ?? 8,
-    ...(options.modelCallsPerSecond !== undefined ? { maxTaskQueueActivitiesPerSecond: options.modelCallsPerSecond } : {}),
+    ...(options.modelCallsPerSecond !== undefined
+      ? { maxTaskQueueActivitiesPerSecond: options.modelCallsPerSecond }
+      : {}),
   });
   const workers = [agentWorker, modelWorker];
   return {

@@ -13,7 +13,12 @@ export const modelCall: ActivityOptions = {
 /** Tool calls: short, retried a few times; after that the model is told. */
 export const toolCall: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 3 },
+  retry: {
+    initialInterval: '500 milliseconds',
+    backoffCoefficient: 2,
+    maximumInterval: '10 seconds',
+    maximumAttempts: 3,
+  },
 };
 
 /** Reads of worker-local facts (tool definitions). */

@@ -55,7 +55,9 @@ async function runToolCall(call: ToolCallRequest, step: number): Promise<ToolCal
 }
 
 function toolMessage(result: ToolCallResult): ChatMessage {
-  const content = result.ok ? result.output : JSON.stringify({ error: result.error.type, message: result.error.message });
+  const content = result.ok
+    ? result.output
+    : JSON.stringify({ error: result.error.type, message: result.error.message });
   return { role: 'tool', toolCallId: result.callId, content };
 }
 

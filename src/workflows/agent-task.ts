@@ -1,6 +1,11 @@
 import { ApplicationFailure, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { agentTaskStatusQuery, type AgentTaskInput, type AgentTaskResult, type AgentTaskStatus } from '../contracts/agent-task';
+import {
+  agentTaskStatusQuery,
+  type AgentTaskInput,
+  type AgentTaskResult,
+  type AgentTaskStatus,
+} from '../contracts/agent-task';
 import { FailureType } from '../contracts/failure-types';
 import { ChassisCostUsd, ChassisStatus, ChassisTokens } from '../contracts/search-attributes';
 import { workerLookup } from './activity-options';

@@ -3,7 +3,11 @@ import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { agentTaskStatusQuery, type AgentTaskInput } from '../../src/contracts/agent-task';
 import { ModelCatalog } from '../../src/models/catalog';
 import { ModelGateway } from '../../src/models/model-gateway';
-import { startScriptedModelServer, type ModelScriptInput, type ScriptedModelServer } from '../../src/testing/scripted-model';
+import {
+  startScriptedModelServer,
+  type ModelScriptInput,
+  type ScriptedModelServer,
+} from '../../src/testing/scripted-model';
 import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
 import { builtInTools } from '../../src/tools/builtin';
 import { ToolRegistry } from '../../src/tools/registry';
@@ -13,7 +17,9 @@ const FIXED_NOW = new Date('2026-01-02T03:04:05.000Z');
 const MODEL = 'gpt-4.1-mini';
 
 // A script whose only rule never matches: the server then answers 400 "no rule matches".
-const NOTHING_MATCHES: ModelScriptInput = { rules: [{ name: 'never', match: { callNumber: 1_000_000 }, reply: { content: '' } }] };
+const NOTHING_MATCHES: ModelScriptInput = {
+  rules: [{ name: 'never', match: { callNumber: 1_000_000 }, reply: { content: '' } }],
+};
 
 let bundle: WorkflowBundleWithSourceMap;
 let model: ScriptedModelServer;
@@ -83,7 +89,13 @@ describe('agentTaskWorkflow on the real Temporal dev server', () => {
     expect(first.tools.map((tool) => tool.function.name).sort()).toEqual(['calculator', 'clock']);
     expect(messagesOf(1).at(-1)).toMatchObject({ role: 'tool', content: '84' });
     // Usage is the provider's reported tokens; cost is those tokens times the catalog's prices.
-    expect(result.usage).toMatchObject({ inputTokens: 270, cachedInputTokens: 100, outputTokens: 18, modelCalls: 2, toolCalls: 1 });
+    expect(result.usage).toMatchObject({
+      inputTokens: 270,
+      cachedInputTokens: 100,
+      outputTokens: 18,
+      modelCalls: 2,
+      toolCalls: 1,
+    });
     const expectedCost = (120 * 0.4 + 10 * 1.6 + 50 * 0.4 + 100 * 0.1 + 8 * 1.6) / 1e6;
     expect(result.usage.costUsd).toBeCloseTo(expectedCost, 9);
   });
@@ -91,14 +103,26 @@ describe('agentTaskWorkflow on the real Temporal dev server', () => {
   test('invalid tool arguments go back to the model, which corrects them', async () => {
     const result = await run({
       rules: [
-        { name: 'wrong-field', match: { callNumber: 1 }, reply: { toolCalls: [{ name: 'calculator', arguments: { expr: '12 * 7' } }] } },
-        { name: 'corrected', match: { callNumber: 2 }, reply: { toolCalls: [{ name: 'calculator', arguments: { expression: '12 * 7' } }] } },
+        {
+          name: 'wrong-field',
+          match: { callNumber: 1 },
+          reply: { toolCalls: [{ name: 'calculator', arguments: { expr: '12 * 7' } }] },
+        },
+        {
+          name: 'corrected',
+          match: { callNumber: 2 },
+          reply: { toolCalls: [{ name: 'calculator', arguments: { expression: '12 * 7' } }] },
+        },
         { name: 'answer', match: { callNumber: 3 }, reply: { content: '{{lastToolResult}}' } },
       ],
     });
     expect(result.status).toBe('completed');
     expect(result.answer).toBe('84');
-    expect(result.steps.map((step) => step.toolCalls)).toEqual([[{ name: 'calculator', ok: false }], [{ name: 'calculator', ok: true }], []]);
+    expect(result.steps.map((step) => step.toolCalls)).toEqual([
+      [{ name: 'calculator', ok: false }],
+      [{ name: 'calculator', ok: true }],
+      [],
+    ]);
     const correction = messagesOf(1).at(-1);
     expect(correction?.role).toBe('tool');
     const observation = JSON.parse(correction?.content ?? '{}') as { error: string; message: string };
@@ -110,8 +134,16 @@ describe('agentTaskWorkflow on the real Temporal dev server', () => {
   test('malformed tool-call JSON and unknown tools are observations, not crashes', async () => {
     const result = await run({
       rules: [
-        { name: 'malformed', match: { callNumber: 1 }, reply: { toolCalls: [{ name: 'calculator', rawArguments: '{"expression": "1+' }] } },
-        { name: 'unknown', match: { callNumber: 2 }, reply: { toolCalls: [{ name: 'weather', arguments: { city: 'Paris' } }] } },
+        {
+          name: 'malformed',
+          match: { callNumber: 1 },
+          reply: { toolCalls: [{ name: 'calculator', rawArguments: '{"expression": "1+' }] },
+        },
+        {
+          name: 'unknown',
+          match: { callNumber: 2 },
+          reply: { toolCalls: [{ name: 'weather', arguments: { city: 'Paris' } }] },
+        },
         { name: 'answer', match: { callNumber: 3 }, reply: { content: 'gave up' } },
       ],
     });

@@ -1,11 +1,12 @@
+import type * as MathJs from 'mathjs';
 import { z } from 'zod';
 import { defineTool } from '../tool';
 import { PermanentToolError } from '../tool-errors';
 
 // mathjs takes ~0.4 s to load; load it on first use so workers that never calculate don't pay.
-let mathModule: typeof import('mathjs') | undefined;
-function math(): typeof import('mathjs') {
-  mathModule ??= require('mathjs') as typeof import('mathjs');
+let mathModule: typeof MathJs | undefined;
+function math(): typeof MathJs {
+  mathModule ??= require('mathjs') as typeof MathJs;
   return mathModule;
 }
 

@@ -10,7 +10,7 @@ export function createClockTool(now: Now = () => new Date()) {
   return defineTool({
     name: 'clock',
     description:
-      'Returns the current date and time. Use it whenever the answer depends on today\'s date or the time of day. ' +
+      "Returns the current date and time. Use it whenever the answer depends on today's date or the time of day. " +
       'Takes an optional IANA time zone (e.g. "Europe/Paris"; default "UTC") and returns ISO-8601 UTC time, ' +
       'the local time in that zone, and the weekday.',
     input: z.object({

@@ -1,0 +1,30 @@
+import { Client, Connection } from '@temporalio/client';
+import type { ChassisConfig } from '../config/load-config';
+import { CliError } from './cli-error';
+
+/** A connected Temporal client, closed with {@link TemporalSession.close}. */
+export interface TemporalSession {
+  client: Client;
+  close(): Promise<void>;
+}
+
+/** Connects to Temporal, turning "server not there" into a one-line, actionable error. */
+export async function connectTemporal(config: ChassisConfig): Promise<TemporalSession> {
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address: config.temporal.address, connectTimeout: '5 seconds' });
+  } catch (error) {
+    const hint = config.external.temporal
+      ? 'check TEMPORAL_ADDRESS'
+      : 'run "npx chassis dev up" to start the local stack, or set TEMPORAL_ADDRESS';
+    throw new CliError(`cannot reach Temporal at ${config.temporal.address} (${(error as Error).message}): ${hint}`);
+  }
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  return { client, close: () => connection.close() };
+}
+
+/** Link to a workflow's page in the Temporal Web UI. */
+export function workflowUiUrl(config: ChassisConfig, workflowId: string, runId?: string): string {
+  const base = `${config.temporal.uiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+  return runId === undefined ? base : `${base}/${runId}/history`;
+}

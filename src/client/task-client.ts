@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type Client,
+  type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
+  WorkflowFailedError,
+} from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import {
+  agentTaskStatusQuery,
+  type AgentTaskInput,
+  type AgentTaskResult,
+  type AgentTaskStatusView,
+} from '../contracts/agent-task';
+import { modelTaskQueueFor } from '../contracts/task-queues';
+import { ChassisStatus } from '../contracts/search-attributes';
+import type { agentTaskWorkflow } from '../workflows/agent-task';
+
+/** What `chassis run --json` prints: one JSON object per task. */
+export interface TaskOutcome {
+  workflowId: string;
+  runId: string;
+  status: AgentTaskResult['status'] | 'failed' | 'running';
+  answer: string | null;
+  usage: { inputTokens: number; outputTokens: number; costUsd: number };
+  error?: string;
+}
+
+/** A readable, unique workflow id: `task-<words of the goal>-<8 hex>`. */
+export function taskWorkflowId(goal: string): string {
+  const words = goal
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40)
+    .replace(/-+$/, '');
+  return `task-${words || 'goal'}-${randomUUID().slice(0, 8)}`;
+}
+
+/** True when at least one worker polls the task queue for workflows and for model calls. */
+export async function workersArePolling(client: Client, taskQueue: string): Promise<boolean> {
+  const describe = async (name: string, type: temporal.api.enums.v1.TaskQueueType) => {
+    const response = await client.workflowService.describeTaskQueue({
+      namespace: client.options.namespace,
+      taskQueue: { name, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+      taskQueueType: type,
+    });
+    return (response.pollers ?? []).length > 0;
+  };
+  const [workflows, models] = await Promise.all([
+    describe(taskQueue, temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW),
+    describe(modelTaskQueueFor(taskQueue), temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY),
+  ]);
+  return workflows && models;
+}
+
+/** Starts an agent task with a short summary for the Temporal UI. */
+export async function startTask(
+  client: Client,
+  input: AgentTaskInput,
+  options: { taskQueue: string; workflowId?: string },
+): Promise<WorkflowHandleWithFirstExecutionRunId<typeof agentTaskWorkflow>> {
+  const goalLine = input.goal.replace(/\s+/g, ' ').trim();
+  return client.workflow.start<typeof agentTaskWorkflow>('agentTaskWorkflow', {
+    taskQueue: options.taskQueue,
+    workflowId: options.workflowId ?? taskWorkflowId(input.goal),
+    args: [input],
+    staticSummary: `Agent task: ${goalLine.length > 120 ? `${goalLine.slice(0, 117)}...` : goalLine}`,
+    staticDetails: `Goal:\n\n${input.goal}\n\nModel: ${input.model}`,
+    typedSearchAttributes: [{ key: ChassisStatus, value: 'running' }],
+  });
+}
+
+/** Reads a running task's progress through its `status` query. */
+export function queryStatus(handle: WorkflowHandle): Promise<AgentTaskStatusView> {
+  return handle.query(agentTaskStatusQuery);
+}
+
+/**
+ * Waits for a task's result, calling `onProgress` when its phase or step changes. A failed
+ * workflow becomes a `failed` outcome with the root cause's message, not an exception.
+ */
+export async function waitForTask(
+  handle: WorkflowHandleWithFirstExecutionRunId<typeof agentTaskWorkflow>,
+  onProgress: (view: AgentTaskStatusView) => void,
+  pollIntervalMs = 500,
+): Promise<TaskOutcome> {
+  const runId = handle.firstExecutionRunId;
+  let lastKey = '';
+  let done = false;
+  const poller = (async () => {
+    while (!done) {
+      try {
+        const view = await queryStatus(handle);
+        const key = `${view.phase}/${view.step}`;
+        if (key !== lastKey) {
+          lastKey = key;
+          onProgress(view);
+        }
+      } catch {
+        // A query can fail while the first workflow task is pending; the next poll retries.
+      }
+      await new Promise((resolve) => setTimeout(resolve, pollIntervalMs));
+    }
+  })();
+  try {
+    const result = await handle.result();
+    return {
+      workflowId: handle.workflowId,
+      runId,
+      status: result.status,
+      answer: result.answer,
+      usage: {
+        inputTokens: result.usage.inputTokens,
+        outputTokens: result.usage.outputTokens,
+        costUsd: result.usage.costUsd,
+      },
+    };
+  } catch (error) {
+    if (!(error instanceof WorkflowFailedError)) throw error;
+    return {
+      workflowId: handle.workflowId,
+      runId,
+      status: 'failed',
+      answer: null,
+      usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
+      error: rootCauseMessage(error),
+    };
+  } finally {
+    done = true;
+    await poller;
+  }
+}
+
+/** The innermost cause's message: what actually went wrong, without the wrapping. */
+export function rootCauseMessage(error: Error): string {
+  let current: Error = error;
+  while (current.cause instanceof Error) current = current.cause;
+  return current.message;
+}

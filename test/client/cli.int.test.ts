@@ -1,0 +1,178 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { ModelCatalog } from '../../src/models/catalog';
+import { ModelGateway } from '../../src/models/model-gateway';
+import { loadScriptFile, startScriptedModelServer, type ScriptedModelServer } from '../../src/testing/scripted-model';
+import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
+import { builtInTools } from '../../src/tools/builtin';
+import { ToolRegistry } from '../../src/tools/registry';
+import { DEMO_GOAL, DEMO_SCRIPT_PATH } from '../../src/workers/build-dependencies';
+
+const CLI = path.join(__dirname, '..', '..', 'bin', 'chassis.js');
+
+interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real CLI in a child process, as a user would. */
+function chassis(args: string[], environment: Record<string, string> = {}): Promise<CliRun> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env: { ...process.env, ...environment, CHASSIS_DEBUG: '' }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+function expectOneLineError(run: CliRun, code: number, pattern: RegExp): void {
+  expect(run.code).toBe(code);
+  expect(run.stderr).toMatch(pattern);
+  // One line, no stack trace.
+  expect(
+    run.stderr
+      .trim()
+      .split('\n')
+      .filter((line) => !line.startsWith('(run with --help')),
+  ).toHaveLength(1);
+  expect(run.stderr).not.toMatch(/\n\s+at /);
+}
+
+describe('chassis CLI: bad input', () => {
+  test('--help lists the commands and exits 0', async () => {
+    const run = await chassis(['--help']);
+    expect(run.code).toBe(0);
+    for (const command of ['dev', 'worker', 'run', 'status', 'demo', 'mock-llm', 'bench'])
+      expect(run.stdout).toContain(command);
+  });
+
+  test('an unknown flag is a one-line error with exit code 2', async () => {
+    expectOneLineError(await chassis(['run', '--bogus', 'goal']), 2, /unknown option '--bogus'/);
+  });
+
+  test('an empty goal is refused before anything starts', async () => {
+    expectOneLineError(await chassis(['run', '  ']), 2, /^chassis: the goal is empty/);
+  });
+
+  test('a bad --max-steps is refused', async () => {
+    expectOneLineError(await chassis(['run', 'x', '--max-steps', '0']), 2, /must be a positive integer/);
+  });
+
+  test('invalid configuration names the variable', async () => {
+    expectOneLineError(
+      await chassis(['run', 'x'], { MONGODB_URI: 'localhost:27017' }),
+      2,
+      /MONGODB_URI is not a valid mongodb:\/\/ URI/,
+    );
+  });
+
+  test('an unreachable Temporal server is a one-line error with exit code 2', async () => {
+    expectOneLineError(
+      await chassis(['run', 'x'], { TEMPORAL_ADDRESS: '127.0.0.1:1' }),
+      2,
+      /cannot reach Temporal at 127\.0\.0\.1:1/,
+    );
+  });
+
+  test('an invalid scripted-model file is a one-line error', async () => {
+    expectOneLineError(
+      await chassis(['mock-llm', '--script', '/nonexistent.json']),
+      2,
+      /script \/nonexistent\.json cannot be read/,
+    );
+  });
+
+  test('an unknown benchmark lists the available ones', async () => {
+    expectOneLineError(await chassis(['bench', 'nope']), 2, /no benchmark "nope": available: /);
+  });
+});
+
+describe('chassis CLI against the real dev server', () => {
+  let bundle: WorkflowBundleWithSourceMap;
+  let model: ScriptedModelServer;
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    bundle = await bundleWorkflows();
+    model = await startScriptedModelServer({ script: await loadScriptFile(DEMO_SCRIPT_PATH), log: () => undefined });
+    const models = new ModelGateway({ baseUrl: model.baseURL, timeoutMs: 5_000 }, new ModelCatalog());
+    stack = await startTestStack({ bundle, dependencies: { models, tools: new ToolRegistry(builtInTools()) } });
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+    await model?.close();
+  });
+
+  test('run --json prints one JSON object with the answer and usage; status reads it back', async () => {
+    const run = await chassis(['run', DEMO_GOAL, '--json'], { CHASSIS_TASK_QUEUE: stack.taskQueue });
+    expect(run.code).toBe(0);
+    const outcome = JSON.parse(run.stdout) as Record<string, unknown> & { usage: Record<string, number> };
+    expect(Object.keys(outcome).sort()).toEqual(['answer', 'runId', 'status', 'usage', 'workflowId']);
+    expect(outcome.status).toBe('completed');
+    expect(outcome.answer).toContain('17.5% of 2,340 is 409.5');
+    expect(outcome.workflowId).toMatch(/^task-what-is-17-5-of-2-340/);
+    expect(outcome.usage.inputTokens).toBeGreaterThan(0);
+    expect(outcome.usage.outputTokens).toBeGreaterThan(0);
+    expect(outcome.usage.costUsd).toBeGreaterThan(0);
+    // The scripted server saw the two turns: tool calls, then the answer from the tool results.
+    expect(model.requests.map((request) => request.ruleName)).toEqual(['demo-plan-tools', 'demo-answer']);
+
+    const status = await chassis(['status', String(outcome.workflowId), '--json'], {
+      CHASSIS_TASK_QUEUE: stack.taskQueue,
+    });
+    expect(status.code).toBe(0);
+    const report = JSON.parse(status.stdout) as {
+      executionStatus: string;
+      result: { answer: string; status: string };
+      uiUrl: string;
+    };
+    expect(report.executionStatus).toBe('COMPLETED');
+    expect(report.result).toMatchObject({ status: 'completed', answer: outcome.answer });
+    expect(report.uiUrl).toContain(`/workflows/${String(outcome.workflowId)}/`);
+  });
+
+  test('run without --json prints the answer on stdout and progress on stderr', async () => {
+    model.setScript(await loadScriptFile(DEMO_SCRIPT_PATH));
+    const run = await chassis(['run', DEMO_GOAL], { CHASSIS_TASK_QUEUE: stack.taskQueue });
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim()).toMatch(/^17\.5% of 2,340 is 409\.5\b/);
+    expect(run.stderr).toContain('started task-');
+    expect(run.stderr).toContain('status: completed');
+  });
+
+  test('with no worker on the queue, run says so instead of waiting', async () => {
+    expectOneLineError(
+      await chassis(['run', 'x'], { CHASSIS_TASK_QUEUE: `nobody-polls-${Date.now()}` }),
+      2,
+      /no worker is polling task queue "nobody-polls-\d+": start one with "npx chassis worker"/,
+    );
+  });
+
+  test('--no-wait starts the task and returns at once', async () => {
+    const queue = `nobody-polls-${Date.now()}`;
+    const run = await chassis(['run', 'queued goal', '--no-wait', '--json'], { CHASSIS_TASK_QUEUE: queue });
+    expect(run.code).toBe(0);
+    const outcome = JSON.parse(run.stdout) as { workflowId: string; status: string };
+    expect(outcome.status).toBe('running');
+    expect(run.stderr).toContain('no worker is polling');
+    const handle = stack.client.workflow.getHandle(outcome.workflowId);
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    await handle.terminate('test cleanup');
+  });
+
+  test('status of an unknown workflow is a one-line error', async () => {
+    expectOneLineError(
+      await chassis(['status', 'no-such-workflow-id']),
+      2,
+      /no workflow with id "no-such-workflow-id"/,
+    );
+  });
+});

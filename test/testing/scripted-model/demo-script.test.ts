@@ -1,0 +1,73 @@
+import OpenAI from 'openai';
+import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
+
+import { parseScript, startScriptedModelServer } from '../../../src/testing/scripted-model';
+import type { ScriptedModelServer } from '../../../src/testing/scripted-model';
+import demoScript from '../../../src/testing/scripts/demo.json';
+
+const goal = 'What is 17.5% of 2,340, and what time is it in UTC?';
+const tools: ChatCompletionTool[] = [
+  {
+    type: 'function',
+    function: {
+      name: 'calculator',
+      parameters: { type: 'object', properties: { expression: { type: 'string' } }, required: ['expression'] },
+    },
+  },
+  {
+    type: 'function',
+    function: { name: 'clock', parameters: { type: 'object', properties: { timezone: { type: 'string' } } } },
+  },
+];
+
+describe('the demo script', () => {
+  let server: ScriptedModelServer;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    server = await startScriptedModelServer({ script: parseScript(demoScript) });
+    client = new OpenAI({ apiKey: 'test', baseURL: server.baseURL, maxRetries: 0 });
+  });
+
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('drives the two-turn demo: both tool calls, then an answer with both results', async () => {
+    const messages: ChatCompletionMessageParam[] = [
+      { role: 'system', content: 'You are a helpful agent. Use tools.' },
+      { role: 'user', content: goal },
+    ];
+    const planning = await client.chat.completions.create({ model: 'scripted-model', messages, tools });
+    const assistant = planning.choices[0]?.message;
+    expect(planning.choices[0]?.finish_reason).toBe('tool_calls');
+    const calls = (assistant?.tool_calls ?? []).flatMap((call) => (call.type === 'function' ? [call] : []));
+    expect(calls.map((call) => [call.function.name, JSON.parse(call.function.arguments) as unknown])).toEqual([
+      ['calculator', { expression: '2340 * 0.175' }],
+      ['clock', { timezone: 'UTC' }],
+    ]);
+
+    messages.push({ role: 'assistant', content: null, tool_calls: calls });
+    const results: Record<string, string> = { calculator: '409.5', clock: '2026-03-01T12:34:56Z' };
+    for (const call of calls) {
+      messages.push({ role: 'tool', tool_call_id: call.id, content: results[call.function.name] ?? '' });
+    }
+    const answering = await client.chat.completions.create({ model: 'scripted-model', messages, tools });
+    const answer = answering.choices[0]?.message.content ?? '';
+    expect(answering.choices[0]?.finish_reason).toBe('stop');
+    expect(answer).toContain('409.5');
+    expect(answer).toContain('2026-03-01T12:34:56Z');
+    expect(server.requests.slice(-2).map((request) => request.ruleName)).toEqual(['demo-plan-tools', 'demo-answer']);
+  });
+
+  it('answers any other goal honestly instead of failing', async () => {
+    const completion = await client.chat.completions.create({
+      model: 'scripted-model',
+      messages: [{ role: 'user', content: 'Write a haiku about databases.' }],
+      tools,
+    });
+    expect(completion.choices[0]?.message.content).toBe(
+      '(scripted offline model) I can only answer the demo goal; set OPENAI_API_KEY to use a real model.',
+    );
+  });
+});
