@@ -7,7 +7,6 @@ const transform = { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] };
 
 /** @type {import('jest').Config} */
 module.exports = {
-  globalSetup: '<rootDir>/test/global-setup.ts',
   // Per-project testTimeout is ignored by Jest; integration tests wait on real servers.
   testTimeout: 60000,
   projects: [
@@ -21,6 +20,8 @@ module.exports = {
     {
       displayName: 'integration',
       testMatch: ['<rootDir>/test/**/*.int.test.ts'],
+      // Only integration runs need the servers; Jest runs a project's setup only when it has tests to run.
+      globalSetup: '<rootDir>/test/global-setup.ts',
       transform,
       testEnvironment: 'node',
     },

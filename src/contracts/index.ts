@@ -5,3 +5,4 @@ export * from './usage';
 export * from './activities';
 export * from './agent-task';
 export * from './search-attributes';
+export * from './tools';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { agentTaskStatusQuery, type AgentTaskInput } from '../../src/contracts/agent-task';
+import type { agentTaskWorkflow } from '../../src/workflows/agent-task';
 import { ModelCatalog } from '../../src/models/catalog';
 import { ModelGateway } from '../../src/models/model-gateway';
 import {
@@ -46,7 +47,7 @@ afterEach(async () => {
 
 function run(script: ModelScriptInput, input: Partial<AgentTaskInput> = {}) {
   model.setScript(script);
-  return stack.client.workflow.execute('agentTaskWorkflow', {
+  return stack.client.workflow.execute<typeof agentTaskWorkflow>('agentTaskWorkflow', {
     taskQueue: stack.taskQueue,
     workflowId: `agent-task-test-${randomUUID()}`,
     args: [{ goal: 'What is 12 * 7?', model: MODEL, ...input }],

@@ -6,7 +6,7 @@ import { printJson } from '../output';
 function printServices(services: ServiceStatus[]): void {
   for (const service of services) {
     const state = service.running ? 'running' : 'stopped';
-    const owner = service.managed ? 'local' : 'external';
+    const owner = service.managed ? 'managed' : service.external ? 'external' : 'reused';
     const extra = [
       service.pid !== undefined ? `pid ${service.pid}` : '',
       service.uiUrl ? `UI ${service.uiUrl}` : '',
@@ -32,7 +32,7 @@ export async function devCommand(
       services = (await stackUp(config, { quiet: options.quiet ?? false })).services;
       break;
     case 'down':
-      services = (await stackDown(config)).services;
+      services = (await stackDown(config, { quiet: options.quiet ?? false })).services;
       break;
     case 'status':
       services = (await stackStatus(config)).services;

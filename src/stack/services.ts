@@ -1,0 +1,114 @@
+import path from 'node:path';
+import type { ChassisConfig } from '../config/load-config';
+import { SEARCH_ATTRIBUTE_TYPES } from '../contracts/search-attributes';
+import type { HostPort } from './addresses';
+import { mongoHostPort, parseHostPort, urlPort, formatHostPort } from './addresses';
+import type { BinaryOptions } from './binaries';
+import { ensureFerretDb, ensureTemporalCli, FERRETDB_BINARY_NAME } from './binaries';
+import type { ProbeResult } from './health';
+import { probeMongo, probeTemporal } from './health';
+import type { ProcessIdentity } from './processes';
+import { registerSearchAttributes } from './register-search-attributes';
+
+/** The two services of the local stack. */
+export type ServiceName = 'temporal' | 'mongo';
+
+/** Everything the stack needs to know to check, start and stop one service. */
+export interface ServiceDefinition {
+  name: ServiceName;
+  /** A human name for messages. */
+  label: string;
+  /** What any server of this kind is called, for messages about servers we did not start. */
+  kind: string;
+  /** The address clients use (`TEMPORAL_ADDRESS` or `MONGODB_URI`). */
+  address: string;
+  /** Where a local server listens. */
+  listenAddress: HostPort;
+  /** True when the user pointed at their own server: nothing is started or stopped. */
+  external: boolean;
+  /** The variable that points at an external server, for messages. */
+  variable: 'TEMPORAL_ADDRESS' | 'MONGODB_URI';
+  uiUrl?: string;
+  /** Pid file name and the command line that proves a pid is still ours. */
+  identity: ProcessIdentity;
+  probe: (timeoutMs: number) => Promise<ProbeResult>;
+  /** Builds the binary if needed and returns the command line to start the server. */
+  prepare: (options: BinaryOptions) => Promise<{ command: string; arguments: string[] }>;
+  /** How long a fresh server may take to answer. */
+  startTimeoutMs: number;
+  /** Work to do once the server answers, whoever started it. */
+  afterHealthy?: () => Promise<string | undefined>;
+}
+
+/** The Temporal dev server (`temporal server start-dev`) with a SQLite file under the home. */
+export function temporalService(config: ChassisConfig): ServiceDefinition {
+  const { address, namespace, uiUrl } = config.temporal;
+  const listenAddress = parseHostPort(address);
+  const databaseFile = path.join(config.home, 'data', 'temporal.db');
+  return {
+    name: 'temporal',
+    label: 'Temporal dev server',
+    kind: 'Temporal server',
+    address,
+    listenAddress,
+    external: config.external.temporal,
+    variable: 'TEMPORAL_ADDRESS',
+    uiUrl,
+    identity: { name: 'temporal', home: config.home, commandLineIncludes: ['temporal', databaseFile] },
+    probe: (timeoutMs) => probeTemporal(address, namespace, timeoutMs),
+    prepare: async (options) => ({
+      command: await ensureTemporalCli(options),
+      arguments: [
+        'server',
+        'start-dev',
+        '--ip',
+        listenAddress.host,
+        '--port',
+        String(listenAddress.port),
+        '--ui-port',
+        String(urlPort(uiUrl)),
+        '--db-filename',
+        databaseFile,
+        '--log-level',
+        'warn',
+        // The CLI always creates "default"; naming it again would create it twice.
+        ...(namespace === 'default' ? [] : ['--namespace', namespace]),
+        ...Object.entries(SEARCH_ATTRIBUTE_TYPES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
+        // No --dynamic-config-value: server 1.29 enables updates, Nexus, eager start and
+        // multi-operations by default, and the CLI already makes new search attributes
+        // visible at once (system.forceSearchAttributesCacheRefreshOnRead).
+      ],
+    }),
+    // A first start creates the SQLite schema; a cold machine takes a while.
+    startTimeoutMs: 90_000,
+    afterHealthy: async () => {
+      const added = await registerSearchAttributes(address, namespace);
+      return added.length === 0 ? undefined : `registered search attributes ${added.join(', ')}`;
+    },
+  };
+}
+
+/** FerretDB (a MongoDB-wire server) with its SQLite handler, data under the home. */
+export function mongoService(config: ChassisConfig): ServiceDefinition {
+  const { uri } = config.mongo;
+  const dataDirectory = path.join(config.home, 'data', 'ferretdb');
+  // Only computed for a local server: an external mongodb+srv:// URI has no host:port.
+  const listenAddress = config.external.mongo ? { host: '', port: 0 } : mongoHostPort(uri);
+  return {
+    name: 'mongo',
+    label: 'MongoDB-wire server (FerretDB)',
+    kind: 'MongoDB server',
+    // Masked: an external URI may carry a password, and the status is printed.
+    address: config.external.mongo ? uri.replace(/\/\/[^@/]*@/, '//***@') : formatHostPort(listenAddress),
+    listenAddress,
+    external: config.external.mongo,
+    variable: 'MONGODB_URI',
+    identity: { name: 'ferretdb', home: config.home, commandLineIncludes: [FERRETDB_BINARY_NAME, dataDirectory] },
+    probe: (timeoutMs) => probeMongo(uri, timeoutMs, config.external.mongo ? undefined : listenAddress),
+    prepare: async (options) => ({
+      command: await ensureFerretDb(options),
+      arguments: ['--listen-addr', formatHostPort(listenAddress), '--data-dir', dataDirectory, '--log-level', 'warn'],
+    }),
+    startTimeoutMs: 30_000,
+  };
+}
