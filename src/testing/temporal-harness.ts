@@ -1,33 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import {
-  bundleWorkflowCode,
-  DefaultLogger,
-  NativeConnection,
-  Runtime,
-  type WorkflowBundleWithSourceMap,
-} from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { ActivityDependencies } from '../activities';
 import { loadConfig } from '../config/load-config';
 import { createWorkers, type ChassisWorkers } from '../workers/create-workers';
+import { installWorkerRuntime } from '../workers/install-runtime';
 
 /**
  * Helpers for tests and benchmarks on the real Temporal dev server (started by the test
  * global setup or `chassis dev up`). Nothing here mocks Temporal.
  */
-
-let runtimeInstalled = false;
-
-/** Keeps worker logs to warnings and errors, so test and benchmark output stays readable. */
-function installQuietRuntime(): void {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-  } catch {
-    // Already installed by an earlier caller in this process: keep that one.
-  }
-}
 
 /** Bundles the workflows once; share the bundle across the tests of a file. */
 export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
@@ -58,7 +40,7 @@ export async function startTestStack(options: {
   dependencies: ActivityDependencies;
   modelCallsPerSecond?: number;
 }): Promise<TestStack> {
-  installQuietRuntime();
+  installWorkerRuntime('WARN');
   const config = loadConfig();
   const taskQueue = `test-${randomUUID()}`;
   const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });

@@ -1,7 +1,8 @@
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, type LogLevel } from '@temporalio/worker';
 import type { ChassisConfig } from '../config/load-config';
 import { buildDependencies } from './build-dependencies';
 import { createWorkers, type ChassisWorkers } from './create-workers';
+import { installWorkerRuntime } from './install-runtime';
 
 /** A started worker process: its workers and how to stop them and their dependencies. */
 export interface StartedWorker {
@@ -13,7 +14,8 @@ export interface StartedWorker {
 }
 
 /** Connects to Temporal, builds dependencies once and starts the workers. */
-export async function startWorker(config: ChassisConfig): Promise<StartedWorker> {
+export async function startWorker(config: ChassisConfig, options: { logLevel?: LogLevel } = {}): Promise<StartedWorker> {
+  installWorkerRuntime(options.logLevel ?? 'INFO');
   const built = await buildDependencies(config);
   let connection: NativeConnection;
   try {

@@ -14,7 +14,7 @@ import { runCommand } from './run';
 export async function demoCommand(config: ChassisConfig, options: { goal?: string; json?: boolean }): Promise<void> {
   note('starting the local stack (Temporal dev server + FerretDB)…');
   await stackUp(config, { quiet: false });
-  const worker = await startWorker(config);
+  const worker = await startWorker(config, { logLevel: 'WARN' });
   try {
     if (worker.offlineNotice) note(`notice: ${worker.offlineNotice}`);
     const goal = options.goal ?? DEMO_GOAL;

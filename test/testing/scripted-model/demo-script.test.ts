@@ -48,7 +48,15 @@ describe('the demo script', () => {
     ]);
 
     messages.push({ role: 'assistant', content: null, tool_calls: calls });
-    const results: Record<string, string> = { calculator: '409.5', clock: '2026-03-01T12:34:56Z' };
+    const results: Record<string, string> = {
+      calculator: '409.5',
+      clock: JSON.stringify({
+        utc: '2026-03-01T12:34:56.000Z',
+        timezone: 'UTC',
+        local: '2026-03-01, 12:34:56',
+        weekday: 'Sunday',
+      }),
+    };
     for (const call of calls) {
       messages.push({ role: 'tool', tool_call_id: call.id, content: results[call.function.name] ?? '' });
     }
@@ -56,7 +64,9 @@ describe('the demo script', () => {
     const answer = answering.choices[0]?.message.content ?? '';
     expect(answering.choices[0]?.finish_reason).toBe('stop');
     expect(answer).toContain('409.5');
-    expect(answer).toContain('2026-03-01T12:34:56Z');
+    expect(answer).toBe(
+      '17.5% of 2,340 is 409.5 (calculator: 2340 * 0.175). It is now 2026-03-01, 12:34:56 UTC (Sunday), according to the clock tool.',
+    );
     expect(server.requests.slice(-2).map((request) => request.ruleName)).toEqual(['demo-plan-tools', 'demo-answer']);
   });
 
