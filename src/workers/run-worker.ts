@@ -14,7 +14,10 @@ export interface StartedWorker {
 }
 
 /** Connects to Temporal, builds dependencies once and starts the workers. */
-export async function startWorker(config: ChassisConfig, options: { logLevel?: LogLevel } = {}): Promise<StartedWorker> {
+export async function startWorker(
+  config: ChassisConfig,
+  options: { logLevel?: LogLevel } = {},
+): Promise<StartedWorker> {
   installWorkerRuntime(options.logLevel ?? 'INFO');
   const built = await buildDependencies(config);
   let connection: NativeConnection;
