@@ -54,6 +54,19 @@ export async function workersArePolling(client: Client, taskQueue: string): Prom
   return workflows && models;
 }
 
+/**
+ * Waits up to `timeoutMs` for workers to poll the task queue. A worker that has just
+ * started needs a moment before the server lists it as a poller.
+ */
+export async function waitForPollers(client: Client, taskQueue: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await workersArePolling(client, taskQueue)) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 /** Starts an agent task with a short summary for the Temporal UI. */
 export async function startTask(
   client: Client,

@@ -19,7 +19,8 @@ export async function demoCommand(config: ChassisConfig, options: { goal?: strin
     if (worker.offlineNotice) note(`notice: ${worker.offlineNotice}`);
     const goal = options.goal ?? DEMO_GOAL;
     note(`goal: ${goal}`);
-    const outcome = await runCommand(config, goal, { json: options.json });
+    // The worker was started a moment ago: give the server time to list it as a poller.
+    const outcome = await runCommand(config, goal, { json: options.json, pollerGraceMs: 20_000 });
     if (!options.json) {
       note(`\nOpen it in the Temporal UI: ${workflowUiUrl(config, outcome.workflowId, outcome.runId)}`);
       note('The local stack keeps running; stop it with "npx chassis dev down".');

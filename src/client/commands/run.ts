@@ -3,7 +3,7 @@ import type { AgentTaskStatusView } from '../../contracts/agent-task';
 import { CliError } from '../cli-error';
 import { connectTemporal, workflowUiUrl } from '../connection';
 import { note, printJson } from '../output';
-import { startTask, waitForTask, workersArePolling, type TaskOutcome } from '../task-client';
+import { startTask, waitForPollers, waitForTask, type TaskOutcome } from '../task-client';
 
 /** Options of `chassis run`. */
 export interface RunOptions {
@@ -12,6 +12,8 @@ export interface RunOptions {
   wait?: boolean;
   model?: string;
   maxSteps?: number;
+  /** How long to wait for a worker to show up before saying none polls. @default 2000 */
+  pollerGraceMs?: number;
 }
 
 function describeProgress(view: AgentTaskStatusView): string {
@@ -26,7 +28,7 @@ export async function runCommand(config: ChassisConfig, goal: string, options: R
   const session = await connectTemporal(config);
   try {
     const wait = options.wait !== false;
-    const polling = await workersArePolling(session.client, config.temporal.taskQueue);
+    const polling = await waitForPollers(session.client, config.temporal.taskQueue, options.pollerGraceMs ?? 2_000);
     if (!polling && wait) {
       throw new CliError(
         `no worker is polling task queue "${config.temporal.taskQueue}": start one with "npx chassis worker" (or use --no-wait to queue the task)`,
