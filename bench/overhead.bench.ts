@@ -96,7 +96,8 @@ async function runBare(dependencies: Dependencies, model: string): Promise<strin
 }
 
 async function runChassis(stack: TestStack, model: string): Promise<string> {
-  const input: AgentTaskInput = { goal: GOAL, model, tools: TOOLS, maxSteps: 2 };
+  // Planning off: the bare loop has no planner, so both sides make the same calls.
+  const input: AgentTaskInput = { goal: GOAL, model, tools: TOOLS, maxSteps: 2, planning: 'direct' };
   const result: AgentTaskResult = await stack.client.workflow.execute('agentTaskWorkflow', {
     taskQueue: stack.taskQueue,
     workflowId: `bench-overhead-${randomUUID()}`,
@@ -180,7 +181,8 @@ function progress(line: string): void {
 
 /** Runs the benchmark, prints its table and returns the result (raw samples included). */
 export async function run(config: ChassisConfig): Promise<OverheadResult> {
-  const model = config.models.default;
+  // A pinned model: these benchmarks measure the harness, not routing.
+  const model = config.models.pinned ?? 'gpt-4.1-mini';
   progress('bundling workflows…');
   const bundle = await bundleWorkflows();
   const server = await startScriptedModelServer({ script: scriptWithLatency(0), port: 0 });

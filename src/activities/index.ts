@@ -1,19 +1,55 @@
-import type { ModelGateway } from '../models/model-gateway';
-import type { ToolRegistry } from '../tools/registry';
-import { createModelActivities } from './model-activities';
-import { createToolActivities } from './tool-activities';
+import { ApplicationFailure } from '@temporalio/common';
+import { FailureType } from '../contracts/failure-types';
+import { createMemoryActivities, type MemoryActivityDependencies } from './memory-activities';
+import { createModelActivities, type ModelActivityDependencies } from './model-activities';
+import { createToolActivities, type ToolActivityDependencies } from './tool-activities';
 
 export type { DescribeToolsInput, DescribeToolsResult } from './tool-activities';
 
 /** What activities need from the world, built once by the worker (or a test). */
-export interface ActivityDependencies {
-  models: ModelGateway;
-  tools: ToolRegistry;
+export type ActivityDependencies = ModelActivityDependencies &
+  ToolActivityDependencies & {
+    /** MongoDB-backed memory; without it memory activities fail fast and tasks go on without memory. */
+    memory?: MemoryActivityDependencies;
+  };
+
+type MemoryActivities = ReturnType<typeof createMemoryActivities>;
+
+/**
+ * Memory activities of a worker that has no memory configured: each fails at once with a
+ * non-retryable `Memory.Unavailable`, so a task notes it and goes on (DESIGN decision 5).
+ */
+function unconfiguredMemory(): MemoryActivities {
+  const unavailable = async (): Promise<never> => {
+    throw ApplicationFailure.create({
+      type: FailureType.MemoryUnavailable,
+      message: 'memory is not configured in this worker (no MongoDB database was given)',
+      nonRetryable: true,
+    });
+  };
+  return {
+    recall: unavailable,
+    rememberEpisode: unavailable,
+    searchKnowledge: unavailable,
+    ingestDocument: unavailable,
+    summarize: unavailable,
+    extractFacts: unavailable,
+    saveFact: unavailable,
+  };
+}
+
+/** The memory activities of a worker: real ones, or fast failures when memory is not configured. */
+export function memoryActivitiesFor(dependencies: ActivityDependencies): MemoryActivities {
+  return dependencies.memory === undefined ? unconfiguredMemory() : createMemoryActivities(dependencies.memory);
 }
 
 /** Every activity, bound to its dependencies. */
 export function createActivities(dependencies: ActivityDependencies) {
-  return { ...createModelActivities(dependencies), ...createToolActivities(dependencies) };
+  return {
+    ...createModelActivities(dependencies),
+    ...createToolActivities(dependencies),
+    ...memoryActivitiesFor(dependencies),
+  };
 }
 
 /** The activity interface workflows proxy (as a type only). */

@@ -1,10 +1,14 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { ToolCallInput, ToolCallResult } from '../contracts/activities';
+import { MongoError, type Db } from 'mongodb';
+import type { ToolCallInput } from '../contracts/activities';
 import { FailureType } from '../contracts/failure-types';
-import type { ToolDefinition } from '../contracts/messages';
+import type { ToolDescriptor } from '../contracts/tools';
+import type { ToolCircuitBreakers } from '../tools/circuit-breakers';
 import type { ToolRegistry } from '../tools/registry';
-import { PermanentToolError } from '../tools/tool-errors';
+import { PermanentToolError, TransientToolError } from '../tools/tool-errors';
+import type { ToolRunResult } from '../tools/tool-result';
+import { ToolRunner, type ToolRunnerOptions } from '../tools/tool-runner';
 
 /** Input of `describeTools`. */
 export interface DescribeToolsInput {
@@ -12,18 +16,43 @@ export interface DescribeToolsInput {
   names?: string[];
 }
 
-/** Result of `describeTools`. */
+/** Result of `describeTools`: each tool's model-facing definition plus its policy. */
 export interface DescribeToolsResult {
-  tools: ToolDefinition[];
+  /** Descriptors are a superset of `ToolDefinition`, so they can be passed to the model as they are. */
+  tools: ToolDescriptor[];
 }
 
-/** Activities that run tools; thin adapters over the registry. */
-export function createToolActivities(dependencies: { tools: ToolRegistry }) {
+/** What the tool activities need; built once per worker process. */
+export interface ToolActivityDependencies {
+  tools: ToolRegistry;
+  /**
+   * Result cache, stored long outputs and outcomes of side effects. Without it tools run
+   * uncached, long outputs are cut, and non-idempotent tools have no retry protection.
+   */
+  db?: Db;
+  /** Breaker settings or instance shared by this worker's tool calls. @default threshold 5, cool-down 30 s */
+  toolBreakers?: ToolCircuitBreakers;
+  /** Time source of the cache and ledger. @default `() => new Date()` */
+  clock?: () => Date;
+  /** Ledger tuning (tests shorten the lease). */
+  toolLedger?: ToolRunnerOptions['ledger'];
+}
+
+/** Activities that run tools; thin adapters over the registry and the runner. */
+export function createToolActivities(dependencies: ToolActivityDependencies) {
+  // One runner per worker: its circuit breakers must see every call of this process.
+  const runner = new ToolRunner({
+    registry: dependencies.tools,
+    db: dependencies.db,
+    breakers: dependencies.toolBreakers,
+    now: dependencies.clock,
+    ledger: dependencies.toolLedger,
+  });
   return {
-    /** Model-facing definitions of the tools a task may use. */
+    /** Model-facing definitions and policies of the tools a task may use. */
     async describeTools(input: DescribeToolsInput): Promise<DescribeToolsResult> {
       try {
-        return { tools: dependencies.tools.definitions(input.names) };
+        return { tools: dependencies.tools.descriptors(input.names) };
       } catch (error) {
         if (error instanceof PermanentToolError) {
           throw ApplicationFailure.create({
@@ -37,25 +66,41 @@ export function createToolActivities(dependencies: { tools: ToolRegistry }) {
     },
 
     /**
-     * Runs one tool call. Observations the model can act on are returned; anything thrown
-     * is retried by the engine under the tool-call retry policy, and after the last attempt
-     * the workflow reports the failure to the model.
+     * Runs one tool call. Observations the model can act on are returned (including
+     * `Tool.CircuitOpen` when the tool's breaker is open); anything thrown is retried by the
+     * engine under the tool's retry policy, and after the last attempt the workflow reports
+     * the failure to the model or hands over to the fallback.
      */
-    async callTool(input: ToolCallInput): Promise<ToolCallResult> {
+    async callTool(input: ToolCallInput): Promise<ToolRunResult> {
       const context = Context.current();
       try {
-        return await dependencies.tools.execute(input.call, {
+        return await runner.run(input.call, {
           idempotencyKey: input.idempotencyKey,
           signal: context.cancellationSignal,
           heartbeat: (details) => context.heartbeat(details),
         });
       } catch (error) {
-        throw ApplicationFailure.create({
-          type: FailureType.ToolTransient,
-          message: `tool ${input.call.name} failed (attempt ${context.info.attempt}): ${(error as Error).message}`,
-          nonRetryable: false,
-        });
+        throw toolFailure(error, input.call.name, context.info.attempt);
       }
     },
   };
+}
+
+/** The retryable failure a thrown tool error becomes; `Retry-After` becomes the next retry delay. */
+function toolFailure(error: unknown, tool: string, attempt: number): ApplicationFailure {
+  const message = (error as Error).message;
+  if (error instanceof MongoError) {
+    return ApplicationFailure.create({
+      type: FailureType.MemoryUnavailable,
+      message: `tool ${tool}: MongoDB failed (attempt ${attempt}): ${message}`,
+      nonRetryable: false,
+    });
+  }
+  const retryAfterMs = error instanceof TransientToolError ? error.retryAfterMs : undefined;
+  return ApplicationFailure.create({
+    type: FailureType.ToolTransient,
+    message: `tool ${tool} failed (attempt ${attempt}): ${message}`,
+    nonRetryable: false,
+    ...(retryAfterMs !== undefined ? { nextRetryDelay: retryAfterMs } : {}),
+  });
 }

@@ -9,6 +9,12 @@ import type * as StatusCommandModule from './commands/status';
 import type * as DemoCommandModule from './commands/demo';
 import type * as MockLlmCommandModule from './commands/mock-llm';
 import type * as BenchCommandModule from './commands/bench';
+import type * as CancelCommandModule from './commands/cancel';
+import type * as InstructCommandModule from './commands/instruct';
+import type * as HumanCommandModule from './commands/human';
+import type * as ToolsCommandModule from './commands/tools';
+import type * as UsageCommandModule from './commands/usage';
+import type * as SessionCommandModule from './commands/session';
 
 function positiveInteger(value: string): number {
   const parsed = Number(value);
@@ -63,12 +69,18 @@ export function buildProgram(): Command {
     .argument('<goal>', 'what the agent should do')
     .option('--json', 'print one JSON object: {workflowId, runId, status, answer, usage}')
     .option('--no-wait', 'start the task and return at once')
-    .option('--model <id>', 'model to use (default: CHASSIS_MODEL)')
+    .option('--model <id>', 'pin every call to this model (default: CHASSIS_MODEL, else routed by the catalog)')
+    .option('--direct', 'skip the planner: one agent loop, no subtasks')
     .option('--max-steps <n>', 'step budget of the agent loop', positiveInteger)
-    .action(async (goal: string, options: { json?: boolean; wait?: boolean; model?: string; maxSteps?: number }) => {
-      const { runCommand } = require('./commands/run') as typeof RunCommandModule;
-      await runCommand(config(), goal, options);
-    });
+    .action(
+      async (
+        goal: string,
+        options: { json?: boolean; wait?: boolean; model?: string; maxSteps?: number; direct?: boolean },
+      ) => {
+        const { runCommand } = require('./commands/run') as typeof RunCommandModule;
+        await runCommand(config(), goal, options);
+      },
+    );
 
   program
     .command('status')
@@ -78,6 +90,99 @@ export function buildProgram(): Command {
     .action(async (workflowId: string, options: { json?: boolean }) => {
       const { statusCommand } = require('./commands/status') as typeof StatusCommandModule;
       await statusCommand(config(), workflowId, options);
+    });
+
+  program
+    .command('cancel')
+    .description('cancel a running task (its subtasks and running calls are cancelled too)')
+    .argument('<workflowId>')
+    .action(async (workflowId: string) => {
+      const { cancelCommand } = require('./commands/cancel') as typeof CancelCommandModule;
+      await cancelCommand(config(), workflowId);
+    });
+
+  program
+    .command('instruct')
+    .description('add an instruction to a running task')
+    .argument('<workflowId>')
+    .argument('<instruction>')
+    .action(async (workflowId: string, instruction: string) => {
+      const { instructCommand } = require('./commands/instruct') as typeof InstructCommandModule;
+      await instructCommand(config(), workflowId, instruction);
+    });
+
+  program
+    .command('approve')
+    .description('approve a tool call a task is waiting on')
+    .argument('<workflowId>', 'the task (or subtask) that waits')
+    .argument('<callId>', 'the pending call, as `chassis status` shows it')
+    .option('--reason <text>', 'why')
+    .action(async (workflowId: string, callId: string, options: { reason?: string }) => {
+      const { humanCommand } = require('./commands/human') as typeof HumanCommandModule;
+      await humanCommand(config(), workflowId, { kind: 'approve', callId, reason: options.reason });
+    });
+
+  program
+    .command('reject')
+    .description('reject a tool call a task is waiting on; the model is told why')
+    .argument('<workflowId>')
+    .argument('<callId>')
+    .option('--reason <text>', 'why (the model sees it)')
+    .action(async (workflowId: string, callId: string, options: { reason?: string }) => {
+      const { humanCommand } = require('./commands/human') as typeof HumanCommandModule;
+      await humanCommand(config(), workflowId, { kind: 'reject', callId, reason: options.reason });
+    });
+
+  program
+    .command('answer')
+    .description('answer a question the agent asked with ask_user')
+    .argument('<workflowId>')
+    .argument('<callId>')
+    .argument('<answer>')
+    .action(async (workflowId: string, callId: string, answer: string) => {
+      const { humanCommand } = require('./commands/human') as typeof HumanCommandModule;
+      await humanCommand(config(), workflowId, { kind: 'answer', callId, answer });
+    });
+
+  program
+    .command('tools')
+    .description('the tools workers offer')
+    .command('list')
+    .description('list tools with their policies')
+    .option('--json', 'print the descriptors as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const { toolsListCommand } = require('./commands/tools') as typeof ToolsCommandModule;
+      await toolsListCommand(config(), options);
+    });
+
+  program
+    .command('usage')
+    .description('tokens and cost of finished agent tasks (from Temporal visibility)')
+    .option('--since <duration>', 'how far back: 30m, 24h, 7d, 2w', '24h')
+    .option('--json', 'print JSON')
+    .action(async (options: { since: string; json?: boolean }) => {
+      const { usageCommand } = require('./commands/usage') as typeof UsageCommandModule;
+      await usageCommand(config(), options);
+    });
+
+  program
+    .command('send')
+    .description('send one message to a session (started if needed) and print the answer')
+    .requiredOption('--session <id>', 'the session')
+    .argument('<message>')
+    .option('--json', 'print the turn as JSON')
+    .action(async (message: string, options: { session: string; json?: boolean }) => {
+      const { sendCommand } = require('./commands/session') as typeof SessionCommandModule;
+      await sendCommand(config(), message, options);
+    });
+
+  program
+    .command('chat')
+    .description('talk with a session interactively')
+    .requiredOption('--session <id>', 'the session')
+    .action(async (options: { session: string }) => {
+      const { chatCommand } = require('./commands/session') as typeof SessionCommandModule;
+      await chatCommand(config(), options);
     });
 
   program

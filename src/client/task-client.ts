@@ -23,7 +23,18 @@ export interface TaskOutcome {
   status: AgentTaskResult['status'] | 'failed' | 'running';
   answer: string | null;
   usage: { inputTokens: number; outputTokens: number; costUsd: number };
+  /** Each subtask of a decomposed task with its status and usage. */
+  subtasks: {
+    id: string;
+    title: string;
+    status: string;
+    usage: { inputTokens: number; outputTokens: number; costUsd: number };
+  }[];
   error?: string;
+}
+
+function usageTotals(usage: { inputTokens: number; outputTokens: number; costUsd: number }) {
+  return { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, costUsd: usage.costUsd };
 }
 
 /** A readable, unique workflow id: `task-<words of the goal>-<8 hex>`. */
@@ -79,7 +90,7 @@ export async function startTask(
     workflowId: options.workflowId ?? taskWorkflowId(input.goal),
     args: [input],
     staticSummary: `Agent task: ${goalLine.length > 120 ? `${goalLine.slice(0, 117)}...` : goalLine}`,
-    staticDetails: `Goal:\n\n${input.goal}\n\nModel: ${input.model}`,
+    staticDetails: `Goal:\n\n${input.goal}\n\nModel: ${input.model ?? 'routed by the model catalog'}`,
     typedSearchAttributes: [{ key: ChassisStatus, value: 'running' }],
   });
 }
@@ -123,11 +134,13 @@ export async function waitForTask(
       runId,
       status: result.status,
       answer: result.answer,
-      usage: {
-        inputTokens: result.usage.inputTokens,
-        outputTokens: result.usage.outputTokens,
-        costUsd: result.usage.costUsd,
-      },
+      usage: usageTotals(result.usage),
+      subtasks: result.subtasks.map((subtask) => ({
+        id: subtask.id,
+        title: subtask.title,
+        status: subtask.status,
+        usage: usageTotals(subtask.usage),
+      })),
     };
   } catch (error) {
     if (!(error instanceof WorkflowFailedError)) throw error;
@@ -137,6 +150,7 @@ export async function waitForTask(
       status: 'failed',
       answer: null,
       usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
+      subtasks: [],
       error: rootCauseMessage(error),
     };
   } finally {

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../contracts/task-queues';
+import { parseMcpServersConfig } from '../tools/mcp/config';
+import type { ToolsConfig } from '../tools/build-tool-registry';
+import { loadMemorySettings, type MemorySettings } from '../memory/memory-settings';
 import { ConfigError } from './config-error';
 
 /** The validated configuration of every Chassis process. */
@@ -13,8 +16,11 @@ export interface ChassisConfig {
     /** Timeout of one HTTP call to the provider; kept below the activity's timeout. */
     timeoutMs: number;
   };
-  models: { default: string; small: string; large: string };
+  /** `pinned`: every call goes to this model; unset: calls are routed by the model catalog. */
+  models: { pinned: string | undefined; catalogPath: string | undefined };
   agent: { maxSteps: number };
+  tools: ToolsConfig;
+  memory: MemorySettings;
   /** Folder for local state: pid files, logs, databases. */
   home: string;
   /** True when `TEMPORAL_ADDRESS` / `MONGODB_URI` were given, so nothing is started locally. */
@@ -48,11 +54,19 @@ const environmentSchema = z.object({
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.url().optional(),
   OPENAI_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(60_000),
-  CHASSIS_MODEL: z.string().min(1).default('gpt-4.1-mini'),
-  CHASSIS_SMALL_MODEL: z.string().min(1).default('gpt-4.1-mini'),
-  CHASSIS_LARGE_MODEL: z.string().min(1).default('gpt-4.1'),
+  CHASSIS_MODEL: z.string().min(1).optional(),
+  CHASSIS_MODEL_CATALOG: z.string().min(1).optional(),
   CHASSIS_MAX_STEPS: z.coerce.number().int().min(1).max(100).default(8),
   CHASSIS_HOME: z.string().min(1).optional(),
+  CHASSIS_WORKSPACE_DIR: z.string().min(1).optional(),
+  CHASSIS_HTTP_ALLOWED_HOSTS: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9.*:-]+(,[A-Za-z0-9.*:-]+)*$/,
+      'must be comma-separated hosts, e.g. "example.com,*.wikipedia.org"',
+    )
+    .optional(),
+  CHASSIS_MCP_SERVERS: z.string().optional(),
 });
 
 /** Names of environment variables whose values are secrets. */
@@ -81,6 +95,12 @@ export function loadConfig(
     throw new ConfigError(problems.join('; '));
   }
   const env = parsed.data;
+  let mcpServers;
+  try {
+    mcpServers = env.CHASSIS_MCP_SERVERS === undefined ? [] : parseMcpServersConfig(env.CHASSIS_MCP_SERVERS);
+  } catch (error) {
+    throw new ConfigError(`CHASSIS_MCP_SERVERS is invalid: ${(error as Error).message}`);
+  }
   const home = env.CHASSIS_HOME ?? `${projectRoot}/.chassis`;
   return {
     temporal: {
@@ -91,8 +111,14 @@ export function loadConfig(
     },
     mongo: { uri: env.MONGODB_URI ?? 'mongodb://127.0.0.1:27017/', database: env.MONGODB_DB },
     openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, timeoutMs: env.OPENAI_TIMEOUT_MS },
-    models: { default: env.CHASSIS_MODEL, small: env.CHASSIS_SMALL_MODEL, large: env.CHASSIS_LARGE_MODEL },
+    models: { pinned: env.CHASSIS_MODEL, catalogPath: env.CHASSIS_MODEL_CATALOG },
     agent: { maxSteps: env.CHASSIS_MAX_STEPS },
+    memory: loadMemorySettings(environment),
+    tools: {
+      workspaceDir: env.CHASSIS_WORKSPACE_DIR,
+      httpAllowedHosts: env.CHASSIS_HTTP_ALLOWED_HOSTS?.split(','),
+      mcpServers,
+    },
     home,
     external: { temporal: env.TEMPORAL_ADDRESS !== undefined, mongo: env.MONGODB_URI !== undefined },
   };

@@ -1,4 +1,5 @@
 import type { ChatMessage, ToolCallRequest, ToolDefinition } from './messages';
+import type { RouteDecision } from './models';
 
 /** Input of the `callModel` activity. Carries a model id, never a key or endpoint secret. */
 export interface ModelCallInput {
@@ -10,6 +11,16 @@ export interface ModelCallInput {
   temperature?: number;
   /** Short label for logs and the UI (e.g. `step 3`). */
   purpose?: string;
+  /** Why this model was chosen; for the history and the UI, not used by the activity. */
+  route?: RouteDecision;
+  /** Ask for JSON matching this schema (structured output). */
+  responseFormat?: { name: string; schema: Record<string, unknown> };
+  /**
+   * Serve an identical earlier call from the prompt-response cache (only honoured when
+   * `temperature` is 0, so a cached answer is one the model would give again).
+   * @default false
+   */
+  cache?: boolean;
 }
 
 /** Result of the `callModel` activity. */
@@ -21,6 +32,8 @@ export interface ModelCallResult {
   usage: { inputTokens: number; cachedInputTokens: number; outputTokens: number };
   costUsd: number;
   latencyMs: number;
+  /** True when served from the prompt-response cache; then nothing was billed. */
+  cached?: boolean;
 }
 
 /** Input of the `callTool` activity. */
@@ -35,5 +48,16 @@ export interface ToolCallInput {
  * tool, permanent errors) come back as `ok: false` observations rather than thrown failures.
  */
 export type ToolCallResult =
-  | { callId: string; name: string; ok: true; output: string }
+  | {
+      callId: string;
+      name: string;
+      ok: true;
+      output: string;
+      /** Served from the result cache: the tool did not run. */
+      cached?: boolean;
+      /** With `cached`: how long the original execution took. */
+      savedMs?: number;
+      /** The full output's id in MongoDB when `output` is only an excerpt. */
+      outputRef?: string;
+    }
   | { callId: string; name: string; ok: false; error: { type: string; message: string } };

@@ -23,12 +23,22 @@ export const FailureType = {
   ToolPermanent: 'Tool.Permanent',
   /** Arguments did not match the tool's schema. */
   ToolInvalidArguments: 'Tool.InvalidArguments',
+  /** The tool's circuit breaker is open in this worker: it is not called for a cool-down. */
+  ToolCircuitOpen: 'Tool.CircuitOpen',
+  /** A person rejected the call (or did not decide before the approval timed out). */
+  ToolRejected: 'Tool.Rejected',
   /** The model asked for a tool that is not registered. */
   ToolUnknown: 'Tool.Unknown',
   /** The workflow input was invalid. */
   TaskInvalidInput: 'Task.InvalidInput',
   /** MongoDB could not be reached or rejected a write. */
   MemoryUnavailable: 'Memory.Unavailable',
+  /** A vector was made by another embedder (name or dimension) than the namespace's. */
+  MemoryEmbedderMismatch: 'Memory.EmbedderMismatch',
+  /** A memory input cannot be served as given (empty text, bad limits). */
+  MemoryInvalidInput: 'Memory.InvalidInput',
+  /** The small model answered something other than the JSON asked for. */
+  MemoryModelOutputInvalid: 'Memory.ModelOutputInvalid',
 } as const;
 
 /** A value of {@link FailureType}. */

@@ -23,6 +23,13 @@ export interface ToolPolicy {
   fallback?: string;
   /** A person must approve each call before it runs. */
   requiresApproval: boolean;
+  /** With `requiresApproval`: a call nobody decides on within this time is rejected. @default wait forever */
+  approvalTimeoutMs?: number;
+  /**
+   * Answered by a person through the workflow (e.g. `ask_user`), never run by a worker:
+   * the task waits durably, across worker restarts, until the answer arrives.
+   */
+  answeredByPerson?: boolean;
   /** Bumped when behaviour changes, so cached results of older versions are not served. */
   version: string;
 }
@@ -42,3 +49,6 @@ export const DEFAULT_TOOL_POLICY: ToolPolicy = {
   requiresApproval: false,
   version: '1',
 };
+
+/** A tool as an agent loop receives it: its definition, and its policy when the registry sent one. */
+export type AgentTool = ToolDefinition & { policy?: ToolPolicy };

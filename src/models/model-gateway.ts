@@ -1,10 +1,20 @@
-import OpenAI from 'openai';
+import { ApplicationFailure } from '@temporalio/common';
+import type OpenAI from 'openai';
 import type { ModelCallInput, ModelCallResult } from '../contracts/activities';
-import type { ModelCatalog } from './catalog';
+import { FailureType } from '../contracts/failure-types';
+import type { ModelsDescription } from '../contracts/models';
+import type { ModelCatalog, ModelEntry } from './catalog';
+import { EndpointClients, type EndpointClient, type SingleEndpoint } from './endpoint-clients';
 import { toOpenAIMessages, toOpenAITools } from './message-conversion';
+import { ModelBreakers } from './model-breakers';
+import { isCacheable, promptCacheKey, type PromptCache } from './prompt-cache';
 import { translateProviderError } from './provider-errors';
+import { applyResponseFormat } from './response-format';
 
-/** How to reach an OpenAI-compatible endpoint. The key stays in the worker process. */
+/**
+ * How to reach one OpenAI-compatible endpoint for every model (the gateway's original,
+ * single-endpoint form). The key stays in the worker process.
+ */
 export interface EndpointOptions {
   baseUrl?: string;
   apiKey?: string;
@@ -12,40 +22,158 @@ export interface EndpointOptions {
   timeoutMs: number;
 }
 
-/** Calls models over the OpenAI chat completions API and prices each call. */
-export class ModelGateway {
-  private readonly client: OpenAI;
+/** Options of {@link ModelGateway}. */
+export interface ModelGatewayOptions {
+  /** Models, their endpoints, prices and breaker settings. */
+  catalog: ModelCatalog;
+  /** Per-request timeout; kept below the model activity's start-to-close timeout (90 s). */
+  timeoutMs: number;
+  /** Where endpoint key variables and `OPENAI_BASE_URL` are read. @default process.env */
+  environment?: Record<string, string | undefined>;
+  /**
+   * Send every model's calls to this one endpoint instead of its catalog endpoint. Offline
+   * mode sets it to the scripted model server's base URL; no key is read then.
+   * @default each model's own endpoint
+   */
+  singleEndpoint?: SingleEndpoint;
+  /** This process's breakers. @default built from the catalog's `breaker` settings */
+  breakers?: ModelBreakers;
+  /** Where cache problems are reported (the call goes on without the cache). @default a line on stderr */
+  warn?: (message: string) => void;
+}
 
-  constructor(
-    endpoint: EndpointOptions,
-    private readonly catalog: ModelCatalog,
-  ) {
-    this.client = new OpenAI({
-      // The scripted server and local endpoints (Ollama, vLLM) accept any key.
-      apiKey: endpoint.apiKey ?? 'not-needed',
-      baseURL: endpoint.baseUrl,
-      timeout: endpoint.timeoutMs,
-      // One retry layer: Temporal retries the activity (DESIGN decision 8).
-      maxRetries: 0,
+/** Per-call options of {@link ModelGateway.complete}. */
+export interface CompleteOptions {
+  /** The activity's cancellation signal. */
+  signal?: AbortSignal;
+  /** The prompt-response cache, when the worker has one; used only for cacheable calls. */
+  cache?: PromptCache;
+}
+
+function isEndpointOptions(value: ModelGatewayOptions | EndpointOptions): value is EndpointOptions {
+  return !('catalog' in value);
+}
+
+/**
+ * The worker side of model routing: calls exactly the model it is given (the workflow
+ * decides which, DESIGN decision 1) on that model's endpoint, one OpenAI client per
+ * endpoint, through the model's circuit breaker, optionally through the prompt-response
+ * cache, and prices the call from the catalog.
+ */
+export class ModelGateway {
+  readonly catalog: ModelCatalog;
+  readonly breakers: ModelBreakers;
+  private readonly clients: EndpointClients;
+  private readonly warn: (message: string) => void;
+
+  constructor(options: ModelGatewayOptions);
+  /**
+   * @deprecated the single-endpoint form: every model goes to `endpoint`. Use
+   * `new ModelGateway({ catalog, timeoutMs, singleEndpoint })` instead.
+   */
+  constructor(endpoint: EndpointOptions, catalog: ModelCatalog);
+  constructor(options: ModelGatewayOptions | EndpointOptions, legacyCatalog?: ModelCatalog) {
+    const resolved: ModelGatewayOptions = isEndpointOptions(options)
+      ? {
+          catalog: legacyCatalog as ModelCatalog,
+          timeoutMs: options.timeoutMs,
+          singleEndpoint: { baseUrl: options.baseUrl, apiKey: options.apiKey },
+        }
+      : options;
+    this.catalog = resolved.catalog;
+    this.breakers = resolved.breakers ?? new ModelBreakers(resolved.catalog.breaker);
+    this.clients = new EndpointClients(resolved.catalog, {
+      timeoutMs: resolved.timeoutMs,
+      environment: resolved.environment,
+      single: resolved.singleEndpoint,
     });
+    this.warn = resolved.warn ?? ((message) => process.stderr.write(`${message}\n`));
   }
 
-  /** Makes exactly one chat completion call; throws a translated `ApplicationFailure` on error. */
-  async complete(input: ModelCallInput, signal?: AbortSignal): Promise<ModelCallResult> {
+  /** Tiers, routing rules and model views for workflows (no endpoints, keys or prices). */
+  describe(): ModelsDescription {
+    return this.catalog.describe();
+  }
+
+  /**
+   * Makes exactly one chat completion call, or serves it from the cache (a cacheable call
+   * is looked up first, so a cached answer is served even while the model's breaker is open).
+   *
+   * @throws a non-retryable `Model.Unknown` failure for a model not in the catalog
+   * @throws a non-retryable `Model.CircuitOpen` failure, without calling the provider,
+   *   while the model's breaker is open
+   * @throws the translated provider failure otherwise (see `translateProviderError`)
+   */
+  async complete(input: ModelCallInput, options: CompleteOptions = {}): Promise<ModelCallResult> {
     const started = Date.now();
+    const entry = this.catalog.require(input.model);
+    if (input.tools !== undefined && input.tools.length > 0 && !entry.capabilities.tools) {
+      throw ApplicationFailure.create({
+        type: FailureType.ModelBadRequest,
+        message: `model ${entry.id} cannot call tools (its catalog capabilities say tools: false): route tool-using calls to a model that can`,
+        nonRetryable: true,
+      });
+    }
+    const cacheKey = options.cache !== undefined && isCacheable(input) ? promptCacheKey(input) : undefined;
+    if (options.cache !== undefined && cacheKey !== undefined) {
+      const hit = await this.cached(options.cache, cacheKey, started);
+      if (hit !== undefined) return hit;
+    }
+    // Before the breaker: a missing key is a configuration problem, not a failing model.
+    const endpoint = this.clients.clientFor(entry.id, entry.endpoint);
+    const result = await this.breakers.execute(entry.id, () => this.request(entry, endpoint, input, options.signal));
+    if (options.cache !== undefined && cacheKey !== undefined) {
+      await options.cache.put(cacheKey, result).catch((error: unknown) => {
+        this.warn(`prompt cache: could not store the answer of ${entry.id} (${String(error)}); not cached`);
+      });
+    }
+    return { ...result, latencyMs: Date.now() - started };
+  }
+
+  /** A cache hit billed at zero (nothing reached the provider), or undefined. */
+  private async cached(cache: PromptCache, key: string, started: number): Promise<ModelCallResult | undefined> {
+    let entry;
+    try {
+      entry = await cache.get(key);
+    } catch (error) {
+      // The cache is an optimization: without MongoDB the call goes to the model (DESIGN decision 5).
+      this.warn(`prompt cache: lookup failed (${String(error)}); calling the model`);
+      return undefined;
+    }
+    if (entry === undefined) return undefined;
+    return {
+      model: entry.model,
+      content: entry.content,
+      toolCalls: entry.toolCalls,
+      finishReason: entry.finishReason,
+      usage: { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 },
+      costUsd: 0,
+      latencyMs: Date.now() - started,
+      cached: true,
+    };
+  }
+
+  private async request(
+    entry: ModelEntry,
+    { client, endpoint }: EndpointClient,
+    input: ModelCallInput,
+    signal: AbortSignal | undefined,
+  ): Promise<ModelCallResult> {
+    const structured = applyResponseFormat(toOpenAIMessages(input.messages), input.responseFormat, entry.capabilities);
     let response: OpenAI.Chat.Completions.ChatCompletion;
     try {
-      response = await this.client.chat.completions.create(
+      response = await client.chat.completions.create(
         {
-          model: input.model,
-          messages: toOpenAIMessages(input.messages),
+          model: entry.id,
+          messages: structured.messages,
           ...(input.tools !== undefined && input.tools.length > 0 ? { tools: toOpenAITools(input.tools) } : {}),
           ...(input.temperature !== undefined ? { temperature: input.temperature } : {}),
+          ...(structured.response_format !== undefined ? { response_format: structured.response_format } : {}),
         },
         { signal },
       );
     } catch (error) {
-      throw translateProviderError(error, input.model);
+      throw translateProviderError(error, entry.id, { endpoint: endpoint.name, keyVariable: endpoint.keyVariable });
     }
     const choice = response.choices[0];
     const usage = {
@@ -57,13 +185,13 @@ export class ModelGateway {
       call.type === 'function' ? [{ id: call.id, name: call.function.name, arguments: call.function.arguments }] : [],
     );
     return {
-      model: input.model,
+      model: entry.id,
       content: choice?.message.content ?? null,
       toolCalls,
       finishReason: choice?.finish_reason ?? 'unknown',
       usage,
-      costUsd: this.catalog.costOf(input.model, usage),
-      latencyMs: Date.now() - started,
+      costUsd: this.catalog.costOf(entry.id, usage),
+      latencyMs: 0,
     };
   }
 }

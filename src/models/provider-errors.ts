@@ -25,12 +25,28 @@ function isContextTooLong(error: InstanceType<typeof OpenAI.APIError>): boolean 
   );
 }
 
+function keyAdvice(context: { endpoint?: string; keyVariable?: string }): string {
+  if (context.keyVariable !== undefined) {
+    const whose = context.endpoint === undefined ? '' : ` (the key of endpoint "${context.endpoint}")`;
+    return `check ${context.keyVariable}${whose} in the worker's environment`;
+  }
+  if (context.endpoint !== undefined) {
+    return `endpoint "${context.endpoint}" names no apiKeyEnv in the model catalog: add the variable holding its key`;
+  }
+  return 'check OPENAI_API_KEY for this endpoint';
+}
+
 /**
  * The one translation of provider errors into Temporal failures (DESIGN decision 8):
  * 408/409/429/5xx and network errors are retryable by the engine, `Retry-After` becomes
  * the next retry delay, every other 4xx is non-retryable because retrying cannot fix it.
  */
-export function translateProviderError(error: unknown, model: string): ApplicationFailure {
+export function translateProviderError(
+  error: unknown,
+  model: string,
+  /** Which endpoint and key variable served the call, for the authentication message. */
+  context: { endpoint?: string; keyVariable?: string } = {},
+): ApplicationFailure {
   if (error instanceof ApplicationFailure) return error;
   if (error instanceof OpenAI.APIConnectionTimeoutError || error instanceof OpenAI.APIConnectionError) {
     return ApplicationFailure.create({
@@ -38,6 +54,14 @@ export function translateProviderError(error: unknown, model: string): Applicati
       message: `model ${model}: could not reach the provider (${error.message}); the engine will retry`,
       nonRetryable: false,
       cause: error,
+    });
+  }
+  if (error instanceof OpenAI.APIUserAbortError) {
+    // The activity was cancelled (its task was cancelled or timed out): not the provider's fault.
+    return ApplicationFailure.create({
+      type: FailureType.ModelUnavailable,
+      message: `model ${model}: the call was cancelled before the provider answered`,
+      nonRetryable: false,
     });
   }
   if (error instanceof OpenAI.APIError) {
@@ -58,7 +82,7 @@ export function translateProviderError(error: unknown, model: string): Applicati
     if (status === 401 || status === 403) {
       return ApplicationFailure.create({
         type: FailureType.ModelAuthentication,
-        message: `${detail}; check OPENAI_API_KEY for this endpoint`,
+        message: `${detail}; ${keyAdvice(context)}`,
         nonRetryable: true,
       });
     }

@@ -39,10 +39,12 @@ export async function startTestStack(options: {
   bundle: WorkflowBundleWithSourceMap;
   dependencies: ActivityDependencies;
   modelCallsPerSecond?: number;
+  /** Reuse a queue, e.g. to restart a worker under a waiting task. @default a fresh unique queue */
+  taskQueue?: string;
 }): Promise<TestStack> {
   installWorkerRuntime('WARN');
   const config = loadConfig();
-  const taskQueue = `test-${randomUUID()}`;
+  const taskQueue = options.taskQueue ?? `test-${randomUUID()}`;
   const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
   const workers = await createWorkers({
     connection: nativeConnection,

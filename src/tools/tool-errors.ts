@@ -4,6 +4,17 @@
  */
 export class TransientToolError extends Error {
   override readonly name = 'TransientToolError';
+
+  /**
+   * @param retryAfterMs when the service said how long to wait (`Retry-After`): the engine
+   *   uses it as the next retry delay instead of its backoff.
+   */
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createModelActivities } from '../activities/model-activities';
 import { createToolActivities } from '../activities/tool-activities';
-import type { ActivityDependencies } from '../activities';
+import { memoryActivitiesFor, type ActivityDependencies } from '../activities';
 import { modelTaskQueueFor } from '../contracts/task-queues';
 
 /** Options for {@link createWorkers}. */
@@ -14,10 +14,10 @@ export interface CreateWorkersOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /**
    * Provider-wide limit on model calls per second, enforced by the server across workers.
-   * @default unlimited
+   * @default the model catalog's `limits.modelCallsPerSecond` (unlimited when unset)
    */
   modelCallsPerSecond?: number;
-  /** @default 8 */
+  /** @default the model catalog's `limits.maxConcurrentModelCalls` */
   maxConcurrentModelCalls?: number;
 }
 
@@ -38,22 +38,28 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Chas
     options.workflowBundle !== undefined
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') };
+  const modelActivities = createModelActivities(options.dependencies);
+  const limits = options.dependencies.models.catalog.limits;
+  const modelCallsPerSecond = options.modelCallsPerSecond ?? limits.modelCallsPerSecond;
   const agentWorker = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...workflowSource,
-    activities: createToolActivities(options.dependencies),
+    // describeModels is a cheap local read: serving it here keeps it out of the model queue's rate limit.
+    activities: {
+      ...createToolActivities(options.dependencies),
+      ...memoryActivitiesFor(options.dependencies),
+      describeModels: modelActivities.describeModels,
+    },
   });
   const modelWorker = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: modelTaskQueueFor(options.taskQueue),
-    activities: createModelActivities(options.dependencies),
-    maxConcurrentActivityTaskExecutions: options.maxConcurrentModelCalls ?? 8,
-    ...(options.modelCallsPerSecond !== undefined
-      ? { maxTaskQueueActivitiesPerSecond: options.modelCallsPerSecond }
-      : {}),
+    activities: modelActivities,
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentModelCalls ?? limits.maxConcurrentModelCalls,
+    ...(modelCallsPerSecond !== undefined ? { maxTaskQueueActivitiesPerSecond: modelCallsPerSecond } : {}),
   });
   const workers = [agentWorker, modelWorker];
   return {

@@ -7,7 +7,8 @@ import type { ActivityOptions } from '@temporalio/workflow';
  */
 export const modelCall: ActivityOptions = {
   startToCloseTimeout: '90 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
+  // Three attempts, then the workflow moves down the model's fallback chain (a breaker may cut it shorter).
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 3 },
 };
 
 /** Tool calls: short, retried a few times; after that the model is told. */
@@ -25,4 +26,25 @@ export const toolCall: ActivityOptions = {
 export const workerLookup: ActivityOptions = {
   startToCloseTimeout: '10 seconds',
   retry: { maximumAttempts: 3 },
+};
+
+/** Memory reads: a few quick attempts, then the task goes on without memory and says so. */
+export const memoryRead: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumAttempts: 3 },
+};
+
+/**
+ * Memory writes: retried until MongoDB is back (ids are deterministic, so a retry never
+ * stores twice). They run in an abandoned child workflow, so they never hold up an answer.
+ */
+export const memoryWrite: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+};
+
+/** Fact extraction calls a model that may answer badly: a bounded number of attempts. */
+export const factExtraction: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
 };

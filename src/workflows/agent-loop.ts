@@ -1,57 +1,44 @@
-import { ActivityFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { ModelCallResult, ToolCallResult } from '../contracts/activities';
+import type { ToolCallResult } from '../contracts/activities';
 import type { AgentStepRecord } from '../contracts/agent-task';
-import { FailureType } from '../contracts/failure-types';
-import type { ChatMessage, ToolCallRequest, ToolDefinition } from '../contracts/messages';
-import { modelTaskQueueFor } from '../contracts/task-queues';
-import { modelCall, toolCall } from './activity-options';
+import type { ChatMessage, ToolCallRequest } from '../contracts/messages';
+import type { ModelSelection, TierName } from '../contracts/models';
+import type { AgentTool } from '../contracts/tools';
+import type { Usage } from '../contracts/usage';
+import { estimateMessagesTokens } from './context/estimate-tokens';
+import { callModelRouted } from './routed-model-call';
+import type { HumanGate } from './human/human-gate';
+import { runToolCall } from './tool-calls';
 
 /** What one run of the agent loop needs. */
 export interface AgentLoopInput {
-  model: string;
+  selection: ModelSelection;
+  /** The plan's tier hint for this loop's steps. */
+  hint?: TierName;
   messages: ChatMessage[];
-  tools: ToolDefinition[];
+  tools: AgentTool[];
   maxSteps: number;
 }
 
-/** Hooks the caller uses to keep its status view current. */
+/** Hooks the caller uses to keep its status view current, enforce budgets and inject instructions. */
 export interface AgentLoopObserver {
   onModelCall(step: number): void;
   onToolCalls(step: number, calls: ToolCallRequest[]): void;
-  onStep(record: AgentStepRecord, result: ModelCallResult): void;
+  onStep(record: AgentStepRecord, usage: Usage): void;
+  /** Why the budget is spent, or undefined; checked before every model call. */
+  budgetExhausted(): string | undefined;
+  /** Instructions added since the last call; each is returned once. */
+  takeNewInstructions(): string[];
+  /** Where approvals and questions wait for people. */
+  readonly gate: HumanGate;
 }
 
 /** How the loop ended. */
 export interface AgentLoopOutcome {
   finished: boolean;
   answer: string;
+  /** Why the loop stopped without an answer. */
+  stopReason?: string;
   messages: ChatMessage[];
-}
-
-const { callTool } = proxyActivities<Activities>(toolCall);
-
-/** Model calls go to the model queue next to this workflow's queue (read at call time, not load time). */
-function modelActivities() {
-  return proxyActivities<Activities>({ ...modelCall, taskQueue: modelTaskQueueFor(workflowInfo().taskQueue) });
-}
-
-/** After the engine's retries, a tool failure becomes an observation the model can act on. */
-async function runToolCall(call: ToolCallRequest, step: number): Promise<ToolCallResult> {
-  try {
-    return await callTool.executeWithOptions({ summary: `tool ${call.name}` }, [
-      { call, idempotencyKey: `${workflowInfo().workflowId}/step-${step}/${call.id}` },
-    ]);
-  } catch (error) {
-    if (!(error instanceof ActivityFailure)) throw error;
-    const reason = error.cause?.message ?? error.message;
-    return {
-      callId: call.id,
-      name: call.name,
-      ok: false,
-      error: { type: FailureType.ToolTransient, message: `${call.name} kept failing after retries: ${reason}` },
-    };
-  }
 }
 
 function toolMessage(result: ToolCallResult): ChatMessage {
@@ -62,37 +49,60 @@ function toolMessage(result: ToolCallResult): ChatMessage {
 }
 
 /**
- * The agent loop: model → tools → model … until the model answers without tool calls or
- * the step budget runs out. Tool calls of one turn run as parallel activities.
+ * The agent loop: model → tools → model … until the model answers without tool calls, the
+ * step budget runs out or the caller's budget is spent. Every model call is routed (or
+ * pinned); tool calls of one turn run as parallel activities.
  */
 export async function runAgentLoop(input: AgentLoopInput, observer: AgentLoopObserver): Promise<AgentLoopOutcome> {
-  const { callModel } = modelActivities();
   const messages = [...input.messages];
   let lastContent = '';
   for (let step = 1; step <= input.maxSteps; step++) {
+    const exhausted = observer.budgetExhausted();
+    if (exhausted !== undefined) return { finished: false, answer: lastContent, stopReason: exhausted, messages };
+    for (const instruction of observer.takeNewInstructions()) {
+      messages.push({ role: 'user', content: `Additional instruction from the user: ${instruction}` });
+    }
     observer.onModelCall(step);
-    const result = await callModel.executeWithOptions({ summary: `${input.model}: step ${step}` }, [
-      { model: input.model, messages, tools: input.tools, purpose: `step ${step}` },
-    ]);
+    const { result, route, usage } = await callModelRouted({
+      selection: input.selection,
+      purpose: 'step',
+      hint: input.hint,
+      messages,
+      tools: input.tools.map(({ name, description, parameters }) => ({ name, description, parameters })),
+      contextTokens: estimateMessagesTokens(messages),
+      label: `step ${step}`,
+    });
     lastContent = result.content ?? lastContent;
     const record: AgentStepRecord = {
       step,
       model: result.model,
+      route,
       toolCalls: [],
       inputTokens: result.usage.inputTokens,
       outputTokens: result.usage.outputTokens,
     };
     if (result.toolCalls.length === 0) {
-      observer.onStep(record, result);
+      observer.onStep(record, usage);
       messages.push({ role: 'assistant', content: result.content });
       return { finished: true, answer: result.content ?? '', messages };
     }
     messages.push({ role: 'assistant', content: result.content, toolCalls: result.toolCalls });
     observer.onToolCalls(step, result.toolCalls);
-    const toolResults = await Promise.all(result.toolCalls.map((call) => runToolCall(call, step)));
+    const toolResults = await Promise.all(
+      result.toolCalls.map((call) => runToolCall(call, input.tools, step, observer.gate)),
+    );
     record.toolCalls = toolResults.map((toolResult) => ({ name: toolResult.name, ok: toolResult.ok }));
-    observer.onStep(record, result);
+    observer.onStep(record, {
+      ...usage,
+      toolCalls: toolResults.length,
+      cacheHits: toolResults.filter((toolResult) => toolResult.ok && toolResult.cached).length,
+    });
     messages.push(...toolResults.map(toolMessage));
   }
-  return { finished: false, answer: lastContent, messages };
+  return {
+    finished: false,
+    answer: lastContent,
+    stopReason: `the step budget (${input.maxSteps} steps) ran out`,
+    messages,
+  };
 }

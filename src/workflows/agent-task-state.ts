@@ -1,18 +1,43 @@
-import type { ModelCallResult } from '../contracts/activities';
-import type { AgentStepRecord, AgentTaskInput, AgentTaskPhase, AgentTaskStatusView } from '../contracts/agent-task';
+import type {
+  AddInstructionInput,
+  AgentStepRecord,
+  AgentTaskPhase,
+  AgentTaskStatusView,
+  SubtaskSummary,
+} from '../contracts/agent-task';
+import type { Budget } from '../contracts/budget';
+import type { RouteDecision } from '../contracts/models';
+import type { Plan } from '../contracts/plan';
 import { addUsage, emptyUsage, type Usage } from '../contracts/usage';
 import type { AgentLoopObserver } from './agent-loop';
+import { budgetExhausted } from './budget';
+import { HumanGate } from './human/human-gate';
 
-/** The state of one agent task: what the status query reads and the result reports. */
+/**
+ * The state of one agent task or subtask: what the status query reads, what the budget is
+ * checked against, and what the result reports. The workflow functions stay orchestration.
+ */
 export class AgentTaskState implements AgentLoopObserver {
   phase: AgentTaskPhase = 'starting';
   step = 0;
+  plan: Plan | null = null;
   readonly steps: AgentStepRecord[] = [];
+  readonly routes: RouteDecision[] = [];
+  readonly subtasks: SubtaskSummary[] = [];
+  readonly instructions: string[] = [];
+  readonly notes: string[] = [];
   usage: Usage = emptyUsage();
+  readonly gate = new HumanGate();
+  private readonly appliedRequests = new Set<string>();
+  private instructionsTaken = 0;
 
   constructor(
-    private readonly input: AgentTaskInput,
+    readonly goal: string,
     readonly maxSteps: number,
+    readonly budget: Budget,
+    /** Workflow time (deterministic) when the task started. */
+    private readonly startedAt: number,
+    private readonly now: () => number,
   ) {}
 
   onModelCall(step: number): void {
@@ -24,24 +49,51 @@ export class AgentTaskState implements AgentLoopObserver {
     this.phase = 'calling-tools';
   }
 
-  onStep(record: AgentStepRecord, result: ModelCallResult): void {
+  onStep(record: AgentStepRecord, usage: Usage): void {
     this.steps.push(record);
-    this.usage = addUsage(this.usage, {
-      ...result.usage,
-      costUsd: result.costUsd,
-      modelCalls: 1,
-      toolCalls: record.toolCalls.length,
-    });
+    this.routes.push(record.route);
+    this.addUsage(usage);
+  }
+
+  /** Adds model-call or child usage to the task's totals. */
+  addUsage(usage: Partial<Usage>): void {
+    this.usage = addUsage(this.usage, usage);
+  }
+
+  budgetExhausted(): string | undefined {
+    return budgetExhausted(this.budget, { usage: this.usage, steps: 0, elapsedMs: this.elapsedMs() });
+  }
+
+  elapsedMs(): number {
+    return this.now() - this.startedAt;
+  }
+
+  /** Applies an instruction once per request id; retried updates are no-ops. */
+  addInstruction(request: AddInstructionInput): void {
+    if (this.appliedRequests.has(request.requestId)) return;
+    this.appliedRequests.add(request.requestId);
+    this.instructions.push(request.instruction);
+  }
+
+  takeNewInstructions(): string[] {
+    const fresh = this.instructions.slice(this.instructionsTaken);
+    this.instructionsTaken = this.instructions.length;
+    return fresh;
   }
 
   /** The answer of the `status` query. */
   view(): AgentTaskStatusView {
+    const pending = this.gate.list();
     return {
-      phase: this.phase,
-      goal: this.input.goal,
+      phase: pending.length > 0 ? 'waiting-for-person' : this.phase,
+      goal: this.goal,
       step: this.step,
       maxSteps: this.maxSteps,
+      plan: this.plan,
+      subtasks: this.subtasks,
       steps: this.steps,
+      instructions: this.instructions,
+      pending,
       usage: this.usage,
     };
   }

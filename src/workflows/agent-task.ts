@@ -1,26 +1,49 @@
-import { ApplicationFailure, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import {
-  agentTaskStatusQuery,
-  type AgentTaskInput,
-  type AgentTaskResult,
-  type AgentTaskStatus,
-} from '../contracts/agent-task';
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  ParentClosePolicy,
+  patched,
+  proxyActivities,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { AgentTaskInput, AgentTaskResult, AgentTaskStatus } from '../contracts/agent-task';
 import { FailureType } from '../contracts/failure-types';
-import { ChassisCostUsd, ChassisStatus, ChassisTokens } from '../contracts/search-attributes';
+import type { ModelSelection } from '../contracts/models';
+import type { Plan } from '../contracts/plan';
+import type { AgentTool } from '../contracts/tools';
 import { workerLookup } from './activity-options';
 import { runAgentLoop } from './agent-loop';
 import { AgentTaskState } from './agent-task-state';
+import { remainingBudget } from './budget';
+import { runSubtasks, type SubtaskOutcome } from './delegation/run-subtasks';
+import { synthesize } from './delegation/synthesize';
+import { planTask } from './planning/plan-task';
 import { DEFAULT_SYSTEM_PROMPT } from './prompts';
+import { recallMemory } from './memory/recall-memory';
+import { publishStatus } from './publish-status';
+import { rememberTaskWorkflow } from './remember-task';
+import { routeCall } from './routing/choose-tier';
+import { installTaskHandlers } from './task-handlers';
 
 const DEFAULT_MAX_STEPS = 8;
+/** Episodes of tasks run outside any session are recalled together under this id. */
+const DEFAULT_SESSION = 'default';
+const DEFAULT_NAMESPACE = 'default';
+/** Patch id of recall-before / remember-after (added while tasks may be running). */
+const TASK_MEMORY_PATCH = 'task-memory-v1';
+const DEFAULT_MAX_DEPTH = 2;
+const MAX_SUBTASKS = 8;
 
-const { describeTools } = proxyActivities<Activities>(workerLookup);
+const { describeTools, describeModels } = proxyActivities<Activities>(workerLookup);
 
 function validate(input: AgentTaskInput): void {
   const problems: string[] = [];
   if (typeof input?.goal !== 'string' || input.goal.trim() === '') problems.push('goal must be a non-empty string');
-  if (typeof input?.model !== 'string' || input.model === '') problems.push('model must name a model');
+  if (input?.model !== undefined && (typeof input.model !== 'string' || input.model === ''))
+    problems.push('model must name a model');
   if (input?.maxSteps !== undefined && !(Number.isInteger(input.maxSteps) && input.maxSteps >= 1)) {
     problems.push('maxSteps must be a positive integer');
   }
@@ -33,44 +56,185 @@ function validate(input: AgentTaskInput): void {
   }
 }
 
-function publish(status: AgentTaskStatus | 'running', state: AgentTaskState): void {
-  upsertSearchAttributes([
-    { key: ChassisStatus, value: status },
-    { key: ChassisCostUsd, value: state.usage.costUsd },
-    { key: ChassisTokens, value: state.usage.inputTokens + state.usage.outputTokens },
-  ]);
+async function selectModels(input: AgentTaskInput): Promise<ModelSelection> {
+  if (input.model !== undefined) return { kind: 'pinned', model: input.model };
+  // The catalog's tiers and routing rules are read once per task and recorded in history.
+  return { kind: 'routed', models: await describeModels({}) };
 }
 
-/** One agent task: the agent loop (model ⇄ tools) toward a goal, within a step budget. */
+/**
+ * One agent task: plan → (answer directly | delegate subtasks as child workflows, in
+ * parallel where the plan allows) → synthesize. Failures of parts degrade the answer
+ * instead of failing the task; budgets stop it cleanly with what it has.
+ */
 export async function agentTaskWorkflow(input: AgentTaskInput): Promise<AgentTaskResult> {
   validate(input);
-  const state = new AgentTaskState(input, input.maxSteps ?? DEFAULT_MAX_STEPS);
-  setHandler(agentTaskStatusQuery, () => state.view());
-  publish('running', state);
+  const depth = input.depth ?? 0;
+  const maxDepth = input.maxDepth ?? DEFAULT_MAX_DEPTH;
+  const maxSteps = input.maxSteps ?? DEFAULT_MAX_STEPS;
+  const state = new AgentTaskState(input.goal, maxSteps, input.budget ?? {}, Date.now(), () => Date.now());
+  installTaskHandlers(state);
+  publishStatus('running', state.usage);
+  let plan: Plan = { mode: 'direct' };
+  let answer = '';
+  let stopReason: string | undefined;
+  let selection: ModelSelection = { kind: 'pinned', model: input.model ?? '' };
+  let remembers = false;
   try {
-    const { tools } = await describeTools({ names: input.tools });
-    const outcome = await runAgentLoop(
-      {
-        model: input.model,
+    const { tools }: { tools: AgentTool[] } = await describeTools({ names: input.tools });
+    selection = await selectModels(input);
+    // Memory came after the first recorded histories: patched() keeps them replaying.
+    remembers = depth === 0 && input.memory !== false && patched(TASK_MEMORY_PATCH);
+    const recalled = remembers
+      ? await recallMemory(input.goal, input.sessionId ?? DEFAULT_SESSION, input.memoryNamespace ?? DEFAULT_NAMESPACE)
+      : { items: 0 };
+    if (recalled.note) state.notes.push(recalled.note);
+    const context = [...(recalled.message ? [recalled.message] : []), ...(input.context ?? [])];
+
+    if (input.planning === 'direct') {
+      plan = { mode: 'direct', reason: 'planning turned off for this task' };
+    } else {
+      state.phase = 'planning';
+      const planning = await planTask({
+        goal: input.goal,
+        context,
+        selection,
         tools,
-        maxSteps: state.maxSteps,
-        messages: [
-          { role: 'system', content: input.systemPrompt ?? DEFAULT_SYSTEM_PROMPT },
-          { role: 'user', content: input.goal },
-        ],
-      },
-      state,
-    );
-    const status: AgentTaskStatus = outcome.finished ? 'completed' : 'budget_exceeded';
-    state.phase = 'done';
-    publish(status, state);
-    const answer = outcome.finished
-      ? outcome.answer
-      : `The step budget (${state.maxSteps} steps) ran out before a final answer.${outcome.answer ? ` Last reply: ${outcome.answer}` : ''}`;
-    return { status, answer, steps: state.steps, usage: state.usage };
+        limits: { maxSubtasks: MAX_SUBTASKS, depth, maxDepth, availableTools: tools.map((tool) => tool.name) },
+      });
+      plan = planning.plan;
+      state.routes.push(...planning.routes);
+      for (const usage of planning.usage) state.addUsage(usage);
+      state.notes.push(...planning.notes);
+    }
+    state.plan = plan;
+    publishStatus('running', state.usage);
+
+    if (plan.mode === 'direct') {
+      const outcome = await runAgentLoop(
+        {
+          selection,
+          tools,
+          maxSteps,
+          messages: [
+            { role: 'system', content: input.systemPrompt ?? DEFAULT_SYSTEM_PROMPT },
+            ...context,
+            { role: 'user', content: input.goal },
+          ],
+        },
+        state,
+      );
+      answer = outcome.answer;
+      stopReason = outcome.finished ? undefined : outcome.stopReason;
+    } else {
+      state.phase = 'delegating';
+      const outcomes: SubtaskOutcome[] = await runSubtasks({
+        goal: input.goal,
+        subtasks: plan.subtasks,
+        selection,
+        tools,
+        maxSteps,
+        depth,
+        maxDepth,
+        state,
+        remainingBudget: () => remainingBudget(state.budget, { usage: state.usage, elapsedMs: state.elapsedMs() }),
+      });
+      for (const outcome of outcomes) {
+        if (outcome.status !== 'completed')
+          state.notes.push(`subtask "${outcome.subtask.id}" ${outcome.status}: ${outcome.error ?? ''}`.trim());
+      }
+      stopReason = outcomes.find((outcome) => outcome.status === 'budget_exceeded')?.error;
+      state.phase = 'synthesizing';
+      publishStatus('running', state.usage);
+      const synthesis = await synthesize(input.goal, outcomes, state.instructions, selection);
+      answer = synthesis.answer;
+      if (synthesis.route) state.routes.push(synthesis.route);
+      if (synthesis.usage) state.addUsage(synthesis.usage);
+      if (synthesis.note) state.notes.push(synthesis.note);
+    }
   } catch (error) {
     state.phase = 'done';
-    publish('failed', state);
+    if (isCancellation(error)) {
+      // Record what the task had when it was cancelled; children are cancelled with it.
+      await CancellationScope.nonCancellable(async () => publishStatus('cancelled', state.usage));
+      return result('cancelled', 'The task was cancelled.', plan, state);
+    }
+    publishStatus('failed', state.usage);
     throw error;
   }
+  state.phase = 'done';
+  const status: AgentTaskStatus = stopReason === undefined ? 'completed' : 'budget_exceeded';
+  if (stopReason !== undefined) {
+    state.notes.push(stopReason);
+    answer = `Stopped early: ${stopReason}.${answer ? ` What I have so far: ${answer}` : ''}`;
+  }
+  if (remembers) {
+    const note = await rememberTask(input, answer, selection);
+    if (note) state.notes.push(note);
+  }
+  publishStatus(status, state.usage);
+  return result(status, answer, plan, state);
+}
+
+/**
+ * Starts the child that writes this task to memory. Abandoned on purpose: the answer does
+ * not wait for MongoDB, and the child's writes are retried until they land.
+ */
+async function rememberTask(
+  input: AgentTaskInput,
+  answer: string,
+  selection: ModelSelection,
+): Promise<string | undefined> {
+  const { workflowId } = workflowInfo();
+  const sessionId = input.sessionId ?? DEFAULT_SESSION;
+  const extractionModel =
+    selection.kind === 'pinned'
+      ? selection.model
+      : routeCall(selection.models, { purpose: 'extract', contextTokens: 0, toolCount: 0, failures: 0 }).model;
+  const conversation = [
+    { role: 'user' as const, content: input.goal },
+    { role: 'assistant' as const, content: answer },
+  ];
+  try {
+    await startChild(rememberTaskWorkflow, {
+      workflowId: `${workflowId}/remember`,
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      staticSummary: 'Write the task to memory',
+      args: [
+        {
+          episode: {
+            id: `${workflowId}/task`,
+            sessionId,
+            workflowId,
+            kind: 'task',
+            role: 'assistant',
+            content: `Task: ${input.goal}\nAnswer: ${answer}`,
+            occurredAt: new Date(Date.now()).toISOString(),
+          },
+          facts: {
+            model: extractionModel,
+            namespace: input.memoryNamespace ?? DEFAULT_NAMESPACE,
+            messages: conversation,
+            source: workflowId,
+          },
+        },
+      ],
+    });
+    return undefined;
+  } catch (error) {
+    return `could not start writing the task to memory: ${(error as Error).message}`;
+  }
+}
+
+function result(status: AgentTaskStatus, answer: string, plan: Plan, state: AgentTaskState): AgentTaskResult {
+  return {
+    status,
+    answer,
+    plan,
+    subtasks: state.subtasks,
+    steps: state.steps,
+    routes: state.routes,
+    usage: state.usage,
+    notes: state.notes,
+  };
 }

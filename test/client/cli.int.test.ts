@@ -115,15 +115,16 @@ describe('chassis CLI against the real dev server', () => {
     const run = await chassis(['run', DEMO_GOAL, '--json'], { CHASSIS_TASK_QUEUE: stack.taskQueue });
     expect(run.code).toBe(0);
     const outcome = JSON.parse(run.stdout) as Record<string, unknown> & { usage: Record<string, number> };
-    expect(Object.keys(outcome).sort()).toEqual(['answer', 'runId', 'status', 'usage', 'workflowId']);
+    expect(Object.keys(outcome).sort()).toEqual(['answer', 'runId', 'status', 'subtasks', 'usage', 'workflowId']);
     expect(outcome.status).toBe('completed');
     expect(outcome.answer).toContain('17.5% of 2,340 is 409.5');
     expect(outcome.workflowId).toMatch(/^task-what-is-17-5-of-2-340/);
     expect(outcome.usage.inputTokens).toBeGreaterThan(0);
     expect(outcome.usage.outputTokens).toBeGreaterThan(0);
     expect(outcome.usage.costUsd).toBeGreaterThan(0);
-    // The scripted server saw the two turns: tool calls, then the answer from the tool results.
-    expect(model.requests.map((request) => request.ruleName)).toEqual(['demo-plan-tools', 'demo-answer']);
+    expect(outcome.subtasks).toEqual([]);
+    // The scripted server saw the planner (which chose to answer directly), then the tool calls, then the answer.
+    expect(model.requests.map((request) => request.ruleName)).toEqual(['demo-plan', 'demo-plan-tools', 'demo-answer']);
 
     const status = await chassis(['status', String(outcome.workflowId), '--json'], {
       CHASSIS_TASK_QUEUE: stack.taskQueue,
@@ -166,6 +167,20 @@ describe('chassis CLI against the real dev server', () => {
     const handle = stack.client.workflow.getHandle(outcome.workflowId);
     expect((await handle.describe()).status.name).toBe('RUNNING');
     await handle.terminate('test cleanup');
+  });
+
+  test('cancel and instruct name an unknown workflow in one line', async () => {
+    expectOneLineError(
+      await chassis(['cancel', 'no-such-workflow-id']),
+      2,
+      /no running workflow with id "no-such-workflow-id"/,
+    );
+    expectOneLineError(
+      await chassis(['instruct', 'no-such-workflow-id', 'be brief']),
+      2,
+      /no running workflow with id/,
+    );
+    expectOneLineError(await chassis(['instruct', 'x', '  ']), 2, /the instruction is empty/);
   });
 
   test('status of an unknown workflow is a one-line error', async () => {

@@ -45,7 +45,7 @@ describe('loadConfig', () => {
     expect(config.temporal.taskQueue).toBe('q1');
     expect(config.mongo.database).toBe('chassis_prod');
     expect(config.openai.baseUrl).toBe('http://localhost:11434/v1');
-    expect(config.models.default).toBe('llama3');
+    expect(config.models.pinned).toBe('llama3');
     expect(config.agent.maxSteps).toBe(12);
     expect(config.external).toEqual({ temporal: true, mongo: true });
     expect(usesScriptedModel(config)).toBe(false);

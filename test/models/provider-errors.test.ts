@@ -36,6 +36,15 @@ describe('translateProviderError', () => {
     expect(failure.message).toContain('OPENAI_API_KEY');
   });
 
+  test('401 names the key variable of the endpoint that served the call', () => {
+    expect(
+      translateProviderError(apiError(401), 'm', { endpoint: 'groq', keyVariable: 'GROQ_API_KEY' }).message,
+    ).toContain('check GROQ_API_KEY (the key of endpoint "groq")');
+    expect(translateProviderError(apiError(401), 'm', { endpoint: 'local' }).message).toContain(
+      'endpoint "local" names no apiKeyEnv in the model catalog',
+    );
+  });
+
   test('context too long is its own non-retryable type', () => {
     const failure = translateProviderError(apiError(400, {}, { code: 'context_length_exceeded' }), 'm');
     expect(failure).toMatchObject({ type: 'Model.ContextTooLong', nonRetryable: true });
@@ -53,5 +62,13 @@ describe('translateProviderError', () => {
     expect(translateProviderError(new OpenAI.APIConnectionError({ message: 'ECONNREFUSED' }), 'm').message).toContain(
       'ECONNREFUSED',
     );
+  });
+});
+
+describe('translateProviderError on cancellation', () => {
+  test('an aborted request (a cancelled activity) is not reported as a bad request', () => {
+    const failure = translateProviderError(new OpenAI.APIUserAbortError(), 'm');
+    expect(failure).toMatchObject({ type: 'Model.Unavailable', nonRetryable: false });
+    expect(failure.message).toContain('cancelled before the provider answered');
   });
 });

@@ -50,7 +50,7 @@ function run(script: ModelScriptInput, input: Partial<AgentTaskInput> = {}) {
   return stack.client.workflow.execute<typeof agentTaskWorkflow>('agentTaskWorkflow', {
     taskQueue: stack.taskQueue,
     workflowId: `agent-task-test-${randomUUID()}`,
-    args: [{ goal: 'What is 12 * 7?', model: MODEL, ...input }],
+    args: [{ goal: 'What is 12 * 7?', model: MODEL, planning: 'direct', ...input }],
   });
 }
 
@@ -202,7 +202,7 @@ describe('agentTaskWorkflow on the real Temporal dev server', () => {
     const handle = await stack.client.workflow.start('agentTaskWorkflow', {
       taskQueue: stack.taskQueue,
       workflowId: `agent-task-test-${randomUUID()}`,
-      args: [{ goal: 'slow goal', model: MODEL }],
+      args: [{ goal: 'slow goal', model: MODEL, planning: 'direct' }],
     });
     let view = await handle.query(agentTaskStatusQuery);
     for (let attempt = 0; attempt < 20 && view.phase !== 'thinking'; attempt++) {

@@ -12,6 +12,8 @@ export interface RunOptions {
   wait?: boolean;
   model?: string;
   maxSteps?: number;
+  /** Skip the planner (`--direct`). */
+  direct?: boolean;
   /** How long to wait for a worker to show up before saying none polls. @default 2000 */
   pollerGraceMs?: number;
 }
@@ -36,7 +38,12 @@ export async function runCommand(config: ChassisConfig, goal: string, options: R
     }
     const handle = await startTask(
       session.client,
-      { goal, model: options.model ?? config.models.default, maxSteps: options.maxSteps ?? config.agent.maxSteps },
+      {
+        goal,
+        model: options.model ?? config.models.pinned,
+        maxSteps: options.maxSteps ?? config.agent.maxSteps,
+        planning: options.direct ? 'direct' : 'auto',
+      },
       { taskQueue: config.temporal.taskQueue },
     );
     const link = workflowUiUrl(config, handle.workflowId, handle.firstExecutionRunId);
@@ -47,6 +54,7 @@ export async function runCommand(config: ChassisConfig, goal: string, options: R
         status: 'running',
         answer: null,
         usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
+        subtasks: [],
       };
       if (!polling)
         note(`warning: no worker is polling "${config.temporal.taskQueue}" yet; the task waits until one starts`);

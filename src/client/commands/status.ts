@@ -3,6 +3,7 @@ import type { ChassisConfig } from '../../config/load-config';
 import type { AgentTaskResult, AgentTaskStatusView } from '../../contracts/agent-task';
 import { CliError } from '../cli-error';
 import { connectTemporal, workflowUiUrl } from '../connection';
+import { formatTaskTree } from '../format-task-tree';
 import { printJson } from '../output';
 import { queryStatus } from '../task-client';
 
@@ -16,7 +17,7 @@ export interface StatusReport {
   uiUrl: string;
 }
 
-/** `chassis status <workflowId>`: the execution's state, its progress and, when closed, its result. */
+/** `chassis status <workflowId>`: the execution's state, its progress and, when closed, its result, as a tree. */
 export async function statusCommand(
   config: ChassisConfig,
   workflowId: string,
@@ -49,13 +50,19 @@ export async function statusCommand(
     };
     if (options.json) printJson(report);
     else {
-      const lines = [`${workflowId}  ${executionStatus}`, `  ${report.uiUrl}`];
-      if (progress) lines.push(`  phase: ${progress.phase}, step ${progress.step}/${progress.maxSteps}`);
-      if (result) {
-        lines.push(`  result: ${result.status}, ${result.steps.length} steps, $${result.usage.costUsd.toFixed(6)}`);
-        lines.push(`  answer: ${result.answer}`);
-      }
-      process.stdout.write(`${lines.join('\n')}\n`);
+      const tree = formatTaskTree({
+        workflowId,
+        executionStatus,
+        phase: progress?.phase,
+        taskStatus: result?.status,
+        plan: result?.plan ?? progress?.plan ?? null,
+        subtasks: result?.subtasks ?? progress?.subtasks ?? [],
+        usage: result?.usage ?? progress?.usage,
+        answer: result?.answer,
+        pending: progress?.pending,
+        uiUrl: report.uiUrl,
+      });
+      process.stdout.write(`${tree}\n`);
     }
     return report;
   } finally {

@@ -21,6 +21,8 @@ export const calculatorTool = defineTool({
     expression: z.string().min(1).max(500).describe('The expression, e.g. "2340 * 0.175" or "sqrt(2) * 10"'),
   }),
   example: { expression: '2340 * 0.175' },
+  // Not cached: evaluating is faster than a round trip to the cache.
+  policy: { timeoutMs: 5_000, maximumAttempts: 2, idempotent: true, maxOutputChars: 2_000 },
   async execute({ expression }) {
     const mathjs = math();
     let value: unknown;

@@ -17,6 +17,8 @@ export function createClockTool(now: Now = () => new Date()) {
       timezone: z.string().min(1).max(64).optional().describe('IANA time zone name, e.g. "UTC" or "America/New_York"'),
     }),
     example: { timezone: 'UTC' },
+    // Never cached: the answer changes every second.
+    policy: { timeoutMs: 5_000, maximumAttempts: 2, idempotent: true, maxOutputChars: 2_000 },
     async execute({ timezone }) {
       const zone = timezone ?? 'UTC';
       const instant = now();

@@ -1,0 +1,75 @@
+/** What a model call is for; the routing policy decides a tier from it. */
+export type CallPurpose = 'plan' | 'synthesize' | 'step' | 'summarize' | 'extract';
+
+/** Tier names are configurable; `small` and `large` are the defaults. */
+export type TierName = string;
+
+/** What a model can do, from the catalog. */
+export interface ModelCapabilities {
+  tools: boolean;
+  jsonSchema: boolean;
+}
+
+/** One model as workflows see it: no endpoint, no key, no price. */
+export interface ModelView {
+  id: string;
+  contextWindow: number;
+  capabilities: ModelCapabilities;
+}
+
+/**
+ * One routing rule: when every given condition holds, route to `tier`. Rules are tried
+ * in order; the first that matches wins, else `defaultTier`.
+ */
+export interface RoutingRule {
+  /** Shown in the decision's reason. */
+  name: string;
+  tier: TierName;
+  when: {
+    purpose?: CallPurpose[];
+    /** The plan's hint for a subtask. */
+    hint?: TierName[];
+    minContextTokens?: number;
+    minTools?: number;
+    /** Earlier failed attempts of this step (provider failures or invalid outputs). */
+    minFailures?: number;
+  };
+}
+
+/** The routing configuration, fetched once per task by `describeModels`. */
+export interface RoutingConfig {
+  rules: RoutingRule[];
+  defaultTier: TierName;
+  /** The tier a small-model output escalates to when it fails validation. */
+  escalationTier: TierName;
+  /** Tiers allowed to escalate (the cascade). */
+  cascadeFrom: TierName[];
+}
+
+/** Result of `describeModels`: tiers (ordered chains), models and routing rules. */
+export interface ModelsDescription {
+  tiers: Record<TierName, string[]>;
+  models: ModelView[];
+  routing: RoutingConfig;
+}
+
+/** Why a call went to a model; recorded in the activity input and the task result. */
+export interface RouteDecision {
+  purpose: CallPurpose;
+  tier: TierName;
+  model: string;
+  /** e.g. `rule plan-large`, `fallback after Model.Unavailable on gpt-4.1`, `escalated: empty answer`. */
+  reason: string;
+}
+
+/** Usage of one model (or tier) within a task. */
+export interface UsageLine {
+  calls: number;
+  inputTokens: number;
+  cachedInputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
+/** How a task picks its models: routed by the catalog's rules, or pinned to one model. */
+export type ModelSelection = { kind: 'routed'; models: ModelsDescription } | { kind: 'pinned'; model: string };

@@ -1,0 +1,24 @@
+import { usesScriptedModel, type ChassisConfig } from '../../config/load-config';
+import type { MemorySettings } from '../memory-settings';
+import type { Embedder } from './embedder';
+import { HashedNgramEmbedder } from './hashed-ngram-embedder';
+import { OpenAIEmbedder } from './openai-embedder';
+
+/**
+ * The embedder the settings ask for. `auto` picks OpenAI embeddings when `OPENAI_API_KEY`
+ * or `OPENAI_BASE_URL` is set and the local hashed n-gram embedder otherwise, so the
+ * offline stack needs no download. The choice is recorded with every vector: switching
+ * embedders later makes searches of old namespaces fail loudly instead of comparing
+ * incompatible vectors.
+ */
+export function createEmbedder(config: ChassisConfig, settings: MemorySettings): Embedder {
+  const useOpenAI = settings.embedder === 'openai' || (settings.embedder === 'auto' && !usesScriptedModel(config));
+  if (!useOpenAI) return new HashedNgramEmbedder({ dimensions: settings.embeddingDimensions });
+  return new OpenAIEmbedder({
+    model: settings.embeddingModel,
+    dimensions: settings.embeddingDimensions,
+    baseUrl: config.openai.baseUrl,
+    apiKey: config.openai.apiKey,
+    timeoutMs: config.openai.timeoutMs,
+  });
+}

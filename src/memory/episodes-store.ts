@@ -1,0 +1,182 @@
+import { MongoServerError, type Db, type Filter } from 'mongodb';
+import type { Episode, EpisodeInput, EpisodeKind, RememberEpisodeResult, ScoredEpisode } from '../contracts/memory';
+import { memoryCollections } from './database';
+import type { EpisodeDocument } from './documents';
+import type { Embedder } from './embedders/embedder';
+import { rankCandidates } from './hybrid-search';
+import { toEpisode } from './mapping';
+import { EmbedderMismatchError, MemoryInputError } from './memory-errors';
+import { detectVectorEncoding } from './vector-encoding-probe';
+import { decodeVector, encodeVector, normalizeInPlace } from './vectors';
+
+/** Options of {@link EpisodesStore}. */
+export interface EpisodesStoreOptions {
+  /** Embeds episodes for relevance recall; without it recall by relevance is lexical only. */
+  embedder?: Embedder;
+  /** @default () => new Date() */
+  now?: () => Date;
+  /** Most episodes of a session ranked by relevance (the most recent ones). @default 2000 */
+  relevanceWindow?: number;
+}
+
+const EPISODE_KINDS: readonly EpisodeKind[] = ['turn', 'task', 'summary'];
+const EPISODE_ROLES = ['user', 'assistant', 'tool', 'system'] as const;
+const DUPLICATE_KEY = 11000;
+
+function parseTime(value: string, what: string): Date {
+  const time = new Date(value);
+  if (Number.isNaN(time.getTime())) throw new MemoryInputError(`${what} "${value}" is not an ISO 8601 time`);
+  return time;
+}
+
+function limit(value: number | undefined, fallback: number, what: string): number {
+  const chosen = value ?? fallback;
+  if (!Number.isInteger(chosen) || chosen < 0 || chosen > 1000) {
+    throw new MemoryInputError(`${what} must be an integer from 0 to 1000, got ${chosen}`);
+  }
+  return chosen;
+}
+
+/**
+ * Episodic memory in `memory_episodes`: what happened in each session, turn by turn and
+ * task by task. Recording is idempotent (the caller's id is the document id; a second
+ * write of the same id stores nothing), so a retried activity never duplicates a turn.
+ */
+export class EpisodesStore {
+  private readonly now: () => Date;
+  private readonly relevanceWindow: number;
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: EpisodesStoreOptions = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+    this.relevanceWindow = options.relevanceWindow ?? 2000;
+  }
+
+  /** Records an episode once; `created: false` when its id was already stored. */
+  async record(input: EpisodeInput, options: { signal?: AbortSignal } = {}): Promise<RememberEpisodeResult> {
+    if (typeof input.id !== 'string' || input.id.trim() === '') throw new MemoryInputError('episode id is empty');
+    if (typeof input.sessionId !== 'string' || input.sessionId.trim() === '') {
+      throw new MemoryInputError('episode sessionId is empty');
+    }
+    if (!EPISODE_KINDS.includes(input.kind))
+      throw new MemoryInputError(`episode kind "${input.kind}" is not one of ${EPISODE_KINDS.join(', ')}`);
+    if (!EPISODE_ROLES.includes(input.role))
+      throw new MemoryInputError(`episode role "${input.role}" is not one of ${EPISODE_ROLES.join(', ')}`);
+    const importance = input.importance ?? 0.5;
+    if (!(importance >= 0 && importance <= 1))
+      throw new MemoryInputError(`importance must be from 0 to 1, got ${importance}`);
+    const { episodes } = memoryCollections(this.db);
+    const recordedAt = this.now();
+    const document: EpisodeDocument = {
+      _id: input.id,
+      sessionId: input.sessionId,
+      workflowId: input.workflowId ?? null,
+      kind: input.kind,
+      role: input.role,
+      content: input.content,
+      importance,
+      occurredAt: input.occurredAt === undefined ? recordedAt : parseTime(input.occurredAt, 'occurredAt'),
+      recordedAt,
+      tags: input.tags ?? [],
+    };
+    const embedder = this.options.embedder;
+    if (embedder !== undefined && input.content.trim() !== '') {
+      const [vector] = await embedder.embed([input.content], { signal: options.signal });
+      if (vector !== undefined) {
+        document.embedding = encodeVector(normalizeInPlace(vector), await detectVectorEncoding(this.db));
+        document.embedder = embedder.description;
+      }
+    }
+    try {
+      await episodes.insertOne(document);
+      return { id: input.id, created: true };
+    } catch (error) {
+      if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return { id: input.id, created: false };
+      throw error;
+    }
+  }
+
+  /** The session's most recent episodes, oldest first (so they read as a transcript). */
+  async recent(
+    sessionId: string,
+    options: { limit?: number; kinds?: readonly EpisodeKind[] } = {},
+  ): Promise<Episode[]> {
+    const count = limit(options.limit, 10, 'recentLimit');
+    if (count === 0) return [];
+    const { episodes } = memoryCollections(this.db);
+    const documents = await episodes
+      .find(this.filter(sessionId, options.kinds), { projection: { embedding: 0 } })
+      .sort({ occurredAt: -1, _id: -1 })
+      .limit(count)
+      .toArray();
+    return documents.reverse().map(toEpisode);
+  }
+
+  /**
+   * The session's episodes most relevant to `goal`: cosine similarity of the embeddings and
+   * BM25, fused by reciprocal rank, weighted by importance (×0.5 at importance 0, ×1.5 at 1).
+   * Only the most recent `relevanceWindow` episodes are ranked.
+   *
+   * @throws {EmbedderMismatchError} when stored episodes were embedded by another embedder.
+   */
+  async relevant(
+    sessionId: string,
+    goal: string,
+    options: {
+      limit?: number;
+      kinds?: readonly EpisodeKind[];
+      excludeIds?: ReadonlySet<string>;
+      signal?: AbortSignal;
+    } = {},
+  ): Promise<ScoredEpisode[]> {
+    const count = limit(options.limit, 5, 'relevantLimit');
+    if (count === 0 || goal.trim() === '') return [];
+    const { episodes } = memoryCollections(this.db);
+    const documents = await episodes
+      .find(this.filter(sessionId, options.kinds))
+      .sort({ occurredAt: -1, _id: -1 })
+      .limit(this.relevanceWindow)
+      .toArray();
+    const candidates = documents.filter((document) => options.excludeIds?.has(document._id) !== true);
+    if (candidates.length === 0) return [];
+    const embedder = this.options.embedder;
+    let goalVector: Float32Array | undefined;
+    if (embedder !== undefined && candidates.some((document) => document.embedding !== undefined)) {
+      const [vector] = await embedder.embed([goal], { signal: options.signal });
+      goalVector = vector === undefined ? undefined : normalizeInPlace(vector);
+    }
+    const ranked = rankCandidates(
+      goal,
+      goalVector,
+      candidates.map((document, position) => ({
+        key: position,
+        text: document.content,
+        vector: this.vectorOf(document),
+      })),
+    );
+    return ranked
+      .map((item) => {
+        const document = candidates[item.key] as EpisodeDocument;
+        return { episode: toEpisode(document), score: item.score * (0.5 + document.importance), signals: item.signals };
+      })
+      .sort((left, right) => right.score - left.score || (left.episode.occurredAt < right.episode.occurredAt ? 1 : -1))
+      .slice(0, count);
+  }
+
+  private filter(sessionId: string, kinds: readonly EpisodeKind[] | undefined): Filter<EpisodeDocument> {
+    return kinds !== undefined && kinds.length > 0 ? { sessionId, kind: { $in: [...kinds] } } : { sessionId };
+  }
+
+  /** The episode's vector, checked against the current embedder; undefined when it has none. */
+  private vectorOf(document: EpisodeDocument): Float32Array | undefined {
+    const embedder = this.options.embedder;
+    if (document.embedding === undefined || document.embedder === undefined || embedder === undefined) return undefined;
+    const current = embedder.description;
+    if (document.embedder.name !== current.name || document.embedder.dimensions !== current.dimensions) {
+      throw new EmbedderMismatchError(`episodes of session ${document.sessionId}`, document.embedder, current);
+    }
+    return decodeVector(document.embedding);
+  }
+}

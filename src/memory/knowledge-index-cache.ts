@@ -1,0 +1,179 @@
+import type { Db } from 'mongodb';
+import type { KnowledgeChunk } from '../contracts/memory';
+import { memoryCollections } from './database';
+import type { NamespaceDocument } from './documents';
+import { toKnowledgeChunk } from './mapping';
+import { NamespaceIndex } from './namespace-index';
+import { decodeVector, normalizeInPlace } from './vectors';
+
+/** Options of {@link KnowledgeIndexCache}. */
+export interface KnowledgeIndexCacheOptions {
+  /** Namespaces kept in memory; the least recently used is dropped beyond it. @default 16 */
+  maxNamespaces?: number;
+  /** Documents per round trip of a full load. @default 2000 */
+  loadBatchSize?: number;
+}
+
+/** What a sync did, for logs and benchmarks. */
+export type SyncOutcome = 'fresh' | 'caught-up' | 'loaded' | 'missing';
+
+/** Holes above this share make the next catch-up a full reload, which compacts the index. */
+const MAX_HOLE_RATIO = 0.25;
+
+/**
+ * Each worker's in-memory copies of the namespaces it searches, kept in step with MongoDB.
+ *
+ * Why: exact search and BM25 need every vector and text of a namespace, and re-reading a
+ * namespace per query is seconds at 100k entries (and far worse on FerretDB, which scans).
+ * So a worker loads a namespace once and then, before each search, reads one small
+ * document (`memory_namespaces`): when its revision moved, the change log there names the
+ * ids written or deleted since, and only those are fetched. Writes made by this worker are
+ * applied directly ({@link applyLocalChange}). A reload happens on first use, when the
+ * log no longer reaches back far enough, or when the namespace was re-created.
+ */
+export class KnowledgeIndexCache {
+  private readonly indexes = new Map<string, NamespaceIndex>();
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly maxNamespaces: number;
+  private readonly loadBatchSize: number;
+  /** What the last sync of each namespace did (tests and benchmarks read it). */
+  readonly lastSync = new Map<string, SyncOutcome>();
+
+  constructor(
+    private readonly db: Db,
+    options: KnowledgeIndexCacheOptions = {},
+  ) {
+    this.maxNamespaces = options.maxNamespaces ?? 16;
+    this.loadBatchSize = options.loadBatchSize ?? 2000;
+  }
+
+  /**
+   * The namespace's index, brought up to date with MongoDB; undefined when the namespace
+   * does not exist. Concurrent calls for one namespace share one sync.
+   */
+  get(namespace: string): Promise<NamespaceIndex | undefined> {
+    return this.serialized(namespace, () => this.sync(namespace));
+  }
+
+  /** The index as it is in memory, without a round trip (for write paths that just synced). */
+  peek(namespace: string): NamespaceIndex | undefined {
+    return this.indexes.get(namespace);
+  }
+
+  /** Forgets a namespace; the next {@link get} reloads it. */
+  invalidate(namespace: string): void {
+    this.indexes.delete(namespace);
+  }
+
+  /**
+   * Applies a change this worker just made (revision `revision` of `generation`) without
+   * a round trip, when the cached copy is exactly one revision behind; otherwise the next
+   * sync catches up through the change log.
+   */
+  applyLocalChange(
+    namespace: string,
+    generation: string,
+    revision: number,
+    change: { upserted: ReadonlyArray<{ chunk: KnowledgeChunk; vector: Float32Array }>; deleted: readonly string[] },
+  ): void {
+    const index = this.indexes.get(namespace);
+    if (index === undefined || index.generation !== generation || index.revision !== revision - 1) return;
+    for (const id of change.deleted) index.remove(id);
+    for (const entry of change.upserted) index.upsert(entry.chunk, entry.vector);
+    index.revision = revision;
+  }
+
+  private async serialized<T>(namespace: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(namespace) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const settled = next.catch(() => undefined);
+    this.locks.set(namespace, settled);
+    try {
+      return await next;
+    } finally {
+      if (this.locks.get(namespace) === settled) this.locks.delete(namespace);
+    }
+  }
+
+  private async sync(namespace: string): Promise<NamespaceIndex | undefined> {
+    const { namespaces } = memoryCollections(this.db);
+    const state = await namespaces.findOne({ _id: namespace });
+    if (state === null) {
+      this.indexes.delete(namespace);
+      this.lastSync.set(namespace, 'missing');
+      return undefined;
+    }
+    const cached = this.indexes.get(namespace);
+    if (cached !== undefined && cached.generation === state.generation) {
+      if (cached.revision === state.revision) {
+        this.touch(namespace, cached);
+        this.lastSync.set(namespace, 'fresh');
+        return cached;
+      }
+      if (
+        cached.revision < state.revision &&
+        cached.holeRatio <= MAX_HOLE_RATIO &&
+        (await this.catchUp(cached, state))
+      ) {
+        this.touch(namespace, cached);
+        this.lastSync.set(namespace, 'caught-up');
+        return cached;
+      }
+    }
+    const loaded = await this.load(state);
+    this.touch(namespace, loaded);
+    this.lastSync.set(namespace, 'loaded');
+    return loaded;
+  }
+
+  /** Applies the logged changes after the cached revision; false when the log cannot say what changed. */
+  private async catchUp(index: NamespaceIndex, state: NamespaceDocument): Promise<boolean> {
+    const firstLogged = state.revision - state.changes.length + 1;
+    if (index.revision + 1 < firstLogged) return false;
+    const pending = state.changes.slice(index.revision + 1 - firstLogged);
+    const upserted = new Set<string>();
+    const deleted = new Set<string>();
+    for (const change of pending) {
+      if (change.upserted === null || change.deleted === null) return false;
+      for (const id of change.upserted) upserted.add(id);
+      for (const id of change.deleted) deleted.add(id);
+    }
+    const { knowledge } = memoryCollections(this.db);
+    const found = upserted.size === 0 ? [] : await knowledge.find({ _id: { $in: [...upserted] } }).toArray();
+    // Current state wins: an id deleted and re-written since is present in `found`.
+    for (const id of deleted) index.remove(id);
+    const present = new Set<string>();
+    for (const document of found) {
+      present.add(document._id);
+      index.upsert(toKnowledgeChunk(document), normalizeInPlace(decodeVector(document.embedding)));
+    }
+    for (const id of upserted) if (!present.has(id)) index.remove(id);
+    index.revision = state.revision;
+    return true;
+  }
+
+  /**
+   * Reads the whole namespace. The revision is read before the documents, and writers
+   * insert documents before they bump the revision, so whatever the load misses is in the
+   * log after that revision.
+   */
+  private async load(state: NamespaceDocument): Promise<NamespaceIndex> {
+    const index = new NamespaceIndex(state._id, state.embedder, state.generation, state.revision);
+    const { knowledge } = memoryCollections(this.db);
+    const cursor = knowledge.find({ namespace: state._id }).batchSize(this.loadBatchSize);
+    for await (const document of cursor) {
+      index.upsert(toKnowledgeChunk(document), normalizeInPlace(decodeVector(document.embedding)));
+    }
+    return index;
+  }
+
+  private touch(namespace: string, index: NamespaceIndex): void {
+    this.indexes.delete(namespace);
+    this.indexes.set(namespace, index);
+    while (this.indexes.size > this.maxNamespaces) {
+      const oldest = this.indexes.keys().next().value;
+      if (oldest === undefined) break;
+      this.indexes.delete(oldest);
+    }
+  }
+}

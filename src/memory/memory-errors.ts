@@ -1,0 +1,116 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { MongoError, MongoNetworkError, MongoServerError, MongoServerSelectionError } from 'mongodb';
+import { MemoryFailureType, type EmbedderDescription } from '../contracts/memory';
+import { FailureType } from '../contracts/failure-types';
+
+/** A vector (or a namespace) was made by a different embedder than the one in use. */
+export class EmbedderMismatchError extends Error {
+  override readonly name = 'EmbedderMismatchError';
+
+  constructor(
+    readonly namespace: string,
+    readonly stored: EmbedderDescription,
+    readonly current: EmbedderDescription,
+  ) {
+    super(
+      `namespace "${namespace}" holds vectors of ${describe(stored)} but this worker embeds with ${describe(current)}: ` +
+        `search and write it with the same embedder (CHASSIS_EMBEDDER, CHASSIS_EMBEDDING_MODEL, CHASSIS_EMBEDDING_DIMENSIONS), ` +
+        `or re-import it into a new namespace`,
+    );
+  }
+}
+
+function describe(embedder: EmbedderDescription): string {
+  return `${embedder.name} (${embedder.dimensions} dimensions)`;
+}
+
+/** An input the memory layer cannot serve as given; retrying does not help. */
+export class MemoryInputError extends Error {
+  override readonly name = 'MemoryInputError';
+}
+
+/** The small model's answer was not the JSON asked for. */
+export class ModelOutputError extends Error {
+  override readonly name = 'ModelOutputError';
+}
+
+/** Server error codes that mean "not now" (failover, shutdown, network) rather than "never". */
+const TRANSIENT_SERVER_CODES = new Set([
+  6, // HostUnreachable
+  7, // HostNotFound
+  89, // NetworkTimeout
+  91, // ShutdownInProgress
+  189, // PrimarySteppedDown
+  262, // ExceededTimeLimit
+  9001, // SocketException
+  10107, // NotWritablePrimary
+  11600, // InterruptedAtShutdown
+  11602, // InterruptedDueToReplStateChange
+  13435, // NotPrimaryNoSecondaryOk
+  13436, // NotPrimaryOrSecondary
+]);
+
+/** True when MongoDB could not be reached or is failing over: retrying later can succeed. */
+export function isMongoUnavailable(error: unknown): boolean {
+  if (error instanceof MongoNetworkError || error instanceof MongoServerSelectionError) return true;
+  if (!(error instanceof MongoError)) return false;
+  if (error.hasErrorLabel('RetryableWriteError') || error.hasErrorLabel('TransientTransactionError')) return true;
+  if (error instanceof MongoServerError)
+    return typeof error.code === 'number' && TRANSIENT_SERVER_CODES.has(error.code);
+  // Driver-side errors: topology closed, not connected, pool cleared, timeouts.
+  return /Topology|NotConnected|PoolCleared|Timeout/i.test(error.name);
+}
+
+/**
+ * The one translation of memory-layer errors into Temporal failures:
+ *
+ * - MongoDB unreachable or failing over → retryable `Memory.Unavailable`, so writes are
+ *   retried by the engine until MongoDB is back (a workflow gives up on reads by capping
+ *   their attempts and going on without memory);
+ * - MongoDB rejecting the operation → non-retryable `Memory.Unavailable` (retrying the same
+ *   document cannot fix it);
+ * - embedder mismatch, bad input → non-retryable `Memory.EmbedderMismatch`, `Memory.InvalidInput`;
+ * - unusable small-model output → retryable `Memory.ModelOutputInvalid`;
+ * - failures already translated (model calls) pass through; anything else is rethrown as is.
+ */
+export function translateMemoryError(error: unknown, operation: string): unknown {
+  if (error instanceof ApplicationFailure) return error;
+  if (error instanceof EmbedderMismatchError) {
+    return ApplicationFailure.create({
+      type: MemoryFailureType.EmbedderMismatch,
+      message: error.message,
+      nonRetryable: true,
+    });
+  }
+  if (error instanceof MemoryInputError) {
+    return ApplicationFailure.create({
+      type: MemoryFailureType.InvalidInput,
+      message: `${operation}: ${error.message}`,
+      nonRetryable: true,
+    });
+  }
+  if (error instanceof ModelOutputError) {
+    return ApplicationFailure.create({
+      type: MemoryFailureType.ModelOutputInvalid,
+      message: `${operation}: ${error.message}`,
+      nonRetryable: false,
+    });
+  }
+  if (isMongoUnavailable(error)) {
+    return ApplicationFailure.create({
+      type: FailureType.MemoryUnavailable,
+      message: `${operation}: MongoDB is unreachable (${(error as Error).message}); the engine retries. Check MONGODB_URI, or run "chassis dev up" to start the local database`,
+      nonRetryable: false,
+      cause: error as Error,
+    });
+  }
+  if (error instanceof MongoError) {
+    return ApplicationFailure.create({
+      type: FailureType.MemoryUnavailable,
+      message: `${operation}: MongoDB rejected the operation (${error.message}); retrying the same operation cannot fix it`,
+      nonRetryable: true,
+      cause: error,
+    });
+  }
+  return error;
+}

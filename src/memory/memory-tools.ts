@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { defineTool, type Tool } from '../tools/tool';
+import { PermanentToolError, TransientToolError } from '../tools/tool-errors';
+import { searchKnowledge, type KnowledgeSearchDependencies } from './hybrid-search';
+import type { KnowledgeStore } from './knowledge-store';
+import { EmbedderMismatchError, MemoryInputError, isMongoUnavailable } from './memory-errors';
+
+/** What the memory tools need: the worker's store and search dependencies, and the namespace they use. */
+export interface MemoryToolDependencies {
+  store: KnowledgeStore;
+  search: KnowledgeSearchDependencies;
+  /** Namespace the agent reads and writes (CHASSIS_MEMORY_NAMESPACE). */
+  namespace: string;
+}
+
+/** Tool errors the model or the engine can act on: outages are retried, the rest are told to the model. */
+function toolError(error: unknown): Error {
+  if (isMongoUnavailable(error)) return new TransientToolError(`memory is unavailable: ${(error as Error).message}`);
+  if (error instanceof EmbedderMismatchError || error instanceof MemoryInputError)
+    return new PermanentToolError(error.message);
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * The agent's memory tools, typed: `memory_search` (hybrid search of semantic memory) and
+ * `memory_save` (store one durable fact, de-duplicated). {@link memoryTools} gives them in
+ * the form the tool registry takes.
+ */
+export function createMemoryTools(dependencies: MemoryToolDependencies) {
+  const memorySearch = defineTool({
+    name: 'memory_search',
+    description:
+      'Searches long-term memory (facts saved in earlier sessions and ingested documents) for passages relevant to a query. ' +
+      'Use it before answering questions about the user, earlier decisions or project knowledge. Returns up to k results, most relevant first, ' +
+      'each with its text, source and a relevance score that only compares results of the same search.',
+    input: z.object({
+      query: z.string().min(1).max(1000).describe('What to look for, in a few words or a question'),
+      k: z.number().int().min(1).max(20).optional().describe('How many results (default 5)'),
+    }),
+    example: { query: "the user's preferred airline", k: 5 },
+    // Not cached across tasks: memory changes as the agent saves facts.
+    policy: { timeoutMs: 20_000, maximumAttempts: 3, idempotent: true, maxOutputChars: 8_000 },
+    async execute({ query, k }, context) {
+      try {
+        const result = await searchKnowledge(
+          dependencies.search,
+          { namespace: dependencies.namespace, query, k: k ?? 5 },
+          { signal: context.signal },
+        );
+        return JSON.stringify({
+          results: result.hits.map((hit) => ({
+            text: hit.chunk.text,
+            source: hit.chunk.source,
+            kind: hit.chunk.kind,
+            createdAt: hit.chunk.createdAt,
+            score: Math.round(hit.score * 10_000) / 10_000,
+          })),
+        });
+      } catch (error) {
+        throw toolError(error);
+      }
+    },
+  });
+
+  const memorySave = defineTool({
+    name: 'memory_save',
+    description:
+      'Saves one durable fact to long-term memory so later sessions can find it: a preference the user stated, a decision, a result. ' +
+      'Write one self-contained sentence that names its subject ("The user prefers aisle seats."). ' +
+      'A fact already known (the same or nearly the same) is not saved twice; the answer says which.',
+    input: z.object({
+      fact: z.string().min(3).max(500).describe('One self-contained sentence'),
+      tags: z.array(z.string().min(1).max(40)).max(5).optional().describe('Optional labels, e.g. ["travel"]'),
+    }),
+    example: { fact: 'The user prefers aisle seats on flights.', tags: ['travel'] },
+    // Saving the same fact twice stores it once (content-addressed id), so retries are safe.
+    policy: { timeoutMs: 20_000, maximumAttempts: 5, idempotent: true, maxOutputChars: 1_000 },
+    async execute({ fact, tags }, context) {
+      try {
+        const saved = await dependencies.store.saveFact(
+          { namespace: dependencies.namespace, text: fact, source: `tool:${context.idempotencyKey}`, tags },
+          { signal: context.signal },
+        );
+        return JSON.stringify(
+          saved.stored
+            ? { saved: true, id: saved.id }
+            : { saved: false, reason: 'already known', duplicateOf: saved.duplicateOf, similarity: saved.similarity },
+        );
+      } catch (error) {
+        throw toolError(error);
+      }
+    },
+  });
+
+  return { memorySearch, memorySave };
+}
+
+/** The memory tools as the registry takes them: `new ToolRegistry([...builtInTools(), ...memoryTools(dependencies)])`. */
+export function memoryTools(dependencies: MemoryToolDependencies): Tool[] {
+  const { memorySearch, memorySave } = createMemoryTools(dependencies);
+  return [memorySearch as Tool, memorySave as Tool];
+}

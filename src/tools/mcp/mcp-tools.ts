@@ -1,0 +1,145 @@
+import type { Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
+import { DEFAULT_TOOL_POLICY, type ToolPolicy } from '../../contracts/tools';
+import type { Tool } from '../tool';
+import { PermanentToolError } from '../tool-errors';
+import type { McpServerConfig } from './config';
+import { McpServerConnection, type McpCallResult } from './mcp-connection';
+import { mcpErrorToToolError } from './mcp-errors';
+import { exampleFromJsonSchema, jsonSchemaToZod, modelFacingSchema, type JsonSchema } from './json-schema';
+
+/** Separates server and tool in a Chassis tool name: `files__read_file`. */
+export const MCP_NAME_SEPARATOR = '__';
+
+/** Options of {@link connectMcpServers}. */
+export interface ConnectMcpServersOptions {
+  /** Time to start one server and list its tools. @default 20_000 */
+  connectTimeoutMs?: number;
+  /** Receives servers' stderr lines. @default dropped (the last lines still go into error messages) */
+  log?: (line: string) => void;
+  /** Receives warnings (a schema that could not be converted). @default `console.warn` */
+  warn?: (message: string) => void;
+}
+
+/** MCP servers connected and their tools, ready to register. */
+export interface McpToolSet {
+  tools: Tool[];
+  servers: { name: string; tools: string[] }[];
+  /** Stops every server process. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts each configured MCP server over stdio, lists its tools and wraps each as a Chassis
+ * tool named `<server>__<tool>`: the server's input JSON Schema goes to the model verbatim
+ * and is validated with zod before the call, and every call goes through the SDK client.
+ * A server that does not start fails the whole call (a worker should not run half-configured).
+ */
+export async function connectMcpServers(
+  configs: McpServerConfig[],
+  options: ConnectMcpServersOptions = {},
+): Promise<McpToolSet> {
+  const connections = configs.map(
+    (config) =>
+      new McpServerConnection(config, { connectTimeoutMs: options.connectTimeoutMs ?? 20_000, log: options.log }),
+  );
+  const closeAll = async () => {
+    await Promise.allSettled(connections.map((connection) => connection.close()));
+  };
+  try {
+    const listed = await Promise.all(
+      connections.map(async (connection) => ({ connection, tools: await connection.listTools() })),
+    );
+    const tools: Tool[] = [];
+    const servers: McpToolSet['servers'] = [];
+    for (const { connection, tools: mcpTools } of listed) {
+      const wrapped = mcpTools.map((mcpTool) =>
+        mcpToolToChassisTool(connection, mcpTool, options.warn ?? console.warn),
+      );
+      tools.push(...wrapped);
+      servers.push({ name: connection.config.name, tools: wrapped.map((tool) => tool.name) });
+    }
+    return { tools, servers, close: closeAll };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+/** `files` + `read file` → `files__read_file`, within OpenAI's 64-character name limit. */
+export function mcpToolName(server: string, tool: string): string {
+  return `${server}${MCP_NAME_SEPARATOR}${tool.replace(/[^A-Za-z0-9_-]/g, '_')}`.slice(0, 64);
+}
+
+/** The policy an MCP tool gets: its annotations' hints, then the server's configured policy. */
+export function mcpToolPolicy(mcpTool: Pick<McpTool, 'annotations'>, config: McpServerConfig): Partial<ToolPolicy> {
+  // Hints from a server the operator configured; a tool that does not say it is safe to
+  // repeat is treated as having side effects (its outcome is recorded per idempotency key).
+  const idempotent = mcpTool.annotations?.readOnlyHint === true || mcpTool.annotations?.idempotentHint === true;
+  return { idempotent, ...config.policy };
+}
+
+/** Wraps one MCP tool of a connected server. */
+export function mcpToolToChassisTool(
+  connection: McpServerConnection,
+  mcpTool: McpTool,
+  warn: (message: string) => void = console.warn,
+): Tool {
+  const config = connection.config;
+  const name = mcpToolName(config.name, mcpTool.name);
+  const inputSchema = mcpTool.inputSchema as JsonSchema;
+  const converted = jsonSchemaToZod(inputSchema);
+  if (converted.warning !== undefined) warn(`MCP tool ${name}: ${converted.warning}`);
+  const policy = mcpToolPolicy(mcpTool, config);
+  const timeoutMs = policy.timeoutMs ?? DEFAULT_TOOL_POLICY.timeoutMs;
+  const summary = mcpTool.description ?? mcpTool.title ?? mcpTool.annotations?.title ?? `The ${mcpTool.name} tool.`;
+  return {
+    name,
+    description: `${summary.trim()} (Tool "${mcpTool.name}" of MCP server "${config.name}".)`,
+    input: converted.schema,
+    parameters: modelFacingSchema(inputSchema),
+    example: exampleFromJsonSchema(inputSchema),
+    policy,
+    async execute(args, context) {
+      let result: McpCallResult;
+      try {
+        result = await connection.callTool(mcpTool.name, (args ?? {}) as Record<string, unknown>, {
+          signal: context.signal,
+          // Below the activity's timeout, so the SDK reports the timeout rather than the engine.
+          timeoutMs: Math.max(1_000, timeoutMs - 1_000),
+          onProgress: (progress) => context.heartbeat(progress),
+        });
+      } catch (error) {
+        if (context.signal.aborted) throw error;
+        throw mcpErrorToToolError(error, config.name, mcpTool.name);
+      }
+      const text = renderMcpResult(result);
+      // isError: the tool ran and failed; the spec sends these to the model to act on.
+      if (result.isError === true) throw new PermanentToolError(text === '' ? 'the tool reported an error' : text);
+      return text;
+    },
+  };
+}
+
+/** The text the model sees for an MCP result: text parts as-is, other parts described. */
+export function renderMcpResult(result: McpCallResult): string {
+  const content = Array.isArray(result.content) ? result.content : [];
+  const parts = content.map((item) => {
+    switch (item.type) {
+      case 'text':
+        return item.text;
+      case 'image':
+      case 'audio':
+        return `[${item.type} ${item.mimeType}, ${Math.floor((item.data.length * 3) / 4)} bytes, not shown]`;
+      case 'resource_link':
+        return `[resource ${item.uri}${item.name ? ` "${item.name}"` : ''}]`;
+      case 'resource':
+        return 'text' in item.resource && typeof item.resource.text === 'string'
+          ? item.resource.text
+          : `[binary resource ${item.resource.uri}]`;
+      default:
+        return `[${(item as { type: string }).type} content]`;
+    }
+  });
+  if (parts.length === 0 && result.structuredContent !== undefined) return JSON.stringify(result.structuredContent);
+  return parts.join('\n');
+}

@@ -1,0 +1,105 @@
+import type { Collection, Db } from 'mongodb';
+import { sha256 } from './canonical-key';
+
+/** Collection of full tool outputs that were too long for the model. */
+export const TOOL_OUTPUTS_COLLECTION = 'tool_outputs';
+
+/** The built-in tool that reads stored outputs (registered when a database is configured). */
+export const TOOL_OUTPUT_READ_NAME = 'tool_output_read';
+
+/** Prefix of an output reference: `tool-output:<sha256>`. */
+export const OUTPUT_REF_PREFIX = 'tool-output:';
+
+/**
+ * Longest output stored, in characters. A MongoDB document holds 16 MB; 4M UTF-16 code
+ * units are at most 12 MB of UTF-8. Longer outputs are cut, and the excerpt says so.
+ */
+export const MAX_STORED_OUTPUT_CHARS = 4_000_000;
+
+/** A stored output, as in MongoDB. */
+export interface StoredToolOutput {
+  /** SHA-256 of `content`: equal outputs are stored once. */
+  _id: string;
+  content: string;
+  chars: number;
+  /** The tool that first produced it. */
+  tool: string;
+  createdAt: Date;
+}
+
+/**
+ * Full tool outputs, content-addressed, so workflow histories carry only a bounded excerpt
+ * and a reference (DESIGN decision 6). Outputs are kept until deleted: cached results and
+ * workflow histories may point at them for as long as they live.
+ */
+export class ToolOutputStore {
+  private readonly collection: Collection<StoredToolOutput>;
+
+  constructor(db: Db) {
+    this.collection = db.collection<StoredToolOutput>(TOOL_OUTPUTS_COLLECTION);
+  }
+
+  /** Stores `content` (once per distinct text) and returns its reference. */
+  async put(content: string, tool: string): Promise<string> {
+    const id = sha256(content);
+    await this.collection.updateOne(
+      { _id: id },
+      { $setOnInsert: { content, chars: content.length, tool, createdAt: new Date() } },
+      { upsert: true },
+    );
+    return `${OUTPUT_REF_PREFIX}${id}`;
+  }
+
+  /** The stored output of a reference, or undefined when there is none. */
+  async get(ref: string): Promise<StoredToolOutput | undefined> {
+    const id = parseOutputRef(ref);
+    if (id === undefined) return undefined;
+    return (await this.collection.findOne({ _id: id })) ?? undefined;
+  }
+}
+
+/** The hash inside a reference, or undefined when `ref` is not one. */
+export function parseOutputRef(ref: string): string | undefined {
+  const match = /^tool-output:([0-9a-f]{64})$/.exec(ref.trim());
+  return match?.[1];
+}
+
+/** What the model sees in place of a long output. */
+export interface OutputExcerpt {
+  text: string;
+  /** Characters of the original output shown. */
+  shownChars: number;
+}
+
+/**
+ * A bounded excerpt of a long output: its beginning plus a note that says how much is
+ * missing and how to read the rest. The whole text (note included) fits in `maxChars`.
+ *
+ * @param reference the stored output's id, or undefined when the output could not be stored
+ * @param readerTool the tool that reads stored outputs, when registered
+ */
+export function excerptOutput(
+  output: string,
+  maxChars: number,
+  reference: string | undefined,
+  readerTool?: string,
+): OutputExcerpt {
+  const note = (shown: number) => {
+    const head = `\n…\n[output truncated: showing characters 1-${shown} of ${output.length}.`;
+    if (reference === undefined) return `${head} The rest was not stored (no database configured).]`;
+    const how =
+      readerTool === undefined ? '' : ` Read more with ${readerTool} {"ref":"${reference}","offset":${shown}}.`;
+    return `${head} Full output stored as ${reference}.${how}]`;
+  };
+  // The note's length depends on the digits of `shown`; size it for the longest case.
+  const room = Math.max(0, maxChars - note(output.length).length);
+  const shown = Math.min(output.length, cutBeforeSurrogate(output, room));
+  return { text: output.slice(0, shown) + note(shown), shownChars: shown };
+}
+
+/** Moves a cut point back by one if it would split a UTF-16 surrogate pair. */
+function cutBeforeSurrogate(text: string, index: number): number {
+  if (index <= 0 || index >= text.length) return index;
+  const code = text.charCodeAt(index - 1);
+  return code >= 0xd800 && code <= 0xdbff ? index - 1 : index;
+}

@@ -1,0 +1,115 @@
+import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { ModelCallInput, ModelCallResult } from '../contracts/activities';
+import { FailureType } from '../contracts/failure-types';
+import type { CallPurpose, ModelSelection, RouteDecision, TierName } from '../contracts/models';
+import { modelTaskQueueFor } from '../contracts/task-queues';
+import { addUsage, emptyUsage, usageOfModelCall, type Usage } from '../contracts/usage';
+import { modelCall } from './activity-options';
+import { routeCall, tierChain } from './routing/choose-tier';
+import { outputProblem } from './routing/validate-output';
+
+/** One logical model call, before routing. */
+export interface RoutedCallInput {
+  selection: ModelSelection;
+  purpose: CallPurpose;
+  hint?: TierName;
+  messages: ModelCallInput['messages'];
+  tools?: ModelCallInput['tools'];
+  responseFormat?: ModelCallInput['responseFormat'];
+  /** Checks a JSON answer against what the caller expects; returns a problem or undefined. */
+  expectJson?: (value: unknown) => string | undefined;
+  /** Estimated tokens of `messages`, for the routing rules. */
+  contextTokens: number;
+  /** Label for the activity summary in the UI, e.g. `step 3`. */
+  label: string;
+}
+
+/** The answer of a routed call, the route that produced it and what it cost. */
+export interface RoutedCallOutcome {
+  result: ModelCallResult;
+  route: RouteDecision;
+  usage: Usage;
+  /** Set when even the last model's output failed validation; the caller decides. */
+  problem?: string;
+}
+
+/** Model calls go to the model queue next to this workflow's queue (read at call time, not load time). */
+function modelActivities() {
+  return proxyActivities<Activities>({ ...modelCall, taskQueue: modelTaskQueueFor(workflowInfo().taskQueue) });
+}
+
+function failureTypeOf(error: ActivityFailure): string | undefined {
+  return error.cause instanceof ApplicationFailure ? (error.cause.type ?? undefined) : undefined;
+}
+
+/**
+ * Makes one logical model call with routing, fallbacks and the cascade (DESIGN decision 1):
+ * the policy picks a tier; after the engine's retries a failing model hands over to the
+ * next in its tier's chain (a `CircuitOpen` failure does so at once); an unusable output
+ * from a cascading tier is escalated once to the escalation tier. A context-too-long
+ * failure is rethrown for the caller to compress and retry.
+ */
+export async function callModelRouted(input: RoutedCallInput): Promise<RoutedCallOutcome> {
+  const { callModel } = modelActivities();
+  const offeredTools = (input.tools ?? []).map((tool) => tool.name);
+  let usage = emptyUsage();
+  let failures = 0;
+  let escalated = false;
+  let decision: RouteDecision =
+    input.selection.kind === 'pinned'
+      ? { purpose: input.purpose, tier: 'pinned', model: input.selection.model, reason: 'model pinned by the task' }
+      : routeCall(input.selection.models, {
+          purpose: input.purpose,
+          hint: input.hint,
+          contextTokens: input.contextTokens,
+          toolCount: offeredTools.length,
+          failures: 0,
+        });
+  let chain = input.selection.kind === 'pinned' ? [decision.model] : tierChain(input.selection.models, decision.tier);
+  let index = 0;
+  for (;;) {
+    const model = chain[index] as string;
+    const route: RouteDecision = { ...decision, model };
+    let result: ModelCallResult;
+    try {
+      result = await callModel.executeWithOptions({ summary: `${input.label}: ${model} (${route.tier})` }, [
+        {
+          model,
+          messages: input.messages,
+          tools: input.tools,
+          responseFormat: input.responseFormat,
+          purpose: input.label,
+          route,
+        },
+      ]);
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      const type = failureTypeOf(error);
+      failures++;
+      if (type === FailureType.ModelContextTooLong || index + 1 >= chain.length) throw error;
+      index++;
+      usage = addUsage(usage, { fallbacks: 1 });
+      decision = { ...decision, reason: `fallback after ${type ?? 'failure'} on ${model} (${failures} failed)` };
+      continue;
+    }
+    usage = addUsage(usage, usageOfModelCall(result, route.tier));
+    const problem = outputProblem(result, { offeredTools, expectJson: input.expectJson });
+    if (problem === undefined) return { result, route, usage };
+    const models = input.selection.kind === 'routed' ? input.selection.models : undefined;
+    if (models === undefined || escalated || !models.routing.cascadeFrom.includes(route.tier)) {
+      return { result, route, usage, problem };
+    }
+    escalated = true;
+    usage = addUsage(usage, { escalations: 1 });
+    const tier = models.routing.escalationTier;
+    chain = tierChain(models, tier);
+    index = 0;
+    decision = {
+      purpose: input.purpose,
+      tier,
+      model: chain[0] as string,
+      reason: `escalated from ${route.tier}: ${problem}`,
+    };
+  }
+}

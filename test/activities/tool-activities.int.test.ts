@@ -1,0 +1,279 @@
+import { randomUUID } from 'node:crypto';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { z } from 'zod';
+import type { AgentTaskInput } from '../../src/contracts/agent-task';
+import { ModelCatalog } from '../../src/models/catalog';
+import { ModelGateway } from '../../src/models/model-gateway';
+import {
+  startScriptedModelServer,
+  type ModelScriptInput,
+  type ScriptedModelServer,
+} from '../../src/testing/scripted-model';
+import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
+import { builtInTools } from '../../src/tools/builtin';
+import { ToolCircuitBreakers } from '../../src/tools/circuit-breakers';
+import { connectMcpServers, type McpToolSet } from '../../src/tools/mcp/mcp-tools';
+import { ToolRegistry } from '../../src/tools/registry';
+import { defineTool, type Tool } from '../../src/tools/tool';
+import type { agentTaskWorkflow } from '../../src/workflows/agent-task';
+import { bundleToolCallsWorkflow, startToolWorker, type ToolWorker } from '../tools/fixtures/tool-worker';
+import { countingLookup, flakyTool } from '../tools/support/counting-tools';
+import { echoServerConfig } from '../tools/support/echo-mcp-server';
+import { openTestDatabase, type TestDatabase } from '../tools/support/test-database';
+
+// Real Temporal dev server and real FerretDB; the model is the scripted server (a test double of the provider).
+const MODEL = 'gpt-4.1-mini';
+
+let agentBundle: WorkflowBundleWithSourceMap;
+let model: ScriptedModelServer;
+let database: TestDatabase;
+let stack: TestStack | undefined;
+
+beforeAll(async () => {
+  agentBundle = await bundleWorkflows();
+  model = await startScriptedModelServer({
+    script: { rules: [{ name: 'unused', reply: { content: '' } }] },
+    log: () => undefined,
+  });
+  database = await openTestDatabase('tool_activities');
+});
+
+afterAll(async () => {
+  await model.close();
+  await database.drop();
+});
+
+afterEach(async () => {
+  await stack?.stop();
+  stack = undefined;
+});
+
+async function startStack(tools: Tool[], extra: { toolBreakers?: ToolCircuitBreakers } = {}): Promise<TestStack> {
+  const models = new ModelGateway({ baseUrl: model.baseURL, timeoutMs: 5_000 }, new ModelCatalog());
+  // Not an object literal: ActivityDependencies does not list `db` yet; createToolActivities reads it.
+  const dependencies = { models, tools: new ToolRegistry(tools), db: database.db, ...extra };
+  stack = await startTestStack({ bundle: agentBundle, dependencies });
+  return stack;
+}
+
+/** A script: call `tool` with `args`, then answer with the tool's result. */
+function callThenAnswer(tool: string, args: unknown): ModelScriptInput {
+  return {
+    rules: [
+      {
+        name: 'call',
+        match: { hasToolResults: false },
+        reply: { toolCalls: [{ name: tool, arguments: args as never }] },
+      },
+      { name: 'answer', match: { hasToolResults: true }, reply: { content: '{{lastToolResult}}' } },
+    ],
+  };
+}
+
+async function runTask(script: ModelScriptInput, input: Partial<AgentTaskInput> = {}) {
+  model.setScript(script);
+  const handle = await (stack as TestStack).client.workflow.start<typeof agentTaskWorkflow>('agentTaskWorkflow', {
+    taskQueue: (stack as TestStack).taskQueue,
+    workflowId: `tool-activities-test-${randomUUID()}`,
+    args: [{ goal: 'Use the tool.', model: MODEL, planning: 'direct', ...input }],
+  });
+  return { handle, result: await handle.result() };
+}
+
+/** Results of every completed activity of a type, read from the workflow's history. */
+async function activityResults(handle: WorkflowHandle, activityType: string): Promise<unknown[]> {
+  const history = await handle.fetchHistory();
+  const types = new Map<string, string>();
+  const results: unknown[] = [];
+  for (const event of history.events ?? []) {
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    if (scheduled) types.set(String(event.eventId), scheduled.activityType?.name ?? '');
+    const completed = event.activityTaskCompletedEventAttributes;
+    if (completed && types.get(String(completed.scheduledEventId)) === activityType) {
+      const payload = completed.result?.payloads?.[0];
+      results.push(payload ? defaultPayloadConverter.fromPayload(payload) : undefined);
+    }
+  }
+  return results;
+}
+
+type SentMessage = { role: string; content?: string | null };
+function lastMessageOfRequest(index: number): SentMessage | undefined {
+  return (model.requests[index]?.body as { messages: SentMessage[] } | undefined)?.messages.at(-1);
+}
+
+describe('tool activities in agent tasks on the real Temporal server', () => {
+  test('a cache hit across two tasks: the second task does not run the tool, and says what it saved', async () => {
+    const lookup = countingLookup({ name: `lookup_${randomUUID().slice(0, 8)}`, delayMs: 80 });
+    await startStack([...builtInTools(), lookup.tool]);
+    const first = await runTask(callThenAnswer(lookup.tool.name, { q: 'capital of France' }), {
+      tools: [lookup.tool.name],
+    });
+    const second = await runTask(callThenAnswer(lookup.tool.name, { q: 'capital of France' }), {
+      tools: [lookup.tool.name],
+    });
+    expect(first.result.answer).toBe('answer for capital of France');
+    expect(second.result.answer).toBe('answer for capital of France');
+    expect(lookup.executions).toHaveLength(1);
+
+    const [firstCall] = await activityResults(first.handle, 'callTool');
+    const [secondCall] = await activityResults(second.handle, 'callTool');
+    expect(firstCall).not.toHaveProperty('cached');
+    expect(secondCall).toMatchObject({ ok: true, cached: true });
+    expect((secondCall as { savedMs: number }).savedMs).toBeGreaterThanOrEqual(70);
+
+    // describeTools hands the workflow descriptors (definition + policy); the model sees definitions only.
+    const [described] = (await activityResults(second.handle, 'describeTools')) as { tools: { policy: unknown }[] }[];
+    expect(described?.tools[0]?.policy).toMatchObject({ cacheTtlSeconds: 60, idempotent: true });
+    const sentTools = (model.requests[0]?.body as { tools: { function: Record<string, unknown> }[] }).tools;
+    expect(Object.keys(sentTools[0]?.function ?? {}).sort()).toEqual(['description', 'name', 'parameters']);
+  });
+
+  test('the breaker opens within the engine’s retries, the model is told, and it closes after the cool-down', async () => {
+    let failing = true;
+    const flaky = flakyTool(() => failing);
+    await startStack([flaky.tool], { toolBreakers: new ToolCircuitBreakers({ threshold: 2, coolDownMs: 2_500 }) });
+    const { result } = await runTask(callThenAnswer('flaky', { n: 1 }));
+    // Attempts 1 and 2 ran and failed; attempt 3 found the breaker open and did not run.
+    expect(flaky.executions).toHaveLength(2);
+    const observation = JSON.parse(lastMessageOfRequest(1)?.content ?? '{}') as { error: string; message: string };
+    expect(observation.error).toBe('Tool.CircuitOpen');
+    expect(observation.message).toMatch(
+      /^tool flaky is unavailable for \d+ s after repeated failures; use another approach$/,
+    );
+    expect(result.steps[0]?.toolCalls).toEqual([{ name: 'flaky', ok: false }]);
+
+    failing = false;
+    await new Promise((resolve) => setTimeout(resolve, 2_600));
+    const after = await runTask(callThenAnswer('flaky', { n: 2 }));
+    expect(after.result.answer).toBe('ok');
+    expect(flaky.executions).toHaveLength(3);
+  });
+
+  test('a long output reaches the model as a bounded excerpt with a reference', async () => {
+    const big = 'word '.repeat(5_000);
+    const lookup = countingLookup({
+      name: 'report',
+      output: () => big,
+      policy: { maxOutputChars: 1_000, cacheTtlSeconds: undefined },
+    });
+    await startStack([...builtInTools({ db: database.db }), lookup.tool]);
+    await runTask(callThenAnswer('report', { q: 'everything' }));
+    const content = lastMessageOfRequest(1)?.content ?? '';
+    expect(content.length).toBeLessThanOrEqual(1_000);
+    expect(content).toMatch(/Full output stored as tool-output:[0-9a-f]{64}\. Read more with tool_output_read/);
+  });
+
+  describe('with an MCP server', () => {
+    let mcp: McpToolSet;
+    beforeAll(async () => {
+      mcp = await connectMcpServers([echoServerConfig()]);
+    }, 30_000);
+    afterAll(async () => {
+      await mcp.close();
+    });
+
+    test('its tools are offered to the model and called as activities', async () => {
+      await startStack([...builtInTools(), ...mcp.tools]);
+      const { result } = await runTask(callThenAnswer('echo__add', { a: 2, b: 40 }), { tools: ['echo__add'] });
+      expect(result.answer).toBe('42');
+      const offered = (model.requests[0]?.body as { tools: { function: { name: string; parameters: unknown } }[] })
+        .tools;
+      expect(offered.map((tool) => tool.function.name)).toEqual(['echo__add']);
+      expect(offered[0]?.function.parameters).toMatchObject({ properties: { b: { type: 'number', minimum: 0 } } });
+    });
+  });
+});
+
+describe('callTool retries on the real Temporal server', () => {
+  let bundle: WorkflowBundleWithSourceMap;
+  let worker: ToolWorker | undefined;
+  let workspace: string;
+
+  beforeAll(async () => {
+    bundle = await bundleToolCallsWorkflow();
+    workspace = mkdtempSync(path.join(os.tmpdir(), 'chassis-retry-'));
+  });
+  afterAll(() => {
+    rmSync(workspace, { recursive: true, force: true });
+  });
+  afterEach(async () => {
+    await worker?.stop();
+    worker = undefined;
+  });
+
+  test('a write whose attempt timed out after its effect is not repeated by the engine’s retry', async () => {
+    const file = path.join(workspace, 'journal.txt');
+    let executions = 0;
+    // Appends, then overruns the 1 s start-to-close timeout: the engine gives up on the attempt
+    // and retries, but the effect already happened.
+    const slowAppend = defineTool({
+      name: 'append_journal',
+      description: 'Appends a line to the journal.',
+      input: z.object({ line: z.string() }),
+      example: { line: 'hello' },
+      policy: { idempotent: false },
+      async execute({ line }) {
+        executions += 1;
+        appendFileSync(file, `${line}\n`);
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        return `appended "${line}"`;
+      },
+    });
+    worker = await startToolWorker({
+      bundle,
+      dependencies: { tools: new ToolRegistry([slowAppend as Tool]), db: database.db },
+    });
+    const { workflowId, results } = await worker.run({
+      calls: [
+        {
+          call: { id: 'call-1', name: 'append_journal', arguments: '{"line":"entry 1"}' },
+          idempotencyKey: `retry-test-${randomUUID()}/call-1`,
+        },
+      ],
+      startToCloseTimeoutMs: 1_000,
+      maximumAttempts: 10,
+      initialRetryIntervalMs: 200,
+    });
+    expect(results).toEqual([{ callId: 'call-1', name: 'append_journal', ok: true, output: 'appended "entry 1"' }]);
+    expect(executions).toBe(1);
+    expect(readFileSync(file, 'utf8')).toBe('entry 1\n');
+    // The engine did retry: the completed attempt is not the first.
+    const history = await worker.client.workflow.getHandle(workflowId).fetchHistory();
+    const started = (history.events ?? []).filter((event) => event.activityTaskStartedEventAttributes);
+    expect(started[0]?.activityTaskStartedEventAttributes?.attempt).toBeGreaterThan(1);
+  });
+
+  test('cached, savedMs and outputRef survive the trip through Temporal', async () => {
+    const lookup = countingLookup({
+      name: `lookup_${randomUUID().slice(0, 8)}`,
+      delayMs: 30,
+      output: (q) => q.repeat(300),
+    });
+    const tool = { ...lookup.tool, policy: { ...lookup.tool.policy, maxOutputChars: 500 } };
+    worker = await startToolWorker({ bundle, dependencies: { tools: new ToolRegistry([tool]), db: database.db } });
+    const call = (id: string) => ({
+      call: { id, name: tool.name, arguments: '{"q":"abc"}' },
+      idempotencyKey: `ref-test/${id}`,
+    });
+    const { results } = await worker.run({
+      calls: [call('c1'), call('c2')],
+      startToCloseTimeoutMs: 10_000,
+      maximumAttempts: 1,
+      initialRetryIntervalMs: 100,
+    });
+    expect(results[0]).toMatchObject({ ok: true, outputRef: expect.stringMatching(/^tool-output:/) });
+    expect(results[1]).toMatchObject({
+      ok: true,
+      cached: true,
+      outputRef: (results[0] as { outputRef: string }).outputRef,
+    });
+    expect((results[1] as { savedMs: number }).savedMs).toBeGreaterThanOrEqual(25);
+    expect(lookup.executions).toHaveLength(1);
+  });
+});

@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { z } from 'zod';
+import { agentTaskStatusQuery } from '../../src/contracts/agent-task';
+import { answerQuestionUpdate, decideApprovalUpdate } from '../../src/contracts/human';
+import { ModelCatalog } from '../../src/models/catalog';
+import { ModelGateway } from '../../src/models/model-gateway';
+import {
+  startScriptedModelServer,
+  type ModelScriptInput,
+  type ScriptedModelServer,
+} from '../../src/testing/scripted-model';
+import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
+import { askUserTool } from '../../src/tools/builtin/ask-user';
+import { builtInTools } from '../../src/tools/builtin';
+import { ToolRegistry } from '../../src/tools/registry';
+import { defineTool } from '../../src/tools/tool';
+import type { agentTaskWorkflow } from '../../src/workflows/agent-task';
+
+// Temporal is the real dev server; the model is the scripted server, a test double for the provider.
+const MODEL = 'gpt-4.1-mini';
+let emailsSent = 0;
+
+const sendEmailTool = defineTool({
+  name: 'send_email',
+  description: 'Sends an email. Needs a person to approve each call.',
+  input: z.object({ to: z.string(), body: z.string() }),
+  example: { to: 'a@example.com', body: 'hi' },
+  policy: { requiresApproval: true, approvalTimeoutMs: 1500, idempotent: false },
+  async execute({ to }) {
+    emailsSent++;
+    return `sent to ${to}`;
+  },
+});
+
+let bundle: WorkflowBundleWithSourceMap;
+let model: ScriptedModelServer;
+let stack: TestStack | undefined;
+
+function dependencies() {
+  return {
+    models: new ModelGateway({ baseUrl: model.baseURL, timeoutMs: 5_000 }, new ModelCatalog()),
+    tools: new ToolRegistry([...builtInTools(), askUserTool, sendEmailTool]),
+  };
+}
+
+beforeAll(async () => {
+  bundle = await bundleWorkflows();
+  model = await startScriptedModelServer({
+    script: { rules: [{ name: 'unused', match: { callNumber: 1e6 }, reply: { content: '' } }] },
+    log: () => undefined,
+  });
+});
+
+afterEach(async () => {
+  await stack?.stop();
+  stack = undefined;
+});
+
+afterAll(async () => {
+  await model?.close();
+});
+
+async function waitForPending(handle: WorkflowHandle, count = 1) {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const view = await handle.query(agentTaskStatusQuery);
+    if (view.pending.length >= count) return view;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('the task never started waiting for a person');
+}
+
+function start(script: ModelScriptInput, queue: string) {
+  model.setScript(script);
+  return stack!.client.workflow.start<typeof agentTaskWorkflow>('agentTaskWorkflow', {
+    taskQueue: queue,
+    workflowId: `human-test-${randomUUID()}`,
+    args: [{ goal: 'Plan my trip', model: MODEL, planning: 'direct' }],
+  });
+}
+
+describe('people in the loop', () => {
+  test('ask_user waits durably: the worker restarts between the question and the answer, and the task resumes', async () => {
+    stack = await startTestStack({ bundle, dependencies: dependencies() });
+    const queue = stack.taskQueue;
+    const handle = await start(
+      {
+        rules: [
+          {
+            name: 'ask',
+            match: { hasToolResults: false },
+            reply: { toolCalls: [{ name: 'ask_user', arguments: { question: 'Which city?' } }] },
+          },
+          {
+            name: 'answer',
+            match: { hasToolResults: true },
+            reply: { content: 'Trip from {{lastToolResult}} planned.' },
+          },
+        ],
+      },
+      queue,
+    );
+    const view = await waitForPending(handle);
+    expect(view.phase).toBe('waiting-for-person');
+    const [question] = view.pending;
+    expect(question).toMatchObject({ kind: 'question', tool: 'ask_user', question: 'Which city?' });
+
+    // The worker goes away while the task waits; a new one takes over the same queue.
+    await stack.stop();
+    stack = await startTestStack({ bundle, dependencies: dependencies(), taskQueue: queue });
+
+    // Answered from a new client, as from another terminal.
+    const resumed = stack.client.workflow.getHandle<typeof agentTaskWorkflow>(handle.workflowId);
+    await resumed.executeUpdate(answerQuestionUpdate, { args: [{ callId: question!.callId, answer: 'Lisbon' }] });
+    const result = await resumed.result();
+    expect(result).toMatchObject({ status: 'completed', answer: 'Trip from Lisbon planned.' });
+    expect(model.requests.at(-1)?.body).toMatchObject({
+      messages: expect.arrayContaining([expect.objectContaining({ role: 'tool', content: 'Lisbon' })]),
+    });
+  });
+
+  test('an approved call runs; a call nobody approves is rejected by its timeout and the model is told', async () => {
+    stack = await startTestStack({ bundle, dependencies: dependencies() });
+    emailsSent = 0;
+    const handle = await start(
+      {
+        rules: [
+          {
+            name: 'first-email',
+            match: { callNumber: 1 },
+            reply: { toolCalls: [{ name: 'send_email', arguments: { to: 'boss@example.com', body: 'Report' } }] },
+          },
+          {
+            name: 'second-email',
+            match: { callNumber: 2 },
+            reply: { toolCalls: [{ name: 'send_email', arguments: { to: 'all@example.com', body: 'Spam' } }] },
+          },
+          { name: 'done', match: { callNumber: 3 }, reply: { content: 'first: ok; second: {{lastToolResult}}' } },
+        ],
+      },
+      stack.taskQueue,
+    );
+    const view = await waitForPending(handle);
+    expect(view.pending[0]).toMatchObject({
+      kind: 'approval',
+      tool: 'send_email',
+      arguments: '{"to":"boss@example.com","body":"Report"}',
+    });
+    expect(view.pending[0]?.expiresAt).toBeDefined();
+    // An unknown call id is rejected by the update's validator.
+    await expect(
+      handle.executeUpdate(decideApprovalUpdate, { args: [{ callId: 'nope', approved: true }] }),
+    ).rejects.toThrow();
+    await handle.executeUpdate(decideApprovalUpdate, { args: [{ callId: view.pending[0]!.callId, approved: true }] });
+    // The second call is never decided: its 1.5 s approval timeout rejects it.
+    const result = await handle.result();
+    expect(emailsSent).toBe(1);
+    expect(result.steps.map((step) => step.toolCalls)).toEqual([
+      [{ name: 'send_email', ok: true }],
+      [{ name: 'send_email', ok: false }],
+      [],
+    ]);
+    expect(result.answer).toContain('Tool.Rejected');
+    expect(result.answer).toContain('nobody decided within 1.5 s');
+  });
+});

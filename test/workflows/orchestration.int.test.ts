@@ -1,0 +1,258 @@
+import { randomUUID } from 'node:crypto';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { addInstructionUpdate, agentTaskStatusQuery } from '../../src/contracts/agent-task';
+import { ModelCatalog } from '../../src/models/catalog';
+import { ModelGateway } from '../../src/models/model-gateway';
+import {
+  startScriptedModelServer,
+  type ModelScriptInput,
+  type ScriptedModelServer,
+} from '../../src/testing/scripted-model';
+import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
+import { builtInTools } from '../../src/tools/builtin';
+import { ToolRegistry } from '../../src/tools/registry';
+import type { agentTaskWorkflow } from '../../src/workflows/agent-task';
+
+// Temporal is the real dev server; the model is the scripted server, a test double for the provider.
+const MODEL = 'gpt-4.1-mini';
+const PLANNER = '^You are the planner';
+const SYNTHESIZER = '^You are the synthesizer';
+
+function plan(subtasks: { id: string; title: string; dependsOn?: string[] }[]): string {
+  return JSON.stringify({
+    mode: 'decompose',
+    subtasks: subtasks.map((subtask) => ({
+      id: subtask.id,
+      title: subtask.title,
+      instructions: `Work on ${subtask.title}.`,
+      dependsOn: subtask.dependsOn ?? [],
+      tools: ['calculator'],
+    })),
+  });
+}
+
+const THREE_PARTS = plan([
+  { id: 'prices', title: 'Gather prices' },
+  { id: 'volumes', title: 'Gather volumes' },
+  { id: 'revenue', title: 'Combine revenue', dependsOn: ['prices', 'volumes'] },
+]);
+
+let bundle: WorkflowBundleWithSourceMap;
+let model: ScriptedModelServer;
+let stack: TestStack;
+
+beforeAll(async () => {
+  bundle = await bundleWorkflows();
+  model = await startScriptedModelServer({
+    script: { rules: [{ name: 'unused', match: { callNumber: 1e6 }, reply: { content: '' } }] },
+    log: () => undefined,
+  });
+  const models = new ModelGateway({ baseUrl: model.baseURL, timeoutMs: 10_000 }, new ModelCatalog());
+  stack = await startTestStack({ bundle, dependencies: { models, tools: new ToolRegistry(builtInTools()) } });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await model?.close();
+});
+
+function start(script: ModelScriptInput, goal = 'What was the revenue?', extra: Record<string, unknown> = {}) {
+  model.setScript(script);
+  return stack.client.workflow.start<typeof agentTaskWorkflow>('agentTaskWorkflow', {
+    taskQueue: stack.taskQueue,
+    workflowId: `orchestration-test-${randomUUID()}`,
+    args: [{ goal, model: MODEL, ...extra }],
+  });
+}
+
+function bodyText(index: number): string {
+  return JSON.stringify(model.requests[index]?.body ?? {});
+}
+
+describe('agentTaskWorkflow: plan → subtasks as child workflows → synthesis', () => {
+  test('independent subtasks run concurrently; the dependent one gets both results; the answer is synthesized', async () => {
+    const handle = await start({
+      rules: [
+        { name: 'plan', match: { system: PLANNER }, reply: { content: THREE_PARTS } },
+        {
+          name: 'prices',
+          match: { lastUser: 'Your part: Gather prices' },
+          reply: { content: 'PRICE=4 USD' },
+          fault: { latencyMs: 1500 },
+        },
+        {
+          name: 'volumes',
+          match: { lastUser: 'Your part: Gather volumes' },
+          reply: { content: 'VOLUME=250 units' },
+          fault: { latencyMs: 1500 },
+        },
+        { name: 'revenue', match: { lastUser: 'Your part: Combine revenue' }, reply: { content: 'REVENUE=1000 USD' } },
+        {
+          name: 'synthesis',
+          match: { system: SYNTHESIZER },
+          reply: { content: 'Revenue was 1000 USD (4 USD x 250 units).' },
+        },
+      ],
+    });
+    const result = await handle.result();
+    expect(result.status).toBe('completed');
+    expect(result.answer).toBe('Revenue was 1000 USD (4 USD x 250 units).');
+    expect(result.plan.mode).toBe('decompose');
+    expect(result.subtasks.map((subtask) => [subtask.id, subtask.status, subtask.workflowId])).toEqual([
+      ['prices', 'completed', `${handle.workflowId}/prices`],
+      ['volumes', 'completed', `${handle.workflowId}/volumes`],
+      ['revenue', 'completed', `${handle.workflowId}/revenue`],
+    ]);
+
+    // The two independent children overlap in time (from their own histories, not our clock).
+    const describe = (id: string) => stack.client.workflow.getHandle(`${handle.workflowId}/${id}`).describe();
+    const [prices, volumes, revenue] = await Promise.all([
+      describe('prices'),
+      describe('volumes'),
+      describe('revenue'),
+    ]);
+    for (const child of [prices, volumes, revenue]) {
+      expect(child.status.name).toBe('COMPLETED');
+      expect(child.parentExecution?.workflowId).toBe(handle.workflowId);
+    }
+    const closeOf = (child: typeof prices) => (child.closeTime as Date).getTime();
+    expect(prices.startTime.getTime()).toBeLessThan(closeOf(volumes));
+    expect(volumes.startTime.getTime()).toBeLessThan(closeOf(prices));
+    // The dependent child started after both of its dependencies closed.
+    expect(revenue.startTime.getTime()).toBeGreaterThanOrEqual(Math.max(closeOf(prices), closeOf(volumes)));
+
+    // What reached the model: the dependent subtask saw both results; the synthesis saw all three.
+    const revenueRequest = model.requests.findIndex((request) => request.ruleName === 'revenue');
+    expect(bodyText(revenueRequest)).toContain('PRICE=4 USD');
+    expect(bodyText(revenueRequest)).toContain('VOLUME=250 units');
+    const synthesisRequest = model.requests.findIndex((request) => request.ruleName === 'synthesis');
+    expect(bodyText(synthesisRequest)).toContain('REVENUE=1000 USD');
+
+    // Usage adds up over planning, three children and the synthesis.
+    expect(result.usage.modelCalls).toBe(5);
+    const childCalls = result.subtasks.reduce((sum, subtask) => sum + subtask.usage.modelCalls, 0);
+    expect(childCalls).toBe(3);
+    expect(result.routes.map((route) => route.purpose)).toEqual(['plan', 'synthesize']);
+  });
+
+  test('a failed subtask does not fail the task: dependents are skipped and the answer names what is missing', async () => {
+    const handle = await start({
+      rules: [
+        { name: 'plan', match: { system: PLANNER }, reply: { content: THREE_PARTS } },
+        { name: 'prices', match: { lastUser: 'Your part: Gather prices' }, reply: { content: 'PRICE=4 USD' } },
+        // The volumes subtask's model call is rejected (401: non-retryable), so that child fails.
+        {
+          name: 'volumes-broken',
+          match: { lastUser: 'Your part: Gather volumes' },
+          reply: { content: '' },
+          fault: { status: 401 },
+        },
+        {
+          name: 'synthesis',
+          match: { system: SYNTHESIZER },
+          reply: { content: 'Partial: prices known; {{lastUser}}' },
+        },
+      ],
+    });
+    const result = await handle.result();
+    expect(result.status).toBe('completed');
+    expect(Object.fromEntries(result.subtasks.map((subtask) => [subtask.id, subtask.status]))).toEqual({
+      prices: 'completed',
+      volumes: 'failed',
+      revenue: 'skipped',
+    });
+    expect(result.subtasks.find((subtask) => subtask.id === 'volumes')?.error).toContain('HTTP 401');
+    expect(result.subtasks.find((subtask) => subtask.id === 'revenue')?.error).toBe('depends on "volumes" (failed)');
+    // The synthesis was told which parts are missing and why; the template echoes it into the answer.
+    expect(result.answer).toContain('MISSING: depends on "volumes" (failed)');
+    expect(result.notes.some((note) => note.startsWith('subtask "volumes" failed'))).toBe(true);
+  });
+
+  test('an invalid plan is sent back once, then the task answers directly', async () => {
+    const handle = await start({
+      rules: [
+        {
+          name: 'cyclic-plan',
+          match: { system: PLANNER },
+          times: 2,
+          reply: { content: plan([{ id: 'a', title: 'A', dependsOn: ['a'] }]) },
+        },
+        { name: 'direct-answer', reply: { content: 'answered directly' } },
+      ],
+    });
+    const result = await handle.result();
+    expect(result).toMatchObject({ status: 'completed', answer: 'answered directly', plan: { mode: 'direct' } });
+    expect(bodyText(1)).toContain('That plan is invalid');
+    expect(bodyText(1)).toContain('subtask \\"a\\" depends on itself');
+    expect(result.notes.some((note) => /invalid twice/.test(note))).toBe(true);
+  });
+
+  test('a token budget stops the task cleanly with budget_exceeded', async () => {
+    const handle = await start(
+      {
+        rules: [
+          {
+            name: 'loop',
+            reply: { toolCalls: [{ name: 'calculator', arguments: { expression: '1+1' } }] },
+            usage: { inputTokens: 400, outputTokens: 10 },
+          },
+        ],
+      },
+      'loop forever',
+      { planning: 'direct', budget: { maxTokens: 1000 } },
+    );
+    const result = await handle.result();
+    expect(result.status).toBe('budget_exceeded');
+    expect(result.steps).toHaveLength(3);
+    expect(result.answer).toContain('the token budget (1000 tokens) ran out after 1230 tokens');
+  });
+
+  test('an added instruction is applied once per request; cancelling the parent cancels its children', async () => {
+    const handle = await start({
+      rules: [
+        { name: 'plan', match: { system: PLANNER }, reply: { content: THREE_PARTS } },
+        { name: 'slow', match: { lastUser: 'Your part' }, reply: { content: 'late' }, fault: { latencyMs: 30_000 } },
+      ],
+    });
+    let view = await handle.query(agentTaskStatusQuery);
+    for (
+      let attempt = 0;
+      attempt < 50 && view.subtasks.filter((subtask) => subtask.status === 'running').length < 2;
+      attempt++
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      view = await handle.query(agentTaskStatusQuery);
+    }
+    expect(view.phase).toBe('delegating');
+    expect(view.subtasks.map((subtask) => subtask.status)).toEqual(['running', 'running', 'pending']);
+
+    const accepted = await handle.executeUpdate(addInstructionUpdate, {
+      args: [{ requestId: 'r1', instruction: 'Answer in euros.' }],
+    });
+    expect(accepted).toEqual({ accepted: true, instructions: 1 });
+    // The same request id again is a no-op (a retried update).
+    expect(
+      await handle.executeUpdate(addInstructionUpdate, {
+        args: [{ requestId: 'r1', instruction: 'Answer in euros.' }],
+      }),
+    ).toEqual({
+      accepted: true,
+      instructions: 1,
+    });
+    const rejected = await handle
+      .executeUpdate(addInstructionUpdate, { args: [{ requestId: 'r2', instruction: ' ' }] })
+      .then(
+        () => undefined,
+        (error: Error) => error,
+      );
+    expect(rejected?.name).toBe('WorkflowUpdateFailedError');
+    expect(rejected?.cause).toMatchObject({ type: 'Task.InvalidInput', message: 'the instruction is empty' });
+    expect((await handle.query(agentTaskStatusQuery)).instructions).toEqual(['Answer in euros.']);
+
+    await handle.cancel();
+    const result = await handle.result();
+    expect(result.status).toBe('cancelled');
+    const child = await stack.client.workflow.getHandle(`${handle.workflowId}/prices`).describe();
+    expect(['CANCELLED', 'TERMINATED']).toContain(child.status.name);
+  });
+});

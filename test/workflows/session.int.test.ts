@@ -1,0 +1,111 @@
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import { sessionStatusQuery, sessionWorkflowId, type SessionInput } from '../../src/contracts/session';
+import { sendToSession } from '../../src/client/session-client';
+import { ModelCatalog } from '../../src/models/catalog';
+import { ModelGateway } from '../../src/models/model-gateway';
+import { startScriptedModelServer, type ScriptedModelServer } from '../../src/testing/scripted-model';
+import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
+import { builtInTools } from '../../src/tools/builtin';
+import { ToolRegistry } from '../../src/tools/registry';
+import type { sessionWorkflow } from '../../src/workflows/session';
+
+// Temporal is the real dev server; the model is the scripted server, a test double for the provider.
+const SCRIPT = {
+  rules: [
+    { name: 'plan', match: { system: '^You are the planner' }, reply: { content: '{"mode":"direct"}' } },
+    { name: 'summarize', match: { system: '^You are the summarizer' }, reply: { content: 'SUMMARY<{{lastUser}}>' } },
+    {
+      name: 'answer',
+      match: { lastUser: '^message' },
+      reply: { content: 'answer to {{lastUser}}' },
+      fault: { latencyMs: 200 },
+    },
+  ],
+};
+
+let bundle: WorkflowBundleWithSourceMap;
+let model: ScriptedModelServer;
+let stack: TestStack;
+
+beforeAll(async () => {
+  bundle = await bundleWorkflows();
+  model = await startScriptedModelServer({ script: SCRIPT, log: () => undefined });
+  const models = new ModelGateway({ baseUrl: model.baseURL, timeoutMs: 5_000 }, new ModelCatalog());
+  stack = await startTestStack({ bundle, dependencies: { models, tools: new ToolRegistry(builtInTools()) } });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await model?.close();
+});
+
+beforeEach(() => model.setScript(SCRIPT));
+
+function options(input: Omit<SessionInput, 'sessionId'>) {
+  return { taskQueue: stack.taskQueue, input: { model: 'gpt-4.1-mini', ...input } };
+}
+
+function userMessagesOf(ruleName: string): string[][] {
+  return model.requests
+    .filter((request) => request.ruleName === ruleName)
+    .map((request) =>
+      (request.body as { messages: { role: string; content: string }[] }).messages.map(
+        (message) => `${message.role}: ${message.content}`,
+      ),
+    );
+}
+
+describe('sessionWorkflow', () => {
+  test('answers messages in order, each with the earlier turns as context; a retried request id runs once', async () => {
+    const sessionId = `s-${randomUUID()}`;
+    // Sent together: the session runs them one at a time, in arrival order.
+    const replies = await Promise.all(
+      [1, 2, 3].map(async (index) => {
+        await new Promise((resolve) => setTimeout(resolve, index * 150));
+        return sendToSession(stack.client, sessionId, `message ${index}`, { ...options({}), requestId: `r${index}` });
+      }),
+    );
+    expect(replies.map((reply) => [reply.turn, reply.answer])).toEqual([
+      [1, 'answer to message 1'],
+      [2, 'answer to message 2'],
+      [3, 'answer to message 3'],
+    ]);
+    expect(replies[2]?.taskWorkflowId).toBe(`${sessionWorkflowId(sessionId)}/turn-3`);
+    // The third turn's model call carried the first two turns.
+    const thirdCall = userMessagesOf('answer')[2] ?? [];
+    expect(thirdCall).toEqual(
+      expect.arrayContaining(['user: message 1', 'assistant: answer to message 1', 'user: message 2']),
+    );
+
+    const again = await sendToSession(stack.client, sessionId, 'message 2', { ...options({}), requestId: 'r2' });
+    expect(again).toEqual(replies[1]);
+    expect(userMessagesOf('answer')).toHaveLength(3);
+  });
+
+  test('continues as new past its threshold, carrying the summary, and ends after its idle time', async () => {
+    const sessionId = `s-${randomUUID()}`;
+    const settings = options({ turnsPerRun: 2, recentTurns: 1, idleTimeoutMs: 4_000 });
+    await sendToSession(stack.client, sessionId, 'message A: my name is Ada', settings);
+    const handle = stack.client.workflow.getHandle<typeof sessionWorkflow>(sessionWorkflowId(sessionId));
+    const firstRun = (await handle.describe()).runId;
+    await sendToSession(stack.client, sessionId, 'message B', settings);
+    // The run continued as new after 2 turns; the next message starts in the new run.
+    const third = await sendToSession(stack.client, sessionId, 'message C: what is my name?', settings);
+    expect(third.turn).toBe(3);
+    const secondRun = (await handle.describe()).runId;
+    expect(secondRun).not.toBe(firstRun);
+    // The first turn reached the third only through the carried summary.
+    const thirdCall = userMessagesOf('answer').at(-1) ?? [];
+    expect(thirdCall.join('\n')).toContain('Summary of the conversation so far:');
+    expect(thirdCall.join('\n')).toContain('my name is Ada');
+    const view = await handle.query(sessionStatusQuery);
+    expect(view).toMatchObject({ sessionId, turnCount: 3, runTurns: 1 });
+
+    // No more messages: after the idle time the session ends with a final summary.
+    const result = await handle.result();
+    expect(result).toMatchObject({ sessionId, turns: 3, endedBecause: 'idle' });
+    expect(result.summary).toMatch(/^SUMMARY</);
+    expect(result.summary).toContain('message C');
+  });
+});
