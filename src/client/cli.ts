@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { ConfigError } from '../config/config-error';
 import { loadConfig, type ChassisConfig } from '../config/load-config';
 import { CliError } from './cli-error';
+import { registerOperationCommands } from './replay/register-commands';
 import type * as DevCommandModule from './commands/dev';
 import type * as WorkerCommandModule from './commands/worker';
 import type * as RunCommandModule from './commands/run';
@@ -215,6 +216,7 @@ export function buildProgram(): Command {
       await benchCommand(config(), name);
     });
 
+  registerOperationCommands(program, config);
   return program;
 }
 

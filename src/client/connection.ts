@@ -1,4 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
+import { MongoClient } from 'mongodb';
+import { createDataConverter } from '../codec/data-converter';
 import type { ChassisConfig } from '../config/load-config';
 import { CliError } from './cli-error';
 
@@ -19,8 +21,24 @@ export async function connectTemporal(config: ChassisConfig): Promise<TemporalSe
       : 'run "npx chassis dev up" to start the local stack, or set TEMPORAL_ADDRESS';
     throw new CliError(`cannot reach Temporal at ${config.temporal.address} (${(error as Error).message}): ${hint}`);
   }
-  const client = new Client({ connection, namespace: config.temporal.namespace });
-  return { client, close: () => connection.close() };
+  // The same codec chain as the workers, so large (claim-checked) or encrypted payloads read back.
+  const mongo =
+    config.codec.claimCheckThresholdBytes === undefined
+      ? undefined
+      : new MongoClient(config.mongo.uri, { serverSelectionTimeoutMS: 5_000 });
+  const dataConverter = createDataConverter({
+    db: mongo?.db(config.mongo.database),
+    claimCheckThresholdBytes: config.codec.claimCheckThresholdBytes,
+    keyring: config.codec.keyring,
+  });
+  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
+  return {
+    client,
+    close: async () => {
+      await connection.close();
+      await mongo?.close();
+    },
+  };
 }
 
 /** Link to a workflow's page in the Temporal Web UI. */

@@ -3,6 +3,7 @@ import { DEFAULT_TASK_QUEUE } from '../contracts/task-queues';
 import { parseMcpServersConfig } from '../tools/mcp/config';
 import type { ToolsConfig } from '../tools/build-tool-registry';
 import { loadMemorySettings, type MemorySettings } from '../memory/memory-settings';
+import { loadCodecSettings, type CodecSettings } from '../codec/codec-settings';
 import { ConfigError } from './config-error';
 
 /** The validated configuration of every Chassis process. */
@@ -21,6 +22,8 @@ export interface ChassisConfig {
   agent: { maxSteps: number };
   tools: ToolsConfig;
   memory: MemorySettings;
+  /** Payload codecs: claim check (large payloads to MongoDB) and encryption. */
+  codec: CodecSettings;
   /** Folder for local state: pid files, logs, databases. */
   home: string;
   /** True when `TEMPORAL_ADDRESS` / `MONGODB_URI` were given, so nothing is started locally. */
@@ -114,6 +117,7 @@ export function loadConfig(
     models: { pinned: env.CHASSIS_MODEL, catalogPath: env.CHASSIS_MODEL_CATALOG },
     agent: { maxSteps: env.CHASSIS_MAX_STEPS },
     memory: loadMemorySettings(environment),
+    codec: loadCodecSettings(environment),
     tools: {
       workspaceDir: env.CHASSIS_WORKSPACE_DIR,
       httpAllowedHosts: env.CHASSIS_HTTP_ALLOWED_HOSTS?.split(','),

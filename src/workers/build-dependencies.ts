@@ -1,5 +1,7 @@
 import path from 'node:path';
+import type { DataConverter } from '@temporalio/common';
 import { MongoClient, type Db } from 'mongodb';
+import { createDataConverter } from '../codec/data-converter';
 import type { ActivityDependencies } from '../activities';
 import { usesScriptedModel, type ChassisConfig } from '../config/load-config';
 import { loadModelCatalog } from '../models/load-model-catalog';
@@ -21,6 +23,8 @@ export const DEMO_GOAL = 'What is 17.5% of 2,340, and what time is it in UTC?';
 /** Activity dependencies plus what must be closed when the process ends. */
 export interface BuiltDependencies {
   dependencies: ActivityDependencies;
+  /** The payload codec chain workers and clients share. */
+  dataConverter: DataConverter;
   /** Set when answers come from the scripted offline model; said to the user once. */
   offlineNotice?: string;
   close(): Promise<void>;
@@ -93,7 +97,17 @@ export async function buildDependencies(config: ChassisConfig): Promise<BuiltDep
     }
     const memory = await buildMemory(config, db, models, warn);
     for (const tool of memoryTools(memory.tools)) tools.registry.register(tool);
-    return { dependencies: { models, tools: tools.registry, db, memory: memory.activities }, offlineNotice, close };
+    const dataConverter = createDataConverter({
+      db,
+      claimCheckThresholdBytes: config.codec.claimCheckThresholdBytes,
+      keyring: config.codec.keyring,
+    });
+    return {
+      dependencies: { models, tools: tools.registry, db, memory: memory.activities },
+      dataConverter,
+      offlineNotice,
+      close,
+    };
   } catch (error) {
     await close();
     throw error;

@@ -19,6 +19,8 @@ export interface CreateWorkersOptions {
   modelCallsPerSecond?: number;
   /** @default the model catalog's `limits.maxConcurrentModelCalls` */
   maxConcurrentModelCalls?: number;
+  /** Payload codecs (claim check, encryption); clients must use the same. @default none */
+  dataConverter?: WorkerOptions['dataConverter'];
 }
 
 /** The workers of one process: workflows and tools on the task queue, model calls on their own queue. */
@@ -45,6 +47,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Chas
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
+    dataConverter: options.dataConverter,
     ...workflowSource,
     // describeModels is a cheap local read: serving it here keeps it out of the model queue's rate limit.
     activities: {
@@ -57,6 +60,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Chas
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: modelTaskQueueFor(options.taskQueue),
+    dataConverter: options.dataConverter,
     activities: modelActivities,
     maxConcurrentActivityTaskExecutions: options.maxConcurrentModelCalls ?? limits.maxConcurrentModelCalls,
     ...(modelCallsPerSecond !== undefined ? { maxTaskQueueActivitiesPerSecond: modelCallsPerSecond } : {}),

@@ -34,6 +34,7 @@ export async function startWorker(
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       dependencies: built.dependencies,
+      dataConverter: built.dataConverter,
     });
   } catch (error) {
     await connection.close();

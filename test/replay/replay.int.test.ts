@@ -1,0 +1,185 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { historyFromJson, historyIdentity } from '../../src/client/replay/history-json';
+import { divergenceSummary, replayWorkflowHistory } from '../../src/client/replay/replay-history';
+import { ModelCatalog } from '../../src/models/catalog';
+import { ModelGateway } from '../../src/models/model-gateway';
+import { startScriptedModelServer, type ScriptedModelServer } from '../../src/testing/scripted-model';
+import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
+import { builtInTools } from '../../src/tools/builtin';
+import { ToolRegistry } from '../../src/tools/registry';
+import { installWorkerRuntime } from '../../src/workers/install-runtime';
+import { chassis } from '../client/operations-support';
+
+// Recorded histories of representative tasks (re-record with test/replay/record-histories.ts)
+// replayed against the current workflow code: a change that would break running workflows
+// fails here. Temporal is the real dev server; the model is the scripted test double.
+const HISTORIES = path.join(__dirname, '..', 'fixtures', 'histories');
+const FIXTURES = readdirSync(HISTORIES)
+  .filter((file) => file.endsWith('.json'))
+  .sort();
+const CHANGED_WORKFLOWS = path.join(__dirname, 'fixtures-workflows');
+const PATCHED_WORKFLOWS = path.join(__dirname, 'patched-workflows');
+
+function loadFixture(file: string) {
+  const history = historyFromJson(JSON.parse(readFileSync(path.join(HISTORIES, file), 'utf8')));
+  const workflowId = historyIdentity(history).workflowId;
+  if (workflowId === undefined) throw new Error(`${file}: the history does not record its workflow id`);
+  return { history, workflowId };
+}
+
+const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: console.error,
+};
+
+let bundle: WorkflowBundleWithSourceMap;
+
+beforeAll(async () => {
+  installWorkerRuntime('WARN');
+  bundle = await bundleWorkflows();
+});
+
+describe('recorded histories replay against the current workflow code', () => {
+  test('the fixtures cover a direct task with tools, a decomposed task and its subtask, and a failed task', () => {
+    expect(FIXTURES).toEqual(
+      expect.arrayContaining([
+        'direct-task-with-tools.json',
+        'decomposed-task.json',
+        'decomposed-task.revenue.json',
+        'failed-task.json',
+      ]),
+    );
+  });
+
+  test('every fixture replays deterministically (Worker.runReplayHistories)', async () => {
+    const results: { file: string; error?: string }[] = [];
+    const histories = FIXTURES.map((file) => ({ file, ...loadFixture(file) }));
+    let index = 0;
+    for await (const result of Worker.runReplayHistories(
+      { workflowBundle: bundle, replayName: 'fixtures' },
+      histories.map(({ history, workflowId }) => ({ history, workflowId })),
+    )) {
+      const file = histories[index++]?.file ?? '?';
+      results.push({ file, ...(result.error ? { error: `${result.error.name}: ${result.error.message}` } : {}) });
+    }
+    expect(results).toEqual(FIXTURES.map((file) => ({ file })));
+  });
+});
+
+describe('the check can fail', () => {
+  test('a changed workflow (activities in another order, unpatched) is a DeterminismViolationError', async () => {
+    const changed = await bundleWorkflowCode({
+      workflowsPath: require.resolve(CHANGED_WORKFLOWS),
+      logger: quietLogger,
+    });
+    const { history, workflowId } = loadFixture('direct-task-with-tools.json');
+    const failure = await Worker.runReplayHistory(
+      { workflowBundle: changed, replayName: 'changed' },
+      history,
+      workflowId,
+    ).then(
+      () => undefined,
+      (error: Error) => error,
+    );
+    expect(failure?.name).toBe('DeterminismViolationError');
+    // Where it diverged: the first history event the changed code's new activity does not match.
+    expect(divergenceSummary(failure?.message ?? '')).toMatch(
+      /^\[TMPRL1100\] Nondeterminism error: .*HistoryEvent\(id: \d+, \w+\)/,
+    );
+  });
+
+  test('the same change behind patched() replays every agent-task fixture', async () => {
+    const patchedBundle = await bundleWorkflowCode({
+      workflowsPath: require.resolve(PATCHED_WORKFLOWS),
+      logger: quietLogger,
+    });
+    for (const file of FIXTURES) {
+      const outcome = await replayWorkflowHistory({
+        ...loadFixture(file),
+        workflows: { workflowBundle: patchedBundle },
+      });
+      expect({ file, deterministic: outcome.deterministic, message: outcome.message }).toEqual({
+        file,
+        deterministic: true,
+        message: undefined,
+      });
+    }
+  });
+});
+
+describe('chassis replay, end to end', () => {
+  let model: ScriptedModelServer;
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    model = await startScriptedModelServer({
+      script: {
+        rules: [
+          {
+            name: 'tool',
+            match: { hasToolResults: false },
+            reply: { toolCalls: [{ name: 'calculator', arguments: { expression: '6 * 7' } }] },
+          },
+          { name: 'answer', match: { hasToolResults: true }, reply: { content: 'It is {{lastToolResult}}.' } },
+        ],
+      },
+      log: () => undefined,
+    });
+    const models = new ModelGateway({ baseUrl: model.baseURL, timeoutMs: 10_000 }, new ModelCatalog());
+    stack = await startTestStack({ bundle, dependencies: { models, tools: new ToolRegistry(builtInTools()) } });
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+    await model?.close();
+  });
+
+  test('a task run here replays: "deterministic", exit 0; against a changed workflow: where it diverged, exit 1', async () => {
+    const workflowId = `replay-test-${randomUUID()}`;
+    const handle = await stack.client.workflow.start('agentTaskWorkflow', {
+      taskQueue: stack.taskQueue,
+      workflowId,
+      args: [{ goal: 'What is 6 * 7?', model: 'gpt-4.1-mini', planning: 'direct', memory: false }],
+    });
+    await handle.result();
+    const environment = { CHASSIS_TASK_QUEUE: stack.taskQueue };
+
+    const passing = await chassis(['replay', workflowId], environment);
+    expect(passing.stderr).toBe('');
+    expect(passing.code).toBe(0);
+    expect(passing.stdout).toMatch(
+      new RegExp(`^deterministic: ${workflowId} run ${handle.firstExecutionRunId} \\(\\d+ events\\)`),
+    );
+
+    const json = await chassis(['replay', workflowId, '--run', handle.firstExecutionRunId, '--json'], environment);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      workflowId,
+      runId: handle.firstExecutionRunId,
+      deterministic: true,
+    });
+
+    const failing = await chassis(['replay', workflowId, '--workflows', 'test/replay/fixtures-workflows'], environment);
+    expect(failing.code).toBe(1);
+    expect(failing.stdout).toMatch(/^NOT deterministic: /);
+    expect(failing.stdout).toMatch(/Nondeterminism error: .*HistoryEvent\(id: \d+/);
+    expect(failing.stderr.trim()).toBe(`chassis: replay of ${workflowId} is not deterministic`);
+  });
+
+  test('a fixture file replays with --history; an unknown workflow is a one-line error (exit 2)', async () => {
+    const fromFile = await chassis(['replay', '--history', path.join(HISTORIES, 'decomposed-task.json')]);
+    expect(fromFile.code).toBe(0);
+    expect(fromFile.stdout).toMatch(/^deterministic: fixture-decomposed-task /);
+
+    const missing = await chassis(['replay', `no-such-workflow-${randomUUID()}`]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^chassis: no workflow with id "no-such-workflow-[^"]+" in namespace "default"\n$/);
+  });
+});
