@@ -14,7 +14,13 @@ export interface TemporalSession {
 export async function connectTemporal(config: ChassisConfig): Promise<TemporalSession> {
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address: config.temporal.address, connectTimeout: '5 seconds' });
+    connection = await Connection.connect({
+      address: config.temporal.address,
+      connectTimeout: '5 seconds',
+      // SDK 1.24 sets its 128 MB default under a key gRPC ignores, leaving 4 MB: large histories
+      // (replay, retry) would fail with RESOURCE_EXHAUSTED.
+      channelArgs: { 'grpc.max_receive_message_length': 128 * 1024 * 1024 },
+    });
   } catch (error) {
     const hint = config.external.temporal
       ? 'check TEMPORAL_ADDRESS'
