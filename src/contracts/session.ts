@@ -1,7 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 /** The version of {@link SessionState}; bumped when its shape changes, checked on continue-as-new. */
-export const SESSION_STATE_SCHEMA_VERSION = 1;
+export const SESSION_STATE_SCHEMA_VERSION = 2;
 
 /** The workflow id of a session. */
 export function sessionWorkflowId(sessionId: string): string {
@@ -23,8 +23,12 @@ export interface SessionState {
   schemaVersion: number;
   /** Turns so far, across every run of the session. */
   turnCount: number;
-  /** Older turns, compressed by a small model. */
+  /** Older turns, compressed by a small model (hierarchically: the summary is re-summarized as it grows). */
   summary: string;
+  /** The last turn the summary covers, and how many times it was itself re-summarized. */
+  summaryThroughTurn: number;
+  summaryLevel: number;
+  /** Turns not yet folded into the summary. */
   recent: SessionTurn[];
   /** Answers of the last request ids, so a retried `sendMessage` returns the same answer. */
   answered: SessionTurn[];
@@ -35,8 +39,11 @@ export interface SessionInput {
   sessionId: string;
   /** The session ends (with an episodic summary) after this long without a message. @default 24 hours */
   idleTimeoutMs?: number;
-  /** Turns kept verbatim in the working context; older ones are summarized. @default 6 */
-  recentTurns?: number;
+  /**
+   * Token budget of a turn's working context (summary + recent turns + the message); older
+   * turns are summarized when it is exceeded. @default half the routed small model's window, at most 32,000
+   */
+  contextMaxTokens?: number;
   /** Continue as new after this many turns in one run, or when the server suggests it. @default 100 */
   turnsPerRun?: number;
   /** Pins every call of the session's tasks to one model. */

@@ -24,11 +24,18 @@ import {
   type SessionTurn,
 } from '../contracts/session';
 import { workerLookup } from './activity-options';
-import { SessionMemory } from './session/session-memory';
+import type { ChatMessage } from '../contracts/messages';
+import { applySummary, planWorkingContext } from './context/working-context';
+import { DEFAULT_SYSTEM_PROMPT } from './prompts';
+import { contextOf, SessionMemory } from './session/session-memory';
 import { summarizeTurns } from './session/summarize';
 
 const DEFAULT_IDLE_TIMEOUT_MS = 24 * 60 * 60 * 1000;
-const DEFAULT_RECENT_TURNS = 6;
+/** Working-context budget of a turn unless the session sets one; summaries keep turns under it. */
+const DEFAULT_CONTEXT_MAX_TOKENS = 32_000;
+const DEFAULT_CONTEXT_WINDOW = 128_000;
+/** Compression rounds per turn: a summary that will not shrink must not loop forever. */
+const MAX_COMPRESSION_ROUNDS = 3;
 const DEFAULT_TURNS_PER_RUN = 100;
 
 function rootCause(error: unknown): string {
@@ -55,7 +62,10 @@ function validateMessage(message: SessionMessage): void {
  */
 export async function sessionWorkflow(input: SessionInput): Promise<SessionResult> {
   const idleTimeoutMs = input.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-  const recentTurns = input.recentTurns ?? DEFAULT_RECENT_TURNS;
+  const budget = {
+    contextWindow: DEFAULT_CONTEXT_WINDOW,
+    maxTokens: input.contextMaxTokens ?? DEFAULT_CONTEXT_MAX_TOKENS,
+  };
   const turnsPerRun = input.turnsPerRun ?? DEFAULT_TURNS_PER_RUN;
   const memory = new SessionMemory(input.state);
   const queued: SessionMessage[] = [];
@@ -76,6 +86,35 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionResul
     return selection;
   };
 
+  /**
+   * The turn's working context within the token budget: the summary and the most recent
+   * turns verbatim. When they do not fit, older turns are folded into the summary (and a
+   * summary that outgrew its share is re-summarized) by a small model, then planned again.
+   */
+  const workingContext = async (instruction: string): Promise<ChatMessage[]> => {
+    const plan = () =>
+      planWorkingContext({
+        systemPrompt: DEFAULT_SYSTEM_PROMPT,
+        instruction,
+        history: memory.history(),
+        summary: memory.summary(),
+        budget,
+      });
+    let planned = plan();
+    for (let round = 0; planned.compression !== null && round < MAX_COMPRESSION_ROUNDS; round++) {
+      const request = planned.compression;
+      const folded = await summarizeTurns(
+        memory.state.summary,
+        request.kind === 'summarize-turns' ? request.messages : [],
+        request.targetTokens,
+        await modelSelection(),
+      );
+      memory.setSummary(applySummary(memory.summary(), request, folded.summary));
+      planned = plan();
+    }
+    return contextOf(planned.messages);
+  };
+
   const runTurn = async (message: SessionMessage): Promise<SessionTurn> => {
     const earlier = memory.answerOf(message.requestId);
     if (earlier !== undefined) return earlier;
@@ -83,7 +122,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionResul
     const taskWorkflowId = `${workflowInfo().workflowId}/turn-${turn}`;
     const taskInput: AgentTaskInput = {
       goal: message.message,
-      context: memory.contextMessages(),
+      context: await workingContext(message.message),
       sessionId: input.sessionId,
       model: input.model,
     };
@@ -117,11 +156,6 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionResul
     };
     memory.record(record);
     runTurns++;
-    const overflow = memory.takeOverflow(recentTurns);
-    if (overflow.length > 0) {
-      const folded = await summarizeTurns(memory.state.summary, overflow, await modelSelection());
-      memory.state.summary = folded.summary;
-    }
     return record;
   };
 
@@ -157,9 +191,17 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionResul
   }
 
   await condition(allHandlersFinished);
-  if (memory.state.recent.length > 0) {
-    const folded = await summarizeTurns(memory.state.summary, memory.takeOverflow(0), await modelSelection());
-    memory.state.summary = folded.summary;
+  // The episodic summary of the whole session: every turn not yet folded goes in.
+  const history = memory.history();
+  const last = history.at(-1);
+  if (last !== undefined) {
+    const folded = await summarizeTurns(
+      memory.state.summary,
+      history.flatMap((turn) => turn.messages),
+      Math.max(256, Math.floor(budget.maxTokens / 4)),
+      await modelSelection(),
+    );
+    memory.setSummary({ text: folded.summary, throughTurn: last.turn, level: memory.state.summaryLevel });
   }
   return {
     sessionId: input.sessionId,

@@ -8,13 +8,20 @@ import { startScriptedModelServer, type ScriptedModelServer } from '../../src/te
 import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
 import { builtInTools } from '../../src/tools/builtin';
 import { ToolRegistry } from '../../src/tools/registry';
+import type { ChatMessage } from '../../src/contracts/messages';
+import { estimateMessagesTokens } from '../../src/workflows/context/estimate-tokens';
 import type { sessionWorkflow } from '../../src/workflows/session';
 
 // Temporal is the real dev server; the model is the scripted server, a test double for the provider.
 const SCRIPT = {
   rules: [
     { name: 'plan', match: { system: '^You are the planner' }, reply: { content: '{"mode":"direct"}' } },
-    { name: 'summarize', match: { system: '^You are the summarizer' }, reply: { content: 'SUMMARY<{{lastUser}}>' } },
+    {
+      name: 'summarize-name',
+      match: { system: '^You are the summarizer', anyMessage: 'Ada' },
+      reply: { content: 'SUMMARY: the user is called Ada.' },
+    },
+    { name: 'summarize', match: { system: '^You are the summarizer' }, reply: { content: 'SUMMARY: small talk.' } },
     {
       name: 'answer',
       match: { lastUser: '^message' },
@@ -83,29 +90,40 @@ describe('sessionWorkflow', () => {
     expect(userMessagesOf('answer')).toHaveLength(3);
   });
 
-  test('continues as new past its threshold, carrying the summary, and ends after its idle time', async () => {
+  test('keeps each turn within its token budget by summarizing older turns, continues as new carrying the summary, and ends after its idle time', async () => {
     const sessionId = `s-${randomUUID()}`;
-    const settings = options({ turnsPerRun: 2, recentTurns: 1, idleTimeoutMs: 4_000 });
+    // A tiny budget: the system prompt, the message and a little history fit; older turns are summarized.
+    const settings = options({ turnsPerRun: 2, contextMaxTokens: 450, idleTimeoutMs: 4_000 });
     await sendToSession(stack.client, sessionId, 'message A: my name is Ada', settings);
     const handle = stack.client.workflow.getHandle<typeof sessionWorkflow>(sessionWorkflowId(sessionId));
     const firstRun = (await handle.describe()).runId;
-    await sendToSession(stack.client, sessionId, 'message B', settings);
+    await sendToSession(
+      stack.client,
+      sessionId,
+      `message B: ${'a long detour about the weather '.repeat(30)}`,
+      settings,
+    );
     // The run continued as new after 2 turns; the next message starts in the new run.
     const third = await sendToSession(stack.client, sessionId, 'message C: what is my name?', settings);
     expect(third.turn).toBe(3);
     const secondRun = (await handle.describe()).runId;
     expect(secondRun).not.toBe(firstRun);
-    // The first turn reached the third only through the carried summary.
-    const thirdCall = userMessagesOf('answer').at(-1) ?? [];
-    expect(thirdCall.join('\n')).toContain('Summary of the conversation so far:');
-    expect(thirdCall.join('\n')).toContain('my name is Ada');
+    // The first turn reached the third only through the carried summary, not verbatim.
+    const thirdCall = (userMessagesOf('answer').at(-1) ?? []).join('\n');
+    expect(thirdCall).toContain('Summary of the earlier conversation (turns 1-');
+    expect(thirdCall).toContain('SUMMARY: the user is called Ada.');
+    expect(thirdCall).not.toContain('user: message A: my name is Ada');
+    // Every turn's model request stayed within the session's 450-token budget (by the workflow's estimator).
+    for (const request of model.requests.filter((entry) => entry.ruleName === 'answer')) {
+      const { messages } = request.body as { messages: ChatMessage[] };
+      expect(estimateMessagesTokens(messages)).toBeLessThanOrEqual(450);
+    }
     const view = await handle.query(sessionStatusQuery);
     expect(view).toMatchObject({ sessionId, turnCount: 3, runTurns: 1 });
 
     // No more messages: after the idle time the session ends with a final summary.
     const result = await handle.result();
     expect(result).toMatchObject({ sessionId, turns: 3, endedBecause: 'idle' });
-    expect(result.summary).toMatch(/^SUMMARY</);
-    expect(result.summary).toContain('message C');
+    expect(result.summary).toMatch(/^SUMMARY: /);
   });
 });

@@ -5,18 +5,27 @@ import {
   type SessionTurn,
   type SessionView,
 } from '../../contracts/session';
+import type { ConversationTurn, RunningSummary } from '../context/working-context';
 
 /** How many answered request ids a session remembers for deduplication. */
 const ANSWERED_KEPT = 50;
 
 /** A fresh session state. */
 export function newSessionState(): SessionState {
-  return { schemaVersion: SESSION_STATE_SCHEMA_VERSION, turnCount: 0, summary: '', recent: [], answered: [] };
+  return {
+    schemaVersion: SESSION_STATE_SCHEMA_VERSION,
+    turnCount: 0,
+    summary: '',
+    summaryThroughTurn: 0,
+    summaryLevel: 0,
+    recent: [],
+    answered: [],
+  };
 }
 
 /**
- * A session's working memory: recent turns verbatim, older turns as a running summary,
- * and the answers of recent request ids. Pure; the workflow drives it.
+ * A session's memory of its own conversation: turns not yet summarized, the running
+ * summary, and the answers of recent request ids. Pure; the workflow drives it.
  */
 export class SessionMemory {
   readonly state: SessionState;
@@ -42,22 +51,30 @@ export class SessionMemory {
       this.state.answered.splice(0, this.state.answered.length - ANSWERED_KEPT);
   }
 
-  /** Removes and returns the turns beyond the `keep` most recent ones, for summarizing. */
-  takeOverflow(keep: number): SessionTurn[] {
-    const excess = this.state.recent.length - keep;
-    return excess > 0 ? this.state.recent.splice(0, excess) : [];
+  /** The turns not yet summarized, as the working-context planner takes them. */
+  history(): ConversationTurn[] {
+    return this.state.recent.map((turn) => ({
+      turn: turn.turn,
+      messages: [
+        { role: 'user', content: turn.message },
+        { role: 'assistant', content: turn.answer },
+      ],
+    }));
   }
 
-  /** The context a new turn's task gets: the summary, then the recent turns as messages. */
-  contextMessages(): ChatMessage[] {
-    const messages: ChatMessage[] = [];
-    if (this.state.summary !== '') {
-      messages.push({ role: 'system', content: `Summary of the conversation so far:\n${this.state.summary}` });
-    }
-    for (const turn of this.state.recent) {
-      messages.push({ role: 'user', content: turn.message }, { role: 'assistant', content: turn.answer });
-    }
-    return messages;
+  /** The running summary, or null before the first compression. */
+  summary(): RunningSummary | null {
+    return this.state.summary === ''
+      ? null
+      : { text: this.state.summary, throughTurn: this.state.summaryThroughTurn, level: this.state.summaryLevel };
+  }
+
+  /** Takes a new summary and drops the turns it now covers, so state (and continue-as-new input) stays bounded. */
+  setSummary(summary: RunningSummary): void {
+    this.state.summary = summary.text;
+    this.state.summaryThroughTurn = summary.throughTurn;
+    this.state.summaryLevel = summary.level;
+    this.state.recent = this.state.recent.filter((turn) => turn.turn > summary.throughTurn);
   }
 
   view(sessionId: string, queued: number, runTurns: number): SessionView {
@@ -72,7 +89,7 @@ export class SessionMemory {
   }
 }
 
-/** Renders turns for the summarizer. */
-export function turnsAsText(turns: SessionTurn[]): string {
-  return turns.map((turn) => `User: ${turn.message}\nAssistant: ${turn.answer}`).join('\n\n');
+/** The planned context without its first system prompt and final instruction: what the turn's task gets as `context`. */
+export function contextOf(planned: ChatMessage[]): ChatMessage[] {
+  return planned.slice(1, -1);
 }

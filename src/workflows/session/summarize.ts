@@ -1,9 +1,8 @@
-import type { ModelSelection, RouteDecision } from '../../contracts/models';
-import type { SessionTurn } from '../../contracts/session';
+import type { ChatMessage } from '../../contracts/messages';
+import type { ModelSelection } from '../../contracts/models';
 import type { Usage } from '../../contracts/usage';
 import { estimateMessagesTokens } from '../context/estimate-tokens';
 import { callModelRouted } from '../routed-model-call';
-import { turnsAsText } from './session-memory';
 
 /** The summarizer's instructions; the scripted test model recognises the first words. */
 export const SUMMARIZER_SYSTEM_PROMPT = [
@@ -12,25 +11,37 @@ export const SUMMARIZER_SYSTEM_PROMPT = [
   'Keep every fact, name, number, preference and decision the user may refer to later; drop small talk.',
 ].join(' ');
 
-/** Folds turns into the running summary with a (small, by routing) model. */
+function transcript(messages: ChatMessage[]): string {
+  return messages
+    .map((message) => `${message.role === 'user' ? 'User' : 'Assistant'}: ${message.content ?? ''}`)
+    .join('\n\n');
+}
+
+/**
+ * Folds turns into the running summary with a (small, by routing) model. With no turns it
+ * re-summarizes the summary alone: the hierarchical step when the summary outgrew its budget.
+ */
 export async function summarizeTurns(
   previous: string,
-  turns: SessionTurn[],
+  messages: ChatMessage[],
+  targetTokens: number,
   selection: ModelSelection,
-): Promise<{ summary: string; route: RouteDecision; usage: Usage }> {
-  const messages = [
+): Promise<{ summary: string; usage: Usage }> {
+  const request = [
     { role: 'system' as const, content: SUMMARIZER_SYSTEM_PROMPT },
     {
       role: 'user' as const,
-      content: `Earlier summary:\n${previous || '(none)'}\n\nNew turns:\n${turnsAsText(turns)}`,
+      content:
+        `Answer in at most ${targetTokens} tokens.\n\nEarlier summary:\n${previous || '(none)'}` +
+        (messages.length > 0 ? `\n\nNew turns:\n${transcript(messages)}` : '\n\nShorten it, keeping every fact.'),
     },
   ];
-  const { result, route, usage } = await callModelRouted({
+  const { result, usage } = await callModelRouted({
     selection,
     purpose: 'summarize',
-    messages,
-    contextTokens: estimateMessagesTokens(messages),
+    messages: request,
+    contextTokens: estimateMessagesTokens(request),
     label: 'summarize session',
   });
-  return { summary: result.content ?? previous, route, usage };
+  return { summary: result.content ?? previous, usage };
 }
