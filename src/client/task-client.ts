@@ -13,7 +13,7 @@ import {
   type AgentTaskStatusView,
 } from '../contracts/agent-task';
 import { modelTaskQueueFor } from '../contracts/task-queues';
-import { ChassisStatus } from '../contracts/search-attributes';
+import { ChassisGoal, ChassisStatus } from '../contracts/search-attributes';
 import type { agentTaskWorkflow } from '../workflows/agent-task';
 
 /** What `chassis run --json` prints: one JSON object per task. */
@@ -82,7 +82,7 @@ export async function waitForPollers(client: Client, taskQueue: string, timeoutM
 export async function startTask(
   client: Client,
   input: AgentTaskInput,
-  options: { taskQueue: string; workflowId?: string },
+  options: { taskQueue: string; workflowId?: string; encrypted?: boolean },
 ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof agentTaskWorkflow>> {
   const goalLine = input.goal.replace(/\s+/g, ' ').trim();
   return client.workflow.start<typeof agentTaskWorkflow>('agentTaskWorkflow', {
@@ -91,7 +91,11 @@ export async function startTask(
     args: [input],
     staticSummary: `Agent task: ${goalLine.length > 120 ? `${goalLine.slice(0, 117)}...` : goalLine}`,
     staticDetails: `Goal:\n\n${input.goal}\n\nModel: ${input.model ?? 'routed by the model catalog'}`,
-    typedSearchAttributes: [{ key: ChassisStatus, value: 'running' }],
+    typedSearchAttributes: [
+      { key: ChassisStatus, value: 'running' },
+      // Search attributes are not encoded by the payload codecs: no goal text when payloads are encrypted.
+      ...(options.encrypted ? [] : [{ key: ChassisGoal, value: goalLine.slice(0, 200) }]),
+    ],
   });
 }
 

@@ -12,10 +12,17 @@ export const ChassisTokens = defineSearchAttributeKey('ChassisTokens', 'INT');
 /** Session id of a session's tasks. */
 export const ChassisSession = defineSearchAttributeKey('ChassisSession', 'KEYWORD');
 
+/** The largest model tier the task has used so far (`large`, `small`, `pinned`). */
+export const ChassisModelTier = defineSearchAttributeKey('ChassisModelTier', 'KEYWORD');
+/** The start of the goal, for finding a task by what it was about (left out when payloads are encrypted). */
+export const ChassisGoal = defineSearchAttributeKey('ChassisGoal', 'TEXT');
+
 /** Name → Temporal CLI type, for `temporal server start-dev --search-attribute`. */
 export const SEARCH_ATTRIBUTE_TYPES: Record<string, 'Keyword' | 'Double' | 'Int' | 'Text'> = {
   ChassisStatus: 'Keyword',
   ChassisCostUsd: 'Double',
   ChassisTokens: 'Int',
   ChassisSession: 'Keyword',
+  ChassisModelTier: 'Keyword',
+  ChassisGoal: 'Text',
 };

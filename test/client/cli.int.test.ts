@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { ChassisGoal, ChassisModelTier, ChassisStatus } from '../../src/contracts/search-attributes';
 import { ModelCatalog } from '../../src/models/catalog';
 import { ModelGateway } from '../../src/models/model-gateway';
 import { loadScriptFile, startScriptedModelServer, type ScriptedModelServer } from '../../src/testing/scripted-model';
@@ -138,6 +139,13 @@ describe('chassis CLI against the real dev server', () => {
     expect(report.executionStatus).toBe('COMPLETED');
     expect(report.result).toMatchObject({ status: 'completed', answer: outcome.answer });
     expect(report.uiUrl).toContain(`/workflows/${String(outcome.workflowId)}/`);
+
+    // Search attributes for the UI: the goal excerpt, the status, and the largest tier used (the planner's).
+    const attributes = (await stack.client.workflow.getHandle(String(outcome.workflowId)).describe())
+      .typedSearchAttributes;
+    expect(attributes.get(ChassisGoal)).toBe(DEMO_GOAL);
+    expect(attributes.get(ChassisStatus)).toBe('completed');
+    expect(attributes.get(ChassisModelTier)).toBe('large');
   });
 
   test('run without --json prints the answer on stdout and progress on stderr', async () => {

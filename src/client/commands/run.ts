@@ -44,7 +44,7 @@ export async function runCommand(config: ChassisConfig, goal: string, options: R
         maxSteps: options.maxSteps ?? config.agent.maxSteps,
         planning: options.direct ? 'direct' : 'auto',
       },
-      { taskQueue: config.temporal.taskQueue },
+      { taskQueue: config.temporal.taskQueue, encrypted: config.codec.keyring !== undefined },
     );
     const link = workflowUiUrl(config, handle.workflowId, handle.firstExecutionRunId);
     if (!wait) {
