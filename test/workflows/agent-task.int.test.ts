@@ -2,14 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { agentTaskStatusQuery, type AgentTaskInput } from '../../src/contracts/agent-task';
 import type { agentTaskWorkflow } from '../../src/workflows/agent-task';
-import { ModelCatalog } from '../../src/models/catalog';
-import { ModelGateway } from '../../src/models/model-gateway';
-import {
-  startScriptedModelServer,
-  type ModelScriptInput,
-  type ScriptedModelServer,
-} from '../../src/testing/scripted-model';
+import { type ModelScriptInput, type ScriptedModelServer } from '../../src/testing/scripted-model';
 import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
+import { scriptedGateway, startQuietScriptedModel } from '../../src/testing/scripted-stack';
 import { builtInTools } from '../../src/tools/builtin';
 import { ToolRegistry } from '../../src/tools/registry';
 
@@ -28,7 +23,7 @@ let stack: TestStack;
 
 beforeAll(async () => {
   bundle = await bundleWorkflows();
-  model = await startScriptedModelServer({ script: NOTHING_MATCHES, log: () => undefined });
+  model = await startQuietScriptedModel(NOTHING_MATCHES);
 });
 
 afterAll(async () => {
@@ -36,7 +31,7 @@ afterAll(async () => {
 });
 
 async function startStack(): Promise<void> {
-  const models = new ModelGateway({ baseUrl: model.baseURL, timeoutMs: 5_000 }, new ModelCatalog());
+  const models = scriptedGateway(model, 5_000);
   const tools = new ToolRegistry(builtInTools({ now: () => FIXED_NOW }));
   stack = await startTestStack({ bundle, dependencies: { models, tools } });
 }

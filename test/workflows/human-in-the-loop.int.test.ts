@@ -4,14 +4,9 @@ import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { z } from 'zod';
 import { agentTaskStatusQuery } from '../../src/contracts/agent-task';
 import { answerQuestionUpdate, decideApprovalUpdate } from '../../src/contracts/human';
-import { ModelCatalog } from '../../src/models/catalog';
-import { ModelGateway } from '../../src/models/model-gateway';
-import {
-  startScriptedModelServer,
-  type ModelScriptInput,
-  type ScriptedModelServer,
-} from '../../src/testing/scripted-model';
+import { type ModelScriptInput, type ScriptedModelServer } from '../../src/testing/scripted-model';
 import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
+import { scriptedGateway, startQuietScriptedModel } from '../../src/testing/scripted-stack';
 import { askUserTool } from '../../src/tools/builtin/ask-user';
 import { builtInTools } from '../../src/tools/builtin';
 import { ToolRegistry } from '../../src/tools/registry';
@@ -40,17 +35,14 @@ let stack: TestStack | undefined;
 
 function dependencies() {
   return {
-    models: new ModelGateway({ baseUrl: model.baseURL, timeoutMs: 5_000 }, new ModelCatalog()),
+    models: scriptedGateway(model, 5_000),
     tools: new ToolRegistry([...builtInTools(), askUserTool, sendEmailTool]),
   };
 }
 
 beforeAll(async () => {
   bundle = await bundleWorkflows();
-  model = await startScriptedModelServer({
-    script: { rules: [{ name: 'unused', match: { callNumber: 1e6 }, reply: { content: '' } }] },
-    log: () => undefined,
-  });
+  model = await startQuietScriptedModel();
 });
 
 afterEach(async () => {

@@ -1,14 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { addInstructionUpdate, agentTaskStatusQuery } from '../../src/contracts/agent-task';
-import { ModelCatalog } from '../../src/models/catalog';
-import { ModelGateway } from '../../src/models/model-gateway';
-import {
-  startScriptedModelServer,
-  type ModelScriptInput,
-  type ScriptedModelServer,
-} from '../../src/testing/scripted-model';
+import { type ModelScriptInput, type ScriptedModelServer } from '../../src/testing/scripted-model';
 import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
+import { scriptedGateway, startQuietScriptedModel } from '../../src/testing/scripted-stack';
 import { builtInTools } from '../../src/tools/builtin';
 import { ToolRegistry } from '../../src/tools/registry';
 import type { agentTaskWorkflow } from '../../src/workflows/agent-task';
@@ -43,11 +38,8 @@ let stack: TestStack;
 
 beforeAll(async () => {
   bundle = await bundleWorkflows();
-  model = await startScriptedModelServer({
-    script: { rules: [{ name: 'unused', match: { callNumber: 1e6 }, reply: { content: '' } }] },
-    log: () => undefined,
-  });
-  const models = new ModelGateway({ baseUrl: model.baseURL, timeoutMs: 10_000 }, new ModelCatalog());
+  model = await startQuietScriptedModel();
+  const models = scriptedGateway(model, 10_000);
   stack = await startTestStack({ bundle, dependencies: { models, tools: new ToolRegistry(builtInTools()) } });
 });
 

@@ -2,12 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { loadModelCatalog } from '../../src/models/load-model-catalog';
 import { ModelGateway } from '../../src/models/model-gateway';
-import {
-  startScriptedModelServer,
-  type ModelScriptInput,
-  type ScriptedModelServer,
-} from '../../src/testing/scripted-model';
+import { type ModelScriptInput, type ScriptedModelServer } from '../../src/testing/scripted-model';
 import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
+import { startQuietScriptedModel } from '../../src/testing/scripted-stack';
 import { builtInTools } from '../../src/tools/builtin';
 import { ToolRegistry } from '../../src/tools/registry';
 import type { agentTaskWorkflow } from '../../src/workflows/agent-task';
@@ -22,10 +19,7 @@ let stack: TestStack;
 
 beforeAll(async () => {
   bundle = await bundleWorkflows();
-  model = await startScriptedModelServer({
-    script: { rules: [{ name: 'unused', match: { callNumber: 1e6 }, reply: { content: '' } }] },
-    log: () => undefined,
-  });
+  model = await startQuietScriptedModel();
   const catalog = await loadModelCatalog();
   const models = new ModelGateway({ catalog, timeoutMs: 5_000, singleEndpoint: { baseUrl: model.baseURL } });
   stack = await startTestStack({ bundle, dependencies: { models, tools: new ToolRegistry(builtInTools()) } });

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { z } from 'zod';
-import { ModelCatalog } from '../../src/models/catalog';
-import { ModelGateway } from '../../src/models/model-gateway';
-import { startScriptedModelServer, type ScriptedModelServer } from '../../src/testing/scripted-model';
+import { type ScriptedModelServer } from '../../src/testing/scripted-model';
 import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
+import { scriptedGateway, startQuietScriptedModel } from '../../src/testing/scripted-stack';
 import { ToolRegistry } from '../../src/tools/registry';
 import { defineTool } from '../../src/tools/tool';
 import { PermanentToolError, TransientToolError } from '../../src/tools/tool-errors';
@@ -59,11 +58,8 @@ let stack: TestStack;
 
 beforeAll(async () => {
   bundle = await bundleWorkflows();
-  model = await startScriptedModelServer({
-    script: { rules: [{ name: 'unused', match: { callNumber: 1e6 }, reply: { content: '' } }] },
-    log: () => undefined,
-  });
-  const models = new ModelGateway({ baseUrl: model.baseURL, timeoutMs: 5_000 }, new ModelCatalog());
+  model = await startQuietScriptedModel();
+  const models = scriptedGateway(model, 5_000);
   stack = await startTestStack({ bundle, dependencies: { models, tools } });
 });
 

@@ -1,9 +1,8 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
 import type { ChassisConfig } from '../../config/load-config';
 import { answerQuestionUpdate, decideApprovalUpdate } from '../../contracts/human';
 import { CliError } from '../cli-error';
 import { connectTemporal } from '../connection';
-import { rootCauseMessage } from '../task-client';
+import { updateFailureForCli } from '../update-errors';
 
 /** The person's side of approvals and questions: `approve`, `reject`, `answer`. */
 export type HumanAction =
@@ -31,12 +30,7 @@ export async function humanCommand(config: ChassisConfig, workflowId: string, ac
       `${action.kind === 'answer' ? 'answered' : `${action.kind}d`} ${action.callId} on ${workflowId}\n`,
     );
   } catch (error) {
-    if (error instanceof WorkflowNotFoundError || (error as Error).name === 'WorkflowNotFoundError') {
-      throw new CliError(`no running workflow with id "${workflowId}"`);
-    }
-    if ((error as Error).name === 'WorkflowUpdateFailedError')
-      throw new CliError(`rejected: ${rootCauseMessage(error as Error)}`);
-    throw error;
+    throw updateFailureForCli(error, workflowId);
   } finally {
     await session.close();
   }

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import type { ChassisConfig } from '../../config/load-config';
 import { addInstructionUpdate } from '../../contracts/agent-task';
 import { CliError } from '../cli-error';
 import { connectTemporal } from '../connection';
-import { rootCauseMessage } from '../task-client';
+import { updateFailureForCli } from '../update-errors';
 
 /** `chassis instruct <workflowId> "<text>"`: adds an instruction to a running task and waits for it to be accepted. */
 export async function instructCommand(config: ChassisConfig, workflowId: string, instruction: string): Promise<void> {
@@ -18,12 +17,7 @@ export async function instructCommand(config: ChassisConfig, workflowId: string,
       `accepted (${accepted.instructions} instruction${accepted.instructions === 1 ? '' : 's'} so far)\n`,
     );
   } catch (error) {
-    if (error instanceof WorkflowNotFoundError || (error as Error).name === 'WorkflowNotFoundError') {
-      throw new CliError(`no running workflow with id "${workflowId}"`);
-    }
-    if ((error as Error).name === 'WorkflowUpdateFailedError')
-      throw new CliError(`rejected: ${rootCauseMessage(error as Error)}`);
-    throw error;
+    throw updateFailureForCli(error, workflowId);
   } finally {
     await session.close();
   }

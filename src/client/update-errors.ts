@@ -1,0 +1,17 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { CliError } from './cli-error';
+import { rootCauseMessage } from './task-client';
+
+/**
+ * What a failed update to a task means to a CLI user, in one line: the workflow is not
+ * running, or the task rejected the update (its validator's message). Anything else is
+ * returned unchanged for the generic error path.
+ */
+export function updateFailureForCli(error: unknown, workflowId: string): unknown {
+  if (error instanceof WorkflowNotFoundError || (error as Error).name === 'WorkflowNotFoundError') {
+    return new CliError(`no running workflow with id "${workflowId}"`);
+  }
+  if ((error as Error).name === 'WorkflowUpdateFailedError')
+    return new CliError(`rejected: ${rootCauseMessage(error as Error)}`);
+  return error;
+}
