@@ -24,7 +24,7 @@ import type { agentTaskWorkflow } from '../../src/workflows/agent-task';
 import { bundleToolCallsWorkflow, startToolWorker, type ToolWorker } from '../tools/fixtures/tool-worker';
 import { countingLookup, flakyTool } from '../tools/support/counting-tools';
 import { echoServerConfig } from '../tools/support/echo-mcp-server';
-import { openTestDatabase, type TestDatabase } from '../tools/support/test-database';
+import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
 
 // Real Temporal dev server and real FerretDB; the model is the scripted server (a test double of the provider).
 const MODEL = 'gpt-4.1-mini';

@@ -2,7 +2,7 @@ import { EpisodesStore } from '../../src/memory/episodes-store';
 import { HashedNgramEmbedder } from '../../src/memory/embedders/hashed-ngram-embedder';
 import { ensureMemoryIndexes, memoryCollections } from '../../src/memory/database';
 import { EmbedderMismatchError } from '../../src/memory/memory-errors';
-import { openTestDatabase, type TestDatabase } from './support/test-database';
+import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
 
 let database: TestDatabase;
 const embedder = new HashedNgramEmbedder({ dimensions: 128 });

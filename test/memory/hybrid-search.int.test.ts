@@ -3,7 +3,7 @@ import { HashedNgramEmbedder } from '../../src/memory/embedders/hashed-ngram-emb
 import { searchKnowledge, type KnowledgeSearchDependencies } from '../../src/memory/hybrid-search';
 import { KnowledgeIndexCache } from '../../src/memory/knowledge-index-cache';
 import { KnowledgeStore } from '../../src/memory/knowledge-store';
-import { openTestDatabase, type TestDatabase } from './support/test-database';
+import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
 
 let database: TestDatabase;
 let dependencies: KnowledgeSearchDependencies;

@@ -6,7 +6,7 @@ import { KnowledgeIndexCache } from '../../src/memory/knowledge-index-cache';
 import { KnowledgeStore } from '../../src/memory/knowledge-store';
 import { EmbedderMismatchError } from '../../src/memory/memory-errors';
 import { decodeVector, dot } from '../../src/memory/vectors';
-import { openTestDatabase, type TestDatabase } from './support/test-database';
+import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
 
 let database: TestDatabase;
 const embedder = new HashedNgramEmbedder({ dimensions: 128 });

@@ -14,7 +14,7 @@ import {
   type ScriptedModelServer,
 } from '../../src/testing/scripted-model';
 import { failureOf, runActivity } from './support/activity-environment';
-import { openTestDatabase, type TestDatabase } from './support/test-database';
+import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
 
 const SMALL_MODEL = 'gpt-4.1-nano';
 const LONG_SUMMARY = Array.from(

@@ -24,7 +24,7 @@ import {
 } from '../../src/workflows/context/working-context';
 import { contextBudget, type ContextBudgetOptions } from '../../src/workflows/context/context-budget';
 import { runActivity } from './support/activity-environment';
-import { openTestDatabase, type TestDatabase } from './support/test-database';
+import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
 
 /**
  * The working context end to end, without Temporal: each turn retrieves facts, plans the

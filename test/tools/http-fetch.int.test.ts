@@ -5,7 +5,7 @@ import { ToolRegistry } from '../../src/tools/registry';
 import type { Tool } from '../../src/tools/tool';
 import { PermanentToolError, TransientToolError } from '../../src/tools/tool-errors';
 import { ToolRunner } from '../../src/tools/tool-runner';
-import { openTestDatabase, type TestDatabase } from './support/test-database';
+import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
 
 // A real HTTP server on 127.0.0.1; `localhost` reaches the same server under a host that is not allowed.
 let server: http.Server;

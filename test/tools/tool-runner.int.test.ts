@@ -13,7 +13,7 @@ import { defineTool, type Tool } from '../../src/tools/tool';
 import { TransientToolError } from '../../src/tools/tool-errors';
 import { ToolRunner } from '../../src/tools/tool-runner';
 import { countingLookup, flakyTool } from './support/counting-tools';
-import { openTestDatabase, type TestDatabase } from './support/test-database';
+import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
 
 // The real local MongoDB-wire server (FerretDB here); one database for this file, dropped after.
 let database: TestDatabase;
