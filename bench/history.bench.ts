@@ -1,14 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { Client, Connection } from '@temporalio/client';
-import type { DataConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { MongoClient, type Db } from 'mongodb';
 import type { ActivityDependencies } from '../src/activities';
 import { PAYLOADS_COLLECTION } from '../src/codec/claim-check-store';
-import { dataConverterPlugin } from '../src/codec/codec-plugin';
 import { DEFAULT_CLAIM_CHECK_THRESHOLD_BYTES } from '../src/codec/claim-check-codec';
 import { createDataConverter } from '../src/codec/data-converter';
 import type { ChassisConfig } from '../src/config/load-config';
@@ -16,10 +12,9 @@ import type { AgentTaskInput, AgentTaskResult } from '../src/contracts/agent-tas
 import { ModelCatalog } from '../src/models/catalog';
 import { ModelGateway } from '../src/models/model-gateway';
 import { startScriptedModelServer } from '../src/testing/scripted-model';
-import { bundleWorkflows } from '../src/testing/temporal-harness';
+import { bundleWorkflows, startTestStack, type TestStack } from '../src/testing/temporal-harness';
 import { builtInTools } from '../src/tools/builtin';
 import { ToolRegistry } from '../src/tools/registry';
-import { createWorkers } from '../src/workers/create-workers';
 import { installWorkerRuntime } from '../src/workers/install-runtime';
 import { printTable } from './support/table';
 
@@ -78,53 +73,6 @@ export interface HistoryBenchResult {
   measurements: HistoryMeasurement[];
 }
 
-interface Workers {
-  client: Client;
-  taskQueue: string;
-  stop(): Promise<void>;
-}
-
-/**
- * The Chassis workers (`createWorkers`) and a client, on connections that carry the data
- * converter as a Temporal plugin.
- */
-async function startWorkers(
-  config: ChassisConfig,
-  bundle: WorkflowBundleWithSourceMap,
-  dependencies: ActivityDependencies,
-  dataConverter: DataConverter,
-): Promise<Workers> {
-  const taskQueue = `bench-history-${randomUUID()}`;
-  const plugins = [dataConverterPlugin(dataConverter)];
-  const connection = await NativeConnection.connect({ address: config.temporal.address, plugins });
-  const workers = await createWorkers({
-    connection,
-    namespace: config.temporal.namespace,
-    taskQueue,
-    dependencies,
-    workflowBundle: bundle,
-  });
-  const running = workers.run();
-  const clientConnection = await Connection.connect({
-    address: config.temporal.address,
-    plugins,
-    // The SDK's own 128 MB default is set under a key gRPC ignores, leaving 4 MB: too small
-    // for a page of the claim-check-off histories measured here.
-    channelArgs: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 },
-  });
-  const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
-  return {
-    client,
-    taskQueue,
-    async stop() {
-      workers.shutdown();
-      await running;
-      await connection.close();
-      await clientConnection.close();
-    },
-  };
-}
-
 async function storeTotals(db: Db): Promise<{ bytes: number; blobs: number }> {
   const documents = await db
     .collection<{ bytes: number }>(PAYLOADS_COLLECTION)
@@ -133,7 +81,7 @@ async function storeTotals(db: Db): Promise<{ bytes: number; blobs: number }> {
   return { bytes: documents.reduce((sum, document) => sum + document.bytes, 0), blobs: documents.length };
 }
 
-async function measure(workers: Workers, db: Db, contextBytes: number, steps: number): Promise<HistorySide> {
+async function measure(workers: TestStack, db: Db, contextBytes: number, steps: number): Promise<HistorySide> {
   const before = await storeTotals(db);
   const workflowId = `bench-history-${contextBytes}-${steps}-${randomUUID().slice(0, 8)}`;
   const input: AgentTaskInput = {
@@ -197,21 +145,21 @@ export async function run(config: ChassisConfig): Promise<HistoryBenchResult> {
     models: new ModelGateway({ baseUrl: server.baseURL, timeoutMs: 30_000 }, new ModelCatalog()),
     tools: new ToolRegistry(builtInTools()),
   };
-  const workers: Workers[] = [];
+  const workers: TestStack[] = [];
   try {
-    const off = await startWorkers(
-      config,
+    const off = await startTestStack({
       bundle,
       dependencies,
-      createDataConverter({ claimCheckThresholdBytes: undefined }),
-    );
+      dataConverter: createDataConverter({ claimCheckThresholdBytes: undefined }),
+      taskQueuePrefix: 'bench-history',
+    });
     workers.push(off);
-    const on = await startWorkers(
-      config,
+    const on = await startTestStack({
       bundle,
       dependencies,
-      createDataConverter({ db, claimCheckThresholdBytes: DEFAULT_CLAIM_CHECK_THRESHOLD_BYTES }),
-    );
+      dataConverter: createDataConverter({ db, claimCheckThresholdBytes: DEFAULT_CLAIM_CHECK_THRESHOLD_BYTES }),
+      taskQueuePrefix: 'bench-history',
+    });
     workers.push(on);
     const measurements: HistoryMeasurement[] = [];
     for (const { contextKb, steps } of PLAN) {

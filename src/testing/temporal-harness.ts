@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
 import type { ActivityDependencies } from '../activities';
+import { dataConverterPlugin } from '../codec/codec-plugin';
 import { loadConfig } from '../config/load-config';
 import { createWorkers, type ChassisWorkers } from '../workers/create-workers';
 import { installWorkerRuntime } from '../workers/install-runtime';
@@ -11,19 +13,19 @@ import { installWorkerRuntime } from '../workers/install-runtime';
  * global setup or `chassis dev up`). Nothing here mocks Temporal.
  */
 
+/** The workflow bundler's logger for tests and benchmarks: warnings and errors only. */
+export const quietBundlerLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: console.warn,
+  error: console.error,
+};
+
 /** Bundles the workflows once; share the bundle across the tests of a file. */
 export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({
-    workflowsPath: require.resolve('../workflows'),
-    logger: {
-      log: () => undefined,
-      trace: () => undefined,
-      debug: () => undefined,
-      info: () => undefined,
-      warn: console.warn,
-      error: console.error,
-    },
-  });
+  return bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietBundlerLogger });
 }
 
 /** A client and workers on a unique task queue, torn down by `stop()`. */
@@ -41,11 +43,16 @@ export async function startTestStack(options: {
   modelCallsPerSecond?: number;
   /** Reuse a queue, e.g. to restart a worker under a waiting task. @default a fresh unique queue */
   taskQueue?: string;
+  /** Payload codecs for the workers and the client, carried as a plugin on both connections. @default none */
+  dataConverter?: DataConverter;
+  /** @default `test` */
+  taskQueuePrefix?: string;
 }): Promise<TestStack> {
   installWorkerRuntime('WARN');
   const config = loadConfig();
-  const taskQueue = options.taskQueue ?? `test-${randomUUID()}`;
-  const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
+  const taskQueue = options.taskQueue ?? `${options.taskQueuePrefix ?? 'test'}-${randomUUID()}`;
+  const plugins = options.dataConverter === undefined ? [] : [dataConverterPlugin(options.dataConverter)];
+  const nativeConnection = await NativeConnection.connect({ address: config.temporal.address, plugins });
   const workers = await createWorkers({
     connection: nativeConnection,
     namespace: config.temporal.namespace,
@@ -55,7 +62,12 @@ export async function startTestStack(options: {
     modelCallsPerSecond: options.modelCallsPerSecond,
   });
   const running = workers.run();
-  const connection = await Connection.connect({ address: config.temporal.address });
+  const connection = await Connection.connect({
+    address: config.temporal.address,
+    plugins,
+    // The SDK's 128 MB default sits under a key gRPC ignores, leaving 4 MB: too small for big histories.
+    channelArgs: { 'grpc.max_receive_message_length': 128 * 1024 * 1024 },
+  });
   const client = new Client({ connection, namespace: config.temporal.namespace });
   return {
     client,

@@ -14,10 +14,9 @@ import type { AgentTaskResult } from '../../src/contracts/agent-task';
 import { ModelCatalog } from '../../src/models/catalog';
 import { ModelGateway } from '../../src/models/model-gateway';
 import { startScriptedModelServer, type ScriptedModelServer } from '../../src/testing/scripted-model';
-import { bundleWorkflows } from '../../src/testing/temporal-harness';
+import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
 import { builtInTools } from '../../src/tools/builtin';
 import { ToolRegistry } from '../../src/tools/registry';
-import { startCodecTestStack, type CodecTestStack } from './support/codec-stack';
 
 // Agent tasks on the real dev server with the codec chain in the workers and the client;
 // claim-checked payloads go to the real MongoDB-wire server. The model is the scripted test double.
@@ -30,7 +29,7 @@ let db: Db;
 let rawConnection: Connection;
 /** A client without codecs: it sees exactly what Temporal stores. */
 let rawClient: Client;
-let stack: CodecTestStack | undefined;
+let stack: TestStack | undefined;
 
 beforeAll(async () => {
   bundle = await bundleWorkflows();
@@ -88,7 +87,7 @@ describe('payload codecs in a running task', () => {
     const keyring = new PayloadKeyring(parsePayloadKey(randomBytes(32).toString('base64'), 'CHASSIS_PAYLOAD_KEY'));
     const secret = `PROMPT-SECRET-${randomUUID()}`;
     const codecOptions = { db, claimCheckThresholdBytes: 8192, keyring };
-    stack = await startCodecTestStack({
+    stack = await startTestStack({
       bundle,
       dependencies: dependencies(),
       dataConverter: createDataConverter(codecOptions),
@@ -189,7 +188,7 @@ describe('payload codecs in a running task', () => {
   });
 
   test('a 200-step task with a 100 KB working context keeps its history under 4 KB per step', async () => {
-    stack = await startCodecTestStack({
+    stack = await startTestStack({
       bundle,
       dependencies: dependencies(),
       dataConverter: createDataConverter({ db, claimCheckThresholdBytes: 8192 }),
