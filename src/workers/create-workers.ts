@@ -45,6 +45,8 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Chas
     options.workflowBundle !== undefined
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') };
+  // Only when set: the SDK rejects an explicit undefined instead of using its default.
+  const shutdown = options.shutdownGraceTime === undefined ? {} : { shutdownGraceTime: options.shutdownGraceTime };
   const modelActivities = createModelActivities(options.dependencies);
   const limits = options.dependencies.models.catalog.limits;
   const modelCallsPerSecond = options.modelCallsPerSecond ?? limits.modelCallsPerSecond;
@@ -53,7 +55,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Chas
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     dataConverter: options.dataConverter,
-    shutdownGraceTime: options.shutdownGraceTime,
+    ...shutdown,
     ...workflowSource,
     // describeModels is a cheap local read: serving it here keeps it out of the model queue's rate limit.
     activities: {
@@ -67,7 +69,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Chas
     namespace: options.namespace,
     taskQueue: modelTaskQueueFor(options.taskQueue),
     dataConverter: options.dataConverter,
-    shutdownGraceTime: options.shutdownGraceTime,
+    ...shutdown,
     // Activities only, by design: its own queue exists for the rate limit (see install-runtime.ts on the SDK's warning).
     activities: modelActivities,
     maxConcurrentActivityTaskExecutions: options.maxConcurrentModelCalls ?? limits.maxConcurrentModelCalls,
