@@ -77,6 +77,7 @@ export class MongoConnection {
   private wake: (() => void) | undefined;
   private settleFirstAttempt: () => void = () => undefined;
   private failFatally: (error: FatalSetupError) => void = () => undefined;
+  private fatalError: FatalSetupError | undefined;
   private loop: Promise<void> | undefined;
 
   constructor(options: MongoConnectionOptions) {
@@ -102,6 +103,11 @@ export class MongoConnection {
   /** Starts connecting in the background; returns at once. */
   start(): void {
     this.loop ??= this.keepConnected();
+  }
+
+  /** The problem that stopped the connection's setup for good, if any (also the rejection of {@link fatal}). */
+  failure(): FatalSetupError | undefined {
+    return this.fatalError;
   }
 
   /** Where the connection stands now. */
@@ -152,6 +158,7 @@ export class MongoConnection {
       } catch (error) {
         if (error instanceof FatalSetupError) {
           this.current = { state: 'down', reason: error.message };
+          this.fatalError = error;
           this.failFatally(error);
           this.settleFirstAttempt();
           return;

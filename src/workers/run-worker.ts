@@ -104,6 +104,9 @@ export async function startWorker(config: ChassisConfig, options: StartWorkerOpt
   try {
     // Bundled once, while MongoDB is being reached: a restart of the workers reuses it.
     const [workflowBundle] = await Promise.all([bundleWorkflows(), built.mongo.firstAttempt]);
+    // A setup problem found at once (CHASSIS_VECTOR_SEARCH=atlas without Atlas Search) ends the start here.
+    const setupFailure = built.mongo.failure();
+    if (setupFailure !== undefined) throw setupFailure;
     if (options.report === true) {
       for (const line of formatStartupSummary(startupSummary(config, built))) print(line);
       holdEarlyLines = false;

@@ -11,13 +11,22 @@ export interface WorkerCommandOptions {
   logLevel?: LogLevel;
 }
 
+/** A setup problem no retry can fix is bad configuration: a one-line error with exit code 2. */
+function asCliError(error: unknown): unknown {
+  return error instanceof FatalSetupError ? new CliError(error.message) : error;
+}
+
 /**
  * `chassis worker`: prints what it serves, then its health in one line at start and on
  * every change; waits for Temporal and MongoDB when they are down and works as soon as
  * they answer; runs until Ctrl-C or SIGTERM, then drains and exits.
  */
 export async function workerCommand(config: ChassisConfig, options: WorkerCommandOptions = {}): Promise<void> {
-  const worker = await startWorker(config, { logLevel: options.logLevel ?? 'WARN', log: note, report: true });
+  const worker = await startWorker(config, { logLevel: options.logLevel ?? 'WARN', log: note, report: true }).catch(
+    (error: unknown) => {
+      throw asCliError(error);
+    },
+  );
   const stop = () => {
     note('stopping worker: finishing in-flight tasks…');
     void worker.stop();
@@ -32,8 +41,7 @@ export async function workerCommand(config: ChassisConfig, options: WorkerComman
   try {
     await worker.running;
   } catch (error) {
-    if (error instanceof FatalSetupError) throw new CliError(error.message);
-    throw error;
+    throw asCliError(error);
   } finally {
     process.removeListener('SIGINT', stop);
     process.removeListener('SIGTERM', stop);

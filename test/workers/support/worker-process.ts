@@ -12,6 +12,8 @@ export interface WorkerProcess {
   waitForLine(pattern: RegExp, options?: { timeoutMs?: number; after?: number }): Promise<string>;
   /** True while the process runs. */
   running(): boolean;
+  /** Resolves with the exit code when the process ends by itself. */
+  exited: Promise<number | null>;
   /** Ctrl-C, then SIGKILL if it has not ended within 30 s; resolves with the exit code. */
   stop(): Promise<number | null>;
 }
@@ -46,6 +48,7 @@ export function spawnWorkerProcess(environment: Record<string, string>): WorkerP
     child,
     lines,
     running: () => exitCode === undefined,
+    exited,
     waitForLine(pattern, options = {}) {
       const timeoutMs = options.timeoutMs ?? 60_000;
       const from = options.after ?? 0;
