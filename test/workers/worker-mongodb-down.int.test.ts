@@ -42,7 +42,7 @@ async function withDeadline<T>(promise: Promise<T>, ms: number, message: string)
  * started, with no restart of the worker. The model is the scripted server, reached as an
  * OpenAI-compatible endpoint (chat and embeddings), so the test counts embeddings requests.
  */
-describe('a worker started while MongoDB is down', () => {
+describe('a worker and a MongoDB that is down', () => {
   let mongo: PrivateServer;
   let model: ScriptedModelServer;
   let worker: WorkerProcess;
@@ -153,5 +153,27 @@ describe('a worker started while MongoDB is down', () => {
     } finally {
       await database.close();
     }
+  });
+
+  it('goes on when MongoDB goes away and comes back while it runs', async () => {
+    let mark = worker.lines.length;
+    await mongo.kill();
+    await worker.waitForLine(/^health: temporal ok · mongodb down/, { after: mark });
+    mark = worker.lines.length;
+    await mongo.start();
+    await worker.waitForLine(/^health: temporal ok · mongodb ok/, { after: mark });
+
+    // Memory works again in the same process: recall without a note, the write lands.
+    const handle = await startTask(client, { goal: DEMO_GOAL }, { taskQueue });
+    const result: AgentTaskResult = await handle.result();
+    expect(result.status).toBe('completed');
+    expect(result.notes.join('\n')).not.toMatch(/memory was unavailable/);
+    const stored = await withDeadline(
+      client.workflow.getHandle(`${handle.workflowId}/remember`).result() as Promise<RememberTaskResult>,
+      60_000,
+      'the memory write did not land within 60 s',
+    );
+    expect(stored.episodeStored).toBe(true);
+    expect(worker.running()).toBe(true);
   });
 });
