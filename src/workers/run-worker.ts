@@ -1,4 +1,4 @@
-import { NativeConnection, type LogLevel } from '@temporalio/worker';
+import { NativeConnection, type LogLevel, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { ChassisConfig } from '../config/load-config';
 import { modelTaskQueueFor } from '../contracts/task-queues';
 import { buildDependencies, type BuiltDependencies } from './build-dependencies';
@@ -86,6 +86,38 @@ function startupSummary(config: ChassisConfig, built: BuiltDependencies): Startu
   };
 }
 
+/** The health line's probes: Temporal through the supervisor, MongoDB through the worker's client, the model endpoints. */
+function healthMonitor(
+  built: BuiltDependencies,
+  supervisor: WorkerSupervisor,
+  log: (line: string) => void,
+  intervalMs: number | undefined,
+): HealthMonitor {
+  return new HealthMonitor({
+    intervalMs,
+    onChange: (line) => log(line),
+    probes: [
+      { component: 'temporal', probe: () => supervisor.probe() },
+      {
+        component: 'mongodb',
+        probe: async () => {
+          try {
+            await built.mongo.ping();
+            return { ok: true };
+          } catch (error) {
+            // Between reconnection attempts the driver only says "Topology is closed": the attempt knows why.
+            const connection = built.mongo.state();
+            if (connection.state === 'down') return { ok: false, detail: connection.reason };
+            throw error;
+          }
+        },
+      },
+      // A provider is not asked every few seconds while it answers.
+      { component: 'models', intervalMs: 60_000, probe: () => probeModelEndpoints(built.modelEndpoints) },
+    ],
+  });
+}
+
 /**
  * Starts a worker process's workers and keeps them running: builds the dependencies once,
  * connects to MongoDB and Temporal in the background (each may be down at start, or go
@@ -100,10 +132,27 @@ export async function startWorker(config: ChassisConfig, options: StartWorkerOpt
   let holdEarlyLines = options.report === true;
   const log = (line: string) => (holdEarlyLines ? early.push(line) : print(line));
   const built = await buildDependencies(config, { log });
+  let workflowBundle: WorkflowBundleWithSourceMap | undefined;
+  const supervisor = new WorkerSupervisor({
+    address: config.temporal.address,
+    log,
+    connect: () => NativeConnection.connect({ address: config.temporal.address }),
+    createWorkers: (connection) =>
+      createWorkers({
+        connection,
+        namespace: config.temporal.namespace,
+        taskQueue: config.temporal.taskQueue,
+        dependencies: built.dependencies,
+        dataConverter: built.dataConverter,
+        workflowBundle,
+        shutdownGraceTime: SHUTDOWN_GRACE_TIME,
+      }),
+  });
   let monitor: HealthMonitor | undefined;
+  let supervised: Promise<void> | undefined;
   try {
     // Bundled once, while MongoDB is being reached: a restart of the workers reuses it.
-    const [workflowBundle] = await Promise.all([bundleWorkflows(), built.mongo.firstAttempt]);
+    [workflowBundle] = await Promise.all([bundleWorkflows(), built.mongo.firstAttempt]);
     // A setup problem found at once (CHASSIS_VECTOR_SEARCH=atlas without Atlas Search) ends the start here.
     const setupFailure = built.mongo.failure();
     if (setupFailure !== undefined) throw setupFailure;
@@ -112,54 +161,19 @@ export async function startWorker(config: ChassisConfig, options: StartWorkerOpt
       holdEarlyLines = false;
       for (const line of early.splice(0)) print(line);
     }
-    const supervisor = new WorkerSupervisor({
-      address: config.temporal.address,
-      log,
-      connect: () => NativeConnection.connect({ address: config.temporal.address }),
-      createWorkers: (connection) =>
-        createWorkers({
-          connection,
-          namespace: config.temporal.namespace,
-          taskQueue: config.temporal.taskQueue,
-          dependencies: built.dependencies,
-          dataConverter: built.dataConverter,
-          workflowBundle,
-          shutdownGraceTime: SHUTDOWN_GRACE_TIME,
-        }),
-    });
-    const supervised = supervisor.run();
+    const run = supervisor.run();
+    supervised = run;
     if (options.report === true) {
       // The first health line says what the first attempts found, not "connecting".
       await supervisor.firstAttempt;
-      monitor = new HealthMonitor({
-        intervalMs: options.healthIntervalMs,
-        onChange: (line) => log(line),
-        probes: [
-          { component: 'temporal', probe: () => supervisor.probe() },
-          {
-            component: 'mongodb',
-            probe: async () => {
-              try {
-                await built.mongo.ping();
-                return { ok: true };
-              } catch (error) {
-                // Between reconnection attempts the driver only says "Topology is closed": the attempt knows why.
-                const connection = built.mongo.state();
-                if (connection.state === 'down') return { ok: false, detail: connection.reason };
-                throw error;
-              }
-            },
-          },
-          // A provider is not asked every few seconds while it answers.
-          { component: 'models', intervalMs: 60_000, probe: () => probeModelEndpoints(built.modelEndpoints) },
-        ],
-      });
+      monitor = healthMonitor(built, supervisor, log, options.healthIntervalMs);
       await monitor.start();
     }
-    const running = Promise.race([supervised, built.mongo.fatal]).finally(async () => {
-      monitor?.stop();
+    const startedMonitor = monitor;
+    const running = Promise.race([run, built.mongo.fatal]).finally(async () => {
+      startedMonitor?.stop();
       supervisor.stop();
-      await supervised.catch(() => undefined);
+      await run.catch(() => undefined);
       await built.close();
     });
     const ready = Promise.race([
@@ -181,6 +195,8 @@ export async function startWorker(config: ChassisConfig, options: StartWorkerOpt
     };
   } catch (error) {
     monitor?.stop();
+    supervisor.stop();
+    await supervised?.catch(() => undefined);
     for (const line of early.splice(0)) print(line);
     await built.close();
     throw error;
