@@ -42,8 +42,11 @@ function splitUserinfo(uri: string): { scheme: string; userinfo: string | undefi
   const beforeQuery = queryStart === -1 ? afterScheme : afterScheme.slice(0, queryStart);
   const authorityEnd = beforeQuery.indexOf('/');
   const authority = authorityEnd === -1 ? beforeQuery : beforeQuery.slice(0, authorityEnd);
-  // An unescaped "/" in a password ends the authority early; the last "@" before the query is then the real end.
-  let at = authority.lastIndexOf('@');
+  // An unescaped "/" in a password ends the authority early. A MongoDB URI's path is only a
+  // database name, which never holds "@", so there the last "@" before the query ends the
+  // credentials; elsewhere ("https://host/@user") only when the URI does not parse.
+  const mongo = /^mongodb(\+srv)?:/i.test(scheme);
+  let at = mongo ? beforeQuery.lastIndexOf('@') : authority.lastIndexOf('@');
   if (at === -1 && !parses(uri)) at = beforeQuery.lastIndexOf('@');
   if (at === -1) return { scheme, userinfo: undefined, rest: afterScheme };
   return { scheme, userinfo: afterScheme.slice(0, at), rest: afterScheme.slice(at + 1) };
