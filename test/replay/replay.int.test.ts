@@ -47,13 +47,15 @@ beforeAll(async () => {
 });
 
 describe('recorded histories replay against the current workflow code', () => {
-  test('the fixtures cover a direct task with tools, a decomposed task and its subtask, and a failed task', () => {
+  test('the fixtures cover a direct task with tools, a decomposed task and its subtask, a failed task, and a session across continue-as-new', () => {
     expect(FIXTURES).toEqual(
       expect.arrayContaining([
         'direct-task-with-tools.json',
         'decomposed-task.json',
         'decomposed-task.revenue.json',
         'failed-task.json',
+        'session.json',
+        'session.run-2.json',
       ]),
     );
   });
