@@ -23,6 +23,7 @@ import {
   sessionStatusQuery,
   sessionWorkflowId,
   type SessionInput,
+  type SessionState,
 } from '../../src/contracts/session';
 import { sendToSession } from '../../src/client/session-client';
 import { loadConfig } from '../../src/config/load-config';
@@ -158,8 +159,11 @@ interface SessionScenario {
   name: string;
   description: string;
   input: Omit<SessionInput, 'sessionId'>;
-  /** Messages in order; each waits for the previous one (a `post` until its turn is recorded). */
-  messages: { via: 'send' | 'post'; requestId: string; message: string }[];
+  /**
+   * Messages in order; each waits for the previous one (a `post` until its turn is recorded,
+   * a `dropped` one — posted past the client's checks — until the session has counted it).
+   */
+  messages: { via: 'send' | 'post' | 'dropped'; requestId: string; message: string }[];
   script: ModelScriptInput;
 }
 
@@ -190,6 +194,35 @@ export const SESSION_SCENARIOS: SessionScenario[] = [
     },
   },
 ];
+
+/** A session state of schema version 1, as an older worker carried it across continue-as-new. */
+const VERSION_1_TURN = {
+  turn: 7,
+  requestId: 'old-7',
+  message: 'message 7: I live in Lyon',
+  answer: 'answer to message 7: I live in Lyon',
+  status: 'completed',
+  taskWorkflowId: 'session-fixture-session-state-v1/turn-7',
+};
+const VERSION_1_STATE = {
+  schemaVersion: 1,
+  turnCount: 7,
+  summary: 'SUMMARY: the user is called Ada.',
+  recent: [VERSION_1_TURN],
+  answered: [VERSION_1_TURN],
+} as unknown as SessionState;
+
+SESSION_SCENARIOS.push({
+  name: 'session-state-v1',
+  description:
+    'schema versions: a session continued as new with a version-1 state (migrated on start), a turn, an invalid posted message (dropped and counted), idle end with a summary',
+  input: { idleTimeoutMs: 3_000, state: VERSION_1_STATE },
+  messages: [
+    { via: 'send', requestId: 'r8', message: 'message 8: where do I live?' },
+    { via: 'dropped', requestId: 'bad', message: '   ' },
+  ],
+  script: SESSION_SCENARIOS[0]!.script,
+});
 
 /** Fact extraction (the memory write after a task) asks the model too: no facts. */
 const NO_FACTS = { name: 'facts', match: { system: '^You extract durable facts' }, reply: { content: '{"facts":[]}' } };
@@ -246,15 +279,33 @@ async function recordSession(
   setScript({ ...scenario.script, rules: [NO_FACTS, ...scenario.script.rules] });
   const sessionId = `fixture-${scenario.name}`;
   const workflowId = sessionWorkflowId(sessionId);
-  const options = { taskQueue: stack.taskQueue, input: scenario.input };
+  const { state, ...settings } = scenario.input;
+  const options = { taskQueue: stack.taskQueue, input: settings };
   const runIds: string[] = [];
   const noteRun = async () => {
     const { runId } = await stack.client.workflow.getHandle(workflowId).describe();
     if (runIds.at(-1) !== runId) runIds.push(runId);
   };
-  let turns = 0;
+  if (state !== undefined) {
+    // A carried state arrives only by continue-as-new; a start with it stands for that.
+    await stack.client.workflow.start('sessionWorkflow', {
+      taskQueue: stack.taskQueue,
+      workflowId,
+      args: [{ sessionId, ...scenario.input }],
+    });
+  }
+  let turns = state?.turnCount ?? 0;
   for (const message of scenario.messages) {
-    if (message.via === 'send') {
+    if (message.via === 'dropped') {
+      const handle = stack.client.workflow.getHandle(workflowId);
+      const before = (await handle.query(sessionStatusQuery)).droppedMessages;
+      await handle.signal(postMessageSignal, message);
+      await waitFor(
+        () => handle.query(sessionStatusQuery).then((view) => view.droppedMessages),
+        (dropped) => dropped > before,
+        `the dropped message of ${workflowId}`,
+      );
+    } else if (message.via === 'send') {
       const reply = await sendToSession(stack.client, sessionId, message.message, {
         ...options,
         requestId: message.requestId,
