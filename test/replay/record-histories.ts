@@ -148,6 +148,50 @@ export const SCENARIOS: Scenario[] = [
       ],
     },
   },
+  {
+    name: 'malformed-tool-calls',
+    description:
+      'pinned model, no planner: three steps of malformed or unknown tool calls, then the task ends failed (Task.MalformedToolCalls)',
+    input: { goal: 'What is 12 * 7?', model: MODEL, planning: 'direct' },
+    script: {
+      rules: [
+        {
+          name: 'malformed',
+          match: { callNumber: 1 },
+          reply: { toolCalls: [{ name: 'calculator', rawArguments: '{"expression": "1+' }] },
+        },
+        { name: 'unknown', match: { callNumber: 2 }, reply: { toolCalls: [{ name: 'weather', arguments: {} }] } },
+        { name: 'malformed-again', reply: { toolCalls: [{ name: 'calculator', rawArguments: '{"expression": ' }] } },
+      ],
+    },
+  },
+  {
+    name: 'shared-budget',
+    description:
+      'routed models, four parallel subtasks sharing a 2000-token budget: each stops before a call its share cannot pay for; capped synthesis',
+    input: { goal: 'Count in four directions', budget: { maxTokens: 2000 } },
+    children: ['north'],
+    script: {
+      rules: [
+        {
+          ...plannerRule(['north', 'south', 'east', 'west'].map((id) => ({ id, title: `Count ${id}` }))),
+          usage: { inputTokens: 100, outputTokens: 20 },
+        },
+        {
+          name: 'loop',
+          match: { lastUser: 'Your part' },
+          reply: { toolCalls: [{ name: 'calculator', arguments: { expression: '1+1' } }] },
+          usage: { inputTokens: 150, outputTokens: 10 },
+        },
+        {
+          name: 'synthesis',
+          match: { system: '^You are the synthesizer' },
+          reply: { content: 'All four counted.' },
+          usage: { inputTokens: 200, outputTokens: 20 },
+        },
+      ],
+    },
+  },
 ];
 
 /**

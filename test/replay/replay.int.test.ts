@@ -48,7 +48,7 @@ beforeAll(async () => {
 });
 
 describe('recorded histories replay against the current workflow code', () => {
-  test('the fixtures cover a direct task with tools, a decomposed task and its subtask, a failed task, and a session across continue-as-new', () => {
+  test('the fixtures cover a direct task with tools, a decomposed task and its subtask, a failed task, a session across continue-as-new, and the honest-ending and shared-budget paths', () => {
     expect(FIXTURES).toEqual(
       expect.arrayContaining([
         'direct-task-with-tools.json',
@@ -58,6 +58,9 @@ describe('recorded histories replay against the current workflow code', () => {
         'session.json',
         'session.run-2.json',
         'session-state-v1.json',
+        'malformed-tool-calls.json',
+        'shared-budget.json',
+        'shared-budget.north.json',
       ]),
     );
   });
