@@ -18,6 +18,7 @@ import { ToolRegistry } from '../../src/tools/registry';
 import type { ChatMessage } from '../../src/contracts/messages';
 import { estimateMessagesTokens } from '../../src/workflows/context/estimate-tokens';
 import type { sessionWorkflow } from '../../src/workflows/session';
+import { chassis } from '../client/operations-support';
 
 // Temporal is the real dev server; the model is the scripted server, a test double for the provider.
 const SCRIPT = {
@@ -254,6 +255,25 @@ describe('sessionWorkflow', () => {
     expect(again).toEqual(earlierTurn);
     const handle = stack.client.workflow.getHandle<typeof sessionWorkflow>(sessionWorkflowId(sessionId));
     expect(await handle.query(sessionStatusQuery)).toMatchObject({ turnCount: 8, droppedMessages: 0 });
+    await handle.terminate('test done');
+  });
+
+  test('chassis send --no-wait posts a message (a signal); the answer lands in the session, and the next send sees it', async () => {
+    const sessionId = `s-${randomUUID()}`;
+    const environment = { CHASSIS_TASK_QUEUE: stack.taskQueue };
+    const posted = await chassis(['send', '--session', sessionId, 'message 1', '--no-wait', '--json'], environment);
+    expect(posted.stderr).toBe('');
+    expect(posted.code).toBe(0);
+    expect(JSON.parse(posted.stdout)).toMatchObject({ sessionId, posted: true, requestId: expect.any(String) });
+
+    const sent = await chassis(['send', '--session', sessionId, 'message 2', '--json'], environment);
+    expect(sent.code).toBe(0);
+    expect(JSON.parse(sent.stdout)).toMatchObject({ sessionId, turn: 2, answer: 'answer to message 2' });
+    const handle = stack.client.workflow.getHandle<typeof sessionWorkflow>(sessionWorkflowId(sessionId));
+    expect((await handle.query(sessionStatusQuery)).recent.map((turn) => [turn.turn, turn.answer])).toEqual([
+      [1, 'answer to message 1'],
+      [2, 'answer to message 2'],
+    ]);
     await handle.terminate('test done');
   });
 });
