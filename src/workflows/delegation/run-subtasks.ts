@@ -170,7 +170,7 @@ export async function runSubtasks(input: DelegationInput): Promise<SubtaskOutcom
       );
       if (shareIsEmpty(share) && patched(SHARED_BUDGET_PATCH)) {
         summary.status = 'budget_exceeded';
-        summary.error = 'not started: running subtasks hold what is left of the budget';
+        summary.error = 'not started: too little of the budget is left for it (running subtasks hold their shares)';
         return { subtask, status: 'budget_exceeded', error: summary.error };
       }
       reservations.set(id, reservationOf(share));
