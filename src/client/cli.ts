@@ -173,7 +173,8 @@ export function buildProgram(): Command {
     .requiredOption('--session <id>', 'the session')
     .argument('<message>')
     .option('--json', 'print the turn as JSON')
-    .action(async (message: string, options: { session: string; json?: boolean }) => {
+    .option('--no-wait', 'post the message (a signal) and return at once; the answer lands in the session history')
+    .action(async (message: string, options: { session: string; json?: boolean; wait?: boolean }) => {
       const { sendCommand } = require('./commands/session') as typeof SessionCommandModule;
       await sendCommand(config(), message, options);
     });
