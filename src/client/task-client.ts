@@ -145,6 +145,8 @@ export async function waitForTask(
         status: subtask.status,
         usage: usageTotals(subtask.usage),
       })),
+      // A task that completed without a usable answer says why, like a failed workflow.
+      ...(result.status === 'failed' ? { error: result.failure?.message ?? result.answer } : {}),
     };
   } catch (error) {
     if (!(error instanceof WorkflowFailedError)) throw error;
