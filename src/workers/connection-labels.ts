@@ -1,26 +1,17 @@
-/**
- * What the worker prints about its servers: addresses without credentials and errors in
- * a few words. Everything printed about a connection goes through here, so a password in
- * `MONGODB_URI` (or in a driver error quoting it) never reaches a terminal or a log.
- */
+import { maskSecrets, maskUri } from '../config/mask-secrets';
 
 /**
- * Masks the password (or a lone token) of every `scheme://user:password@` in `text`:
- * `mongodb://user:***@host/`.
+ * What the worker prints about its servers: addresses without credentials and errors in
+ * a few words. Everything printed about a connection goes through here (and the project's
+ * one masker, `maskSecrets`), so a password in `MONGODB_URI` or a key, even quoted by a
+ * driver error, never reaches a terminal or a log.
  */
-export function maskCredentials(text: string): string {
-  return text.replace(
-    /([a-z][a-z0-9+.-]*:\/\/)([^\s/@:]*)(:[^\s/@]*)?@/gi,
-    (_match, scheme: string, user: string, password?: string) =>
-      password === undefined ? `${scheme}***@` : `${scheme}${user}:***@`,
-  );
-}
 
 /** The hosts of a MongoDB URI, e.g. `127.0.0.1:27017` or `cluster0.example.net`; never credentials. */
 export function mongoServerLabel(uri: string): string {
   // Credentials in a valid URI are percent-encoded, so neither "@" nor "/" occurs in them.
   const hosts = /^mongodb(?:\+srv)?:\/\/(?:[^@/]*@)?([^/?]+)/.exec(uri)?.[1];
-  return hosts ?? maskCredentials(uri);
+  return hosts ?? maskUri(uri);
 }
 
 const MAX_REASON_CHARS = 160;
@@ -35,7 +26,7 @@ export function connectionErrorReason(error: unknown): string {
   const refused = /tcp connect error", ([^,\s]+), Os \{[^}]*ConnectionRefused/.exec(message);
   if (refused !== null) return `connect ECONNREFUSED ${refused[1]}`;
   if (/tcp connect error/.test(message) && /TimedOut/.test(message)) return 'connect timed out';
-  const firstLine = maskCredentials(message.split('\n')[0] ?? '').trim();
+  const firstLine = maskSecrets(message.split('\n')[0] ?? '').trim();
   if (firstLine === '') {
     // e.g. an AggregateError of failed IPv4 and IPv6 connects carries only a code.
     const code = (error as { code?: unknown } | undefined)?.code;

@@ -1,6 +1,7 @@
 import type { ModelCatalog } from '../models/catalog';
 import { OPENAI_API_BASE_URL, resolveEndpoint } from '../models/endpoint-clients';
-import { connectionErrorReason, maskCredentials } from './connection-labels';
+import { maskUri } from '../config/mask-secrets';
+import { connectionErrorReason } from './connection-labels';
 
 /** An OpenAI-compatible endpoint the worker calls, as the health probe and the start-up block see it. */
 export interface ModelEndpointTarget {
@@ -44,7 +45,7 @@ export function endpointLabel(target: ModelEndpointTarget): string {
     const url = new URL(target.baseUrl);
     return `${url.host}${url.pathname.replace(/\/$/, '')}`;
   } catch {
-    return maskCredentials(target.baseUrl);
+    return maskUri(target.baseUrl);
   }
 }
 

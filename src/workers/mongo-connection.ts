@@ -1,7 +1,8 @@
 import { MongoClient, MongoNotConnectedError, MongoTopologyClosedError, type Db } from 'mongodb';
 import { isMongoUnavailable } from '../memory/memory-errors';
 import { Backoff, sleep, type BackoffOptions } from './backoff';
-import { connectionErrorReason, maskCredentials, mongoServerLabel } from './connection-labels';
+import { maskSecrets } from '../config/mask-secrets';
+import { connectionErrorReason, mongoServerLabel } from './connection-labels';
 
 /**
  * Work that needs a reachable server and must happen once per process (creating indexes,
@@ -189,7 +190,7 @@ export class MongoConnection {
       } catch (error) {
         if (error instanceof FatalSetupError || isMongoUnavailable(error)) throw error;
         this.log(
-          `warning: ${work.name} failed (${maskCredentials((error as Error).message)}); the worker goes on without it`,
+          `warning: ${work.name} failed (${maskSecrets((error as Error).message)}); the worker goes on without it`,
         );
       }
       this.pending.shift();
