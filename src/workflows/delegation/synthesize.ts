@@ -4,7 +4,7 @@ import type { ModelSelection, RouteDecision } from '../../contracts/models';
 import type { Usage } from '../../contracts/usage';
 import { estimateMessagesTokens } from '../context/estimate-tokens';
 import { SYNTHESIS_SYSTEM_PROMPT } from '../planning/planner-prompts';
-import { callModelRouted } from '../routed-model-call';
+import { callModelRouted, isModelUnavailable } from '../routed-model-call';
 import type { SubtaskOutcome } from './run-subtasks';
 
 /** How much of each subtask's answer the synthesis sees; keeps the prompt and history bounded. */
@@ -59,7 +59,7 @@ export async function synthesize(
     });
     return { answer: result.content ?? '', route, usage };
   } catch (error) {
-    if (!(error instanceof ActivityFailure)) throw error;
+    if (!isModelUnavailable(error)) throw error;
     const fallback = outcomes
       .map(
         ({ subtask, status, answer, error: reason }) =>
@@ -68,7 +68,7 @@ export async function synthesize(
       .join('\n');
     return {
       answer: fallback,
-      note: `the synthesis model failed (${error.cause?.message ?? error.message}); the parts are listed as they are`,
+      note: `the synthesis model failed (${error instanceof ActivityFailure ? (error.cause?.message ?? error.message) : (error as Error).message}); the parts are listed as they are`,
     };
   }
 }
