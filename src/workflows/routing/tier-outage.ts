@@ -174,7 +174,7 @@ export class TierOutage {
     const tiers = [...new Set([...this.models.values()].map((history) => history.tier))];
     const lines = [...this.models.entries()].map(
       ([model, history]) =>
-        `${model} (${history.tier}): ${history.failures} failure${history.failures === 1 ? '' : 's'} over ${seconds(now - history.firstAt)}, last: ${history.last}`,
+        `${model} (${history.tier}): ${history.failures} failed call${history.failures === 1 ? '' : 's'} over ${seconds(now - history.firstAt)}, last: ${history.last}`,
     );
     return (
       `no model could answer for ${seconds(now - (this.firstFailureAt ?? now))}: every model of tier${tiers.length === 1 ? '' : 's'} ` +

@@ -98,7 +98,7 @@ describe('TierOutage', () => {
     expect(step?.action).toBe('fail');
     expect(step).toMatchObject({
       message: expect.stringMatching(
-        /^no model could answer for 30 s: every model of tier small kept failing or refusing, and the call waited 30 s in 2 pauses, up to routing\.whenTierUnavailable\.maxWaitSeconds \(30\)\. mini \(small\): 3 failures over 30 s, last: Model\.CircuitOpen: model mini failing: breaker opened after .* half-opens in 13 s\. Check the provider's status/,
+        /^no model could answer for 30 s: every model of tier small kept failing or refusing, and the call waited 30 s in 2 pauses, up to routing\.whenTierUnavailable\.maxWaitSeconds \(30\)\. mini \(small\): 3 failed calls over 30 s, last: Model\.CircuitOpen: model mini failing: breaker opened after .* half-opens in 13 s\. Check the provider's status/,
       ),
     });
   });
