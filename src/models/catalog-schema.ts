@@ -45,12 +45,12 @@ export const DEFAULT_ROUTING: RoutingConfig = {
  * What opens a model's breaker by default: more than 60% of its last 20 calls failed (after
  * at least 5). Not N consecutive errors: under a 30% error storm a model still answers most
  * calls (the engine's 3 attempts give 97%), yet a run of 3 failures comes every ~50 calls and
- * would take it out for a whole cool-down. A simulation of cockatiel's breakers at 30% errors
- * (10,000 calls, `npm run bench -- breakers`): 3-consecutive opened 200 times, this rate trigger 4 times; a model that is
- * down (100% errors) opens it after 5 calls, 70% errors after ~8. Count-based (cockatiel's
- * `CountBreaker`), not time-based (`SamplingBreaker`): model traffic ranges from a call every
- * few seconds to hundreds a second, and a time window's minimum rate either never opens at
- * low traffic or opens on a handful of calls.
+ * would take it out for a whole cool-down. Simulated over 10,000 calls at 30% errors
+ * (`npm run bench -- breakers`): 3-consecutive opened 200 times, this rate trigger 4 times;
+ * a model that is down (100% errors) opens it after 5 calls, 70% errors after ~8.
+ * Count-based (cockatiel's `CountBreaker`), not time-based (`SamplingBreaker`): model traffic
+ * ranges from a call every few seconds to hundreds a second, and a time window's minimum rate
+ * either never opens at low traffic or opens on a handful of calls.
  */
 export const DEFAULT_MODEL_BREAKER_TRIGGER: BreakerTrigger = { failureRate: 0.6, lastCalls: 20, minimumCalls: 5 };
 
