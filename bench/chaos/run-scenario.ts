@@ -14,8 +14,8 @@ const TIMINGS = {
   openaiTimeoutMs: 10_000,
   /** A killed or crashed worker is started again after this, as a supervisor would. */
   restartDelayMs: 1_000,
-  /** Tasks are started this far apart, so faults meet them at different steps. */
-  taskStaggerMs: 400,
+  /** Tasks are started this far apart unless the scenario says otherwise. */
+  taskStaggerMs: 1_000,
   /** Workers bundle the workflows at start: on a busy 2-core machine that takes a while. */
   workerStartTimeoutMs: 180_000,
   /** A killed worker's MCP server finishes the effect it was running: wait for it before counting. */
@@ -79,7 +79,7 @@ export async function runScenario(
     log(`workers up; starting ${plan.tasks} tasks`);
     const activeRig = rig;
     const injecting = scenario.inject(activeRig, plan).finally(() => activeRig.faultsEnded());
-    await rig.startTasks(TIMINGS.taskStaggerMs);
+    await rig.startTasks(scenario.taskStaggerMs ?? TIMINGS.taskStaggerMs);
     try {
       await injecting;
     } catch (faultError) {

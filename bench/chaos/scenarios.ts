@@ -29,6 +29,11 @@ export interface ChaosScenario {
   storm?: boolean;
   /** MongoDB is stopped before the workers start. */
   mongoDownAtStart?: boolean;
+  /**
+   * Time between task starts: spreads the tasks over the scenario's faults, so each fault
+   * meets tasks at work. @default 1 s
+   */
+  taskStaggerMs?: number;
   /** Injects the faults; resolves when the last one has ended. */
   inject(rig: ChaosRig, plan: ChaosPlan): Promise<void>;
 }
@@ -40,10 +45,17 @@ function sleep(milliseconds: number): Promise<void> {
 /** Up to 30 s for a target (a tool call or model call in flight) to show up. */
 const TARGET_WAIT_MS = 30_000;
 
+/** Up to 2 minutes for the workers killed so far to be back before the next kill. */
+const WORKERS_BACK_WAIT_MS = 120_000;
+
 async function workerKills(rig: ChaosRig, count: number): Promise<void> {
   for (let kill = 0; kill < count; kill += 1) {
     if (rig.allFinished()) return;
-    if (kill > 0) await sleep(rig.randomDelay(2_000, 5_000));
+    if (kill > 0) {
+      // A kill while the last one's replacement still starts would measure start-up, not recovery.
+      await rig.waitForWorkersReady(WORKERS_BACK_WAIT_MS);
+      await sleep(rig.randomDelay(1_000, 4_000));
+    }
     if (kill === 0) await rig.killDuringToolCall(TARGET_WAIT_MS);
     else if (kill === 1) await rig.killDuringModelCall(TARGET_WAIT_MS);
     else await rig.killRandomWorker();
@@ -71,7 +83,9 @@ export const SCENARIOS: readonly ChaosScenario[] = [
   {
     id: 'worker-kill',
     description:
-      'Worker processes are killed with SIGKILL and started again 1 s later: the first kill lands while a worker runs the side-effecting tool call, the second while it waits for a model answer, the rest at random moments.',
+      'Worker processes are killed with SIGKILL and started again 1 s later: the first kill lands while a worker runs the side-effecting tool call, the second while it waits for a model answer, the rest at random moments; each kill waits until the workers killed before are back.',
+    // Kills are spread out (each waits for the workers to be back): so are the tasks.
+    taskStaggerMs: 8_000,
     inject: (rig, plan) => workerKills(rig, plan.workerKills),
   },
   {
@@ -84,6 +98,7 @@ export const SCENARIOS: readonly ChaosScenario[] = [
     id: 'mongo-outage',
     description:
       'MongoDB (FerretDB) is killed while a side-effecting tool call runs, and started again on the same data 20 s later.',
+    taskStaggerMs: 2_000,
     inject: mongoOutageDuringToolCall,
   },
   {
@@ -107,6 +122,7 @@ export const SCENARIOS: readonly ChaosScenario[] = [
     id: 'all-at-once',
     description: 'The storm, the worker kills, a 20 s MongoDB outage and a Temporal kill, overlapping.',
     storm: true,
+    taskStaggerMs: 5_000,
     inject: async (rig, plan) => {
       await Promise.all([
         workerKills(rig, Math.max(2, plan.workerKills - 1)),

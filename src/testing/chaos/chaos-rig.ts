@@ -234,6 +234,40 @@ export class ChaosRig {
     }
   }
 
+  /**
+   * Waits until every worker slot runs a process that polls both task queues under its own
+   * identity (`<pid>@<host>`, the SDK's default), so the next kill does not land while the
+   * last one's replacement is still starting. Gives up quietly after `timeoutMs`.
+   */
+  async waitForWorkersReady(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const identities = async (taskQueue: string, type: proto.api.enums.v1.TaskQueueType) => {
+      const response = await this.client.workflowService.describeTaskQueue({
+        namespace: this.client.options.namespace,
+        taskQueue: { name: taskQueue, kind: proto.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+        taskQueueType: type,
+      });
+      return (response.pollers ?? []).map((poller) => poller.identity ?? '');
+    };
+    while (Date.now() < deadline && !this.allFinished() && !this.disposed) {
+      try {
+        const [workflows, models] = await Promise.all([
+          identities(this.taskQueue, proto.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW),
+          identities(modelTaskQueueFor(this.taskQueue), proto.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY),
+        ]);
+        const ready = this.workers.every((worker) => {
+          const pid = worker.pid();
+          const mine = (identity: string) => identity.startsWith(`${pid}@`);
+          return pid !== undefined && workflows.some(mine) && models.some(mine);
+        });
+        if (ready) return;
+      } catch {
+        // The server may be restarting; try again.
+      }
+      await sleep(500);
+    }
+  }
+
   /** Starts the tasks, `staggerMs` apart, and begins waiting for their results. */
   async startTasks(staggerMs: number): Promise<void> {
     for (const [index, task] of this.tasks.entries()) {
