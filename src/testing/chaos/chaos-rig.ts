@@ -1,19 +1,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { temporal as proto } from '@temporalio/proto';
 import { connectTemporal, type TemporalSession } from '../../client/connection';
-import { rootCauseMessage, startTask } from '../../client/task-client';
+import { startTask } from '../../client/task-client';
 import { loadConfig } from '../../config/load-config';
-import type { AgentTaskResult } from '../../contracts/agent-task';
-import { modelTaskQueueFor } from '../../contracts/task-queues';
 import type { PrivateServer } from '../private-servers';
 import { seededRandom, startScriptedModelServer, type ScriptedModelServer } from '../scripted-model';
 import { chaosGoal, chaosModelScript, RECORD_EFFECT_TOOL, type ChaosTask, type StormOptions } from './chaos-script';
 import { effectServerConfig } from './effect-server-config';
 import { readCallsFile, readEffectsFile, type CallRecord, type EffectRecord } from './effects-file';
-import { accountTasks, unknownOutcomesOf, type ChaosTaskOutcome, type ChaosTaskResult } from './outcomes';
+import { modelRequestsInFlight, openToolCalls, toolCallsInFlight } from './in-flight';
+import { accountTasks, type ChaosTaskOutcome, type ChaosTaskResult } from './outcomes';
 import { labelsIn, recoverySamples, type InterruptedCall, type KillEvent, type RecoverySample } from './recovery';
+import { awaitTaskResult } from './task-waiter';
+import { activitiesStartedOn, pollerIdentities, pollsBoth } from './temporal-views';
+import { CHAOS_DATABASE, chaosWorkerEnvironment } from './worker-environment';
 import { WorkerProcess } from './worker-process';
 
 /** Options of {@link ChaosRig.create}. */
@@ -146,22 +147,17 @@ export class ChaosRig {
       callsFile: path.join(options.folder, 'calls.jsonl'),
       effectDelayMs: options.effectDelayMs,
     });
-    const environments = models.map((model) => ({
-      // Nothing else is inherited: no developer key or server address can leak into the run.
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: process.env.HOME ?? options.folder,
-      ...(process.env.TMPDIR === undefined ? {} : { TMPDIR: process.env.TMPDIR }),
-      TEMPORAL_ADDRESS: options.temporal.address,
-      MONGODB_URI: options.mongo.address,
-      MONGODB_DB: 'chaos',
-      CHASSIS_TASK_QUEUE: taskQueue,
-      CHASSIS_HOME: path.join(options.folder, 'home'),
-      OPENAI_BASE_URL: model.baseURL,
-      OPENAI_TIMEOUT_MS: String(options.openaiTimeoutMs),
-      // The scripted server's embeddings are 64 floats unless asked otherwise.
-      CHASSIS_EMBEDDING_DIMENSIONS: '64',
-      CHASSIS_MCP_SERVERS: JSON.stringify([mcp.entry]),
-    }));
+    const environments = models.map((model) =>
+      chaosWorkerEnvironment({
+        temporalAddress: options.temporal.address,
+        mongoUri: options.mongo.address,
+        taskQueue,
+        modelBaseUrl: model.baseURL,
+        openaiTimeoutMs: options.openaiTimeoutMs,
+        mcpServers: [mcp.entry],
+        home: path.join(options.folder, 'home'),
+      }),
+    );
     return new ChaosRig(options, models, environments, mcp.features, tasks);
   }
 
@@ -176,7 +172,7 @@ export class ChaosRig {
       loadConfig({
         TEMPORAL_ADDRESS: this.options.temporal.address,
         MONGODB_URI: this.options.mongo.address,
-        MONGODB_DB: 'chaos',
+        MONGODB_DB: CHAOS_DATABASE,
       }),
     );
   }
@@ -207,21 +203,11 @@ export class ChaosRig {
    */
   async waitForWorkersPolling(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    const pollers = async (taskQueue: string, type: proto.api.enums.v1.TaskQueueType) => {
-      const response = await this.client.workflowService.describeTaskQueue({
-        namespace: this.client.options.namespace,
-        taskQueue: { name: taskQueue, kind: proto.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-        taskQueueType: type,
-      });
-      return new Set((response.pollers ?? []).map((poller) => poller.identity ?? '')).size;
-    };
     for (;;) {
       try {
-        const counts = await Promise.all([
-          pollers(this.taskQueue, proto.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW),
-          pollers(modelTaskQueueFor(this.taskQueue), proto.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY),
-        ]);
-        if (counts.every((count) => count >= this.workers.length)) return;
+        const { workflows, models } = await pollerIdentities(this.client, this.taskQueue);
+        const enough = (identities: string[]) => new Set(identities).size >= this.workers.length;
+        if (enough(workflows) && enough(models)) return;
       } catch {
         // The server may be restarting; try again.
       }
@@ -236,31 +222,22 @@ export class ChaosRig {
 
   /**
    * Waits until every worker slot runs a process that polls both task queues under its own
-   * identity (`<pid>@<host>`, the SDK's default), so the next kill does not land while the
-   * last one's replacement is still starting. Gives up quietly after `timeoutMs`.
+   * identity, so the next kill does not land while the last one's replacement is still
+   * starting. Gives up quietly after `timeoutMs`.
    */
   async waitForWorkersReady(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    const identities = async (taskQueue: string, type: proto.api.enums.v1.TaskQueueType) => {
-      const response = await this.client.workflowService.describeTaskQueue({
-        namespace: this.client.options.namespace,
-        taskQueue: { name: taskQueue, kind: proto.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-        taskQueueType: type,
-      });
-      return (response.pollers ?? []).map((poller) => poller.identity ?? '');
-    };
     while (Date.now() < deadline && !this.allFinished() && !this.disposed) {
       try {
-        const [workflows, models] = await Promise.all([
-          identities(this.taskQueue, proto.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW),
-          identities(modelTaskQueueFor(this.taskQueue), proto.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY),
-        ]);
-        const ready = this.workers.every((worker) => {
-          const pid = worker.pid();
-          const mine = (identity: string) => identity.startsWith(`${pid}@`);
-          return pid !== undefined && workflows.some(mine) && models.some(mine);
-        });
-        if (ready) return;
+        const identities = await pollerIdentities(this.client, this.taskQueue);
+        if (
+          this.workers.every((worker) => {
+            const pid = worker.pid();
+            return pid !== undefined && pollsBoth(identities, pid);
+          })
+        ) {
+          return;
+        }
       } catch {
         // The server may be restarting; try again.
       }
@@ -273,7 +250,7 @@ export class ChaosRig {
     for (const [index, task] of this.tasks.entries()) {
       if (index > 0) await sleep(staggerMs);
       await this.startOne(task);
-      this.waiters.push(this.awaitResult(task, task.workflowId));
+      this.waiters.push(this.awaitResult(task));
     }
   }
 
@@ -327,47 +304,11 @@ export class ChaosRig {
     return this.faultsEndedAt !== undefined && Date.now() > this.faultsEndedAt + this.deadlineMs;
   }
 
-  private async awaitResult(task: TrackedTask, workflowId: string): Promise<void> {
-    const settle = (result: ChaosTaskResult) => {
-      task.result = result;
-      if (result.status !== 'stuck') task.finishedAt = Date.now();
-      this.options.log(`task ${task.label}: ${result.status}${result.error === undefined ? '' : ` (${result.error})`}`);
-    };
-    let pending: Promise<AgentTaskResult> | undefined;
-    for (;;) {
-      if (this.disposed || this.pastDeadline()) {
-        settle({ label: task.label, status: 'stuck', unknownReported: 0 });
-        return;
-      }
-      if (pending === undefined) {
-        pending = this.client.workflow.getHandle(workflowId).result() as Promise<AgentTaskResult>;
-        pending.catch(() => undefined);
-      }
-      const outcome = await Promise.race([
-        pending.then(
-          (value) => ({ value }),
-          (error: unknown) => ({ error }),
-        ),
-        sleep(1_000).then(() => undefined),
-      ]);
-      if (outcome === undefined) continue;
-      if ('value' in outcome) {
-        settle({
-          label: task.label,
-          status: outcome.value.status,
-          unknownReported: unknownOutcomesOf(outcome.value),
-        });
-        return;
-      }
-      const error = outcome.error as Error;
-      if (error?.name === 'WorkflowFailedError') {
-        settle({ label: task.label, status: 'failed', unknownReported: 0, error: rootCauseMessage(error) });
-        return;
-      }
-      // Temporal unreachable (it is being killed, say): ask again.
-      pending = undefined;
-      await sleep(1_000);
-    }
+  private async awaitResult(task: TrackedTask): Promise<void> {
+    const result = await awaitTaskResult(this.client, task, () => this.disposed || this.pastDeadline());
+    task.result = result;
+    if (result.status !== 'stuck') task.finishedAt = Date.now();
+    this.options.log(`task ${task.label}: ${result.status}${result.error === undefined ? '' : ` (${result.error})`}`);
   }
 
   private effects(): EffectRecord[] {
@@ -384,71 +325,29 @@ export class ChaosRig {
 
   /** `record_effect` calls started by worker `pid`'s MCP server whose effect is not written yet. */
   private toolCallsInFlight(pid: number): string[] {
-    const effects = this.effects();
-    return this.calls()
-      .filter((call) => call.tool === 'record_effect' && call.workerPid === pid)
-      .filter(
-        (call) =>
-          !effects.some(
-            (effect) =>
-              effect.pid === call.pid && effect.arguments.label === call.arguments.label && effect.at >= call.at,
-          ),
-      )
-      .map((call) => String(call.arguments.label));
+    return toolCallsInFlight(this.calls(), this.effects(), pid);
   }
 
-  /**
-   * Labels named by chat requests pending at worker `index`'s model server, sent by the
-   * worker process running now (an earlier, killed process's requests stay unanswered).
-   */
-  private modelCallsInFlight(index: number): string[] {
+  /** Labels named by model requests (chat only, or embeddings too) that worker `index`'s current process waits for. */
+  private modelCallsInFlight(index: number, chatOnly = false): string[] {
     const model = this.models[index];
-    const startedAt = this.workers[index]?.startedAt();
-    if (model === undefined || startedAt === undefined) return [];
-    const now = Date.now();
-    const labels = this.tasks.map((task) => task.label);
-    return model.allRequests
-      .filter((request) => {
-        const receivedAt = Date.parse(request.receivedAt);
-        return (
-          request.status === null &&
-          request.ruleName !== 'storm-timeout' &&
-          receivedAt >= startedAt &&
-          // A request older than the client's timeout was given up by its client.
-          now - receivedAt < this.options.openaiTimeoutMs
-        );
-      })
-      .flatMap((request) => labelsIn(JSON.stringify(request.body), labels));
+    const since = this.workers[index]?.startedAt();
+    if (model === undefined || since === undefined) return [];
+    return modelRequestsInFlight(model.allRequests, {
+      since,
+      now: Date.now(),
+      clientTimeoutMs: this.options.openaiTimeoutMs,
+      labels: this.tasks.map((task) => task.label),
+      chatOnly,
+    });
   }
 
-  /**
-   * Activities of unfinished tasks that Temporal says are started on worker `pid` (its
-   * identity is `<pid>@<host>`): this catches calls the outside view misses, such as a tool
-   * activity that has not reached the MCP server yet. Empty when Temporal does not answer
-   * within 2 s (a scenario may have killed it).
-   */
+  /** Temporal's view of what worker `pid` runs; empty when Temporal does not answer within 2 s (it may be down). */
   private async activitiesStartedOn(pid: number): Promise<InterruptedCall[]> {
     const unfinished = this.tasks.filter((task) => task.result === undefined);
-    const describe = Promise.all(
-      unfinished.map(async (task) => {
-        const description = await this.client.workflowService.describeWorkflowExecution({
-          namespace: this.client.options.namespace,
-          execution: { workflowId: task.workflowId },
-        });
-        return (description.pendingActivities ?? [])
-          .filter(
-            (activity) =>
-              activity.state === proto.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED &&
-              (activity.lastWorkerIdentity ?? '').startsWith(`${pid}@`),
-          )
-          .map((activity): InterruptedCall => {
-            const name = activity.activityType?.name ?? '';
-            return { label: task.label, kind: name === 'callModel' ? 'model' : name === 'callTool' ? 'tool' : 'other' };
-          });
-      }),
-    ).then((lists) => lists.flat());
-    describe.catch(() => undefined);
-    return Promise.race([describe, sleep(2_000).then(() => [])]).catch(() => []);
+    const described = activitiesStartedOn(this.client, unfinished, pid);
+    described.catch(() => undefined);
+    return Promise.race([described, sleep(2_000).then(() => [])]).catch(() => []);
   }
 
   /** What worker `index` is running now: the outside view (model servers, calls file) and Temporal's. */
@@ -515,14 +414,14 @@ export class ChaosRig {
   }
 
   /**
-   * Kills a worker while a model request of an unfinished task waits at its model server;
+   * Kills a worker while a chat request of an unfinished task waits at its model server;
    * a random worker when none does within `timeoutMs`.
    */
   async killDuringModelCall(timeoutMs: number): Promise<KillEvent | undefined> {
     const index = await this.waitForTarget(timeoutMs, () => {
       const unfinished = this.unfinishedLabels();
       return this.workerWhere((candidate) =>
-        this.modelCallsInFlight(candidate).some((label) => unfinished.includes(label)),
+        this.modelCallsInFlight(candidate, true).some((label) => unfinished.includes(label)),
       );
     });
     if (index === undefined) return this.killRandomWorker('random (no model call in flight)');
@@ -585,16 +484,7 @@ export class ChaosRig {
   /** Waits for effects of calls already started (a killed worker's MCP server finishing them). */
   async settleEffects(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const effects = this.effects();
-      const open = this.calls().filter(
-        (call) =>
-          call.tool === 'record_effect' &&
-          !effects.some((effect) => effect.pid === call.pid && effect.arguments.label === call.arguments.label),
-      );
-      if (open.length === 0) return;
-      await sleep(200);
-    }
+    while (Date.now() < deadline && openToolCalls(this.calls(), this.effects()).length > 0) await sleep(200);
   }
 
   /** Accounts the tasks and the recovery times. */
