@@ -19,6 +19,7 @@ function outcome(label: string, fields: Partial<ChaosTaskOutcome> = {}): ChaosTa
     lost: false,
     misreported: false,
     observation: { kind: 'ok', text: 'ok' },
+    modelRequests: 2,
     ...fields,
   };
 }

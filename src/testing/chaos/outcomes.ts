@@ -46,6 +46,8 @@ export interface ChaosTaskOutcome extends ChaosTaskResult {
    */
   misreported: boolean;
   observation: ToolObservation;
+  /** Chat-completions requests that name the task (its agent steps and its memory's fact extraction). */
+  modelRequests: number;
 }
 
 interface RequestMessage {
@@ -134,6 +136,9 @@ export function accountTasks(input: {
       lost: result.status === 'completed' && executions === 0 && result.unknownReported === 0,
       misreported: executions > 0 && observation.kind === 'error' && result.unknownReported === 0,
       observation,
+      modelRequests: input.requests.filter(
+        (request) => request.path.endsWith('/chat/completions') && JSON.stringify(request.body).includes(result.label),
+      ).length,
     };
   });
 }

@@ -71,7 +71,13 @@ describe('accountTasks', () => {
       effects: [],
       requests: [stepRequest('s-01-x', '2026-01-01T00:00:01.000Z', failedObservation)],
     });
-    expect(outcome).toMatchObject({ executions: 0, lost: true, misreported: false, duplicated: false });
+    expect(outcome).toMatchObject({
+      executions: 0,
+      lost: true,
+      misreported: false,
+      duplicated: false,
+      modelRequests: 1,
+    });
   });
 
   it('does not call it lost when the task reported the outcome unknown, or when the task failed', () => {
