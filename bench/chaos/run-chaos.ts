@@ -140,13 +140,14 @@ async function main(): Promise<number> {
     ]);
     cleanup.servers.push(temporal, mongo);
     log(`private Temporal on ${temporal.address}, private MongoDB on ${mongo.address}`);
-    for (const [index, scenario] of scenarios.entries()) {
+    for (const scenario of scenarios) {
       log(`scenario ${scenario.id}: ${scenario.description}`);
       const report = await runScenario(
         scenario,
         plan,
         { temporal, mongo, folder, log, onRig: (rig) => (cleanup.rig = rig) },
-        index,
+        // Its place among all scenarios, not the selected ones: a scenario's draws do not depend on --scenario.
+        SCENARIOS.indexOf(scenario),
       );
       reports.push(report);
       log(

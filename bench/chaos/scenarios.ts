@@ -116,6 +116,8 @@ export const SCENARIOS: readonly ChaosScenario[] = [
     description:
       'The model provider answers 15% of chat requests with 429 and 15% with 500, leaves 3% unanswered (the client times out) and gives 10% of tool-calling answers a malformed tool call.',
     storm: true,
+    // A storm meets concurrent traffic: tasks start close together, so calls overlap.
+    taskStaggerMs: 250,
     inject: async () => undefined,
   },
   {
