@@ -47,6 +47,9 @@ function idempotencyKeyOf(meta: Record<string, unknown> | undefined): string | n
   return typeof key === 'string' && key !== '' ? key : null;
 }
 
+/** The worker that started this server, read once: after a kill of the worker the parent becomes init. */
+const WORKER_PID = process.ppid;
+
 /** Builds the server; exported so a test could connect another transport. */
 export function createEffectServer(options: EffectServerOptions): { server: McpServer; inFlight: () => number } {
   const server = new McpServer({ name: 'chassis-chaos-effects', version: '1.0.0' });
@@ -59,7 +62,7 @@ export function createEffectServer(options: EffectServerOptions): { server: McpS
       idempotencyKey: key,
       arguments: args,
       pid: process.pid,
-      workerPid: process.ppid,
+      workerPid: WORKER_PID,
     };
     appendDurably(options.callsFile, record);
   };
@@ -91,7 +94,7 @@ export function createEffectServer(options: EffectServerOptions): { server: McpS
           arguments: { task, label },
           output,
           pid: process.pid,
-          workerPid: process.ppid,
+          workerPid: WORKER_PID,
         };
         appendDurably(options.effectsFile, record);
         return { content: [{ type: 'text', text: output }] };

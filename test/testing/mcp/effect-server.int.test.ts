@@ -117,5 +117,7 @@ describe('chaos effect MCP server', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(readEffectsFile(effectsFile).map((effect) => effect.arguments.label)).toEqual(['orphaned']);
+    // Attributed to the process that started the server (the worker, in the chaos suite).
+    expect(readEffectsFile(effectsFile)[0]?.workerPid).toBe(process.pid);
   }, 30_000);
 });
