@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import type { ChaosRig } from '../../src/testing/chaos/chaos-rig';
 import { startPrivateMongo, startPrivateTemporal, type PrivateServer } from '../../src/testing/private-servers';
 import { writeBenchmarkResult } from '../support/results';
-import { formatTable } from '../support/table';
+import { printTable } from '../support/table';
 import { chaosJsonRows, chaosTable, chaosVerdict, type ScenarioReport } from './report';
 import { runScenario } from './run-scenario';
 import { SCENARIOS, selectScenarios, type ChaosPlan } from './scenarios';
@@ -166,7 +166,7 @@ async function main(): Promise<number> {
     "recovery p95: from a worker kill to the interrupted task's next model request or tool call (n samples; ≥ when a task never recovered).",
     '',
   ];
-  process.stdout.write(`${formatTable(chaosTable(reports, title))}\n`);
+  printTable(chaosTable(reports, title));
   const verdict = chaosVerdict(reports);
   const written = writeBenchmarkResult('chaos', {
     mode: plan.short ? 'short' : 'full',
