@@ -2,7 +2,9 @@ import { Client, Connection } from '@temporalio/client';
 import { MongoClient } from 'mongodb';
 import { createDataConverter } from '../codec/data-converter';
 import type { ChassisConfig } from '../config/load-config';
+import { clientConnectionOptions } from '../config/temporal-connection';
 import { CliError } from './cli-error';
+import { mongoClientOptions } from '../config/mongo-options';
 
 /** A connected Temporal client, closed with {@link TemporalSession.close}. */
 export interface TemporalSession {
@@ -15,7 +17,7 @@ export async function connectTemporal(config: ChassisConfig): Promise<TemporalSe
   let connection: Connection;
   try {
     connection = await Connection.connect({
-      address: config.temporal.address,
+      ...clientConnectionOptions(config.temporal.connection),
       connectTimeout: '5 seconds',
       // SDK 1.24 sets its 128 MB default under a key gRPC ignores, leaving 4 MB: large histories
       // (replay, retry) would fail with RESOURCE_EXHAUSTED.
@@ -23,7 +25,7 @@ export async function connectTemporal(config: ChassisConfig): Promise<TemporalSe
     });
   } catch (error) {
     const hint = config.external.temporal
-      ? 'check TEMPORAL_ADDRESS'
+      ? 'check TEMPORAL_ADDRESS, TEMPORAL_PROFILE and the TEMPORAL_TLS_* / TEMPORAL_API_KEY settings'
       : 'run "npx chassis dev up" to start the local stack, or set TEMPORAL_ADDRESS';
     throw new CliError(`cannot reach Temporal at ${config.temporal.address} (${(error as Error).message}): ${hint}`);
   }
@@ -31,7 +33,7 @@ export async function connectTemporal(config: ChassisConfig): Promise<TemporalSe
   const mongo =
     config.codec.claimCheckThresholdBytes === undefined
       ? undefined
-      : new MongoClient(config.mongo.uri, { serverSelectionTimeoutMS: 5_000 });
+      : new MongoClient(config.mongo.uri, mongoClientOptions(config.mongo.uri, { serverSelectionTimeoutMS: 5_000 }));
   const dataConverter = createDataConverter({
     db: mongo?.db(config.mongo.database),
     claimCheckThresholdBytes: config.codec.claimCheckThresholdBytes,

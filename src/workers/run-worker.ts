@@ -1,5 +1,6 @@
 import { NativeConnection, type LogLevel, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { ChassisConfig } from '../config/load-config';
+import { describeTemporalSecurity, nativeConnectionOptions } from '../config/temporal-connection';
 import { modelTaskQueueFor } from '../contracts/task-queues';
 import { buildDependencies, type BuiltDependencies } from './build-dependencies';
 import { bundleWorkflows } from './bundle-workflows';
@@ -44,11 +45,16 @@ function workflowNames(): string[] {
 }
 
 function startupSummary(config: ChassisConfig, built: BuiltDependencies): StartupSummary {
+  const security = describeTemporalSecurity(config.temporal.connection);
   const catalog = built.catalog;
   const mongo = built.mongo.state();
   const offline = built.modelEndpoints.find((endpoint) => endpoint.name === 'scripted');
   return {
-    temporal: { address: config.temporal.address, namespace: config.temporal.namespace },
+    temporal: {
+      address: config.temporal.address,
+      namespace: config.temporal.namespace,
+      ...(security === 'plain text' ? {} : { security }),
+    },
     taskQueue: config.temporal.taskQueue,
     workflows: workflowNames(),
     tools: built.dependencies.tools.names(),
@@ -136,7 +142,7 @@ export async function startWorker(config: ChassisConfig, options: StartWorkerOpt
   const supervisor = new WorkerSupervisor({
     address: config.temporal.address,
     log,
-    connect: () => NativeConnection.connect({ address: config.temporal.address }),
+    connect: () => NativeConnection.connect(nativeConnectionOptions(config.temporal.connection)),
     createWorkers: (connection) =>
       createWorkers({
         connection,

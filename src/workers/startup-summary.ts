@@ -2,7 +2,8 @@ import type { EmbedderDescription } from '../contracts/memory';
 
 /** What a worker process serves and uses, for the block it prints at start. */
 export interface StartupSummary {
-  temporal: { address: string; namespace: string };
+  /** `security`: how the connection is secured (`TLS, API key`), shown when not plain text. */
+  temporal: { address: string; namespace: string; security?: string };
   /** The workflow and tool task queue. */
   taskQueue: string;
   workflows: readonly string[];
@@ -92,7 +93,10 @@ export function formatStartupSummary(summary: StartupSummary): string[] {
   ].join(', ');
   return [
     'chassis worker',
-    ...row('temporal', `${summary.temporal.address}, namespace "${summary.temporal.namespace}"`),
+    ...row(
+      'temporal',
+      `${summary.temporal.address}, namespace "${summary.temporal.namespace}"${summary.temporal.security === undefined ? '' : `, ${summary.temporal.security}`}`,
+    ),
     ...row(
       'serves',
       `task queue "${summary.taskQueue}": workflows ${summary.workflows.join(', ')}; tool and memory activities`,
