@@ -8,6 +8,7 @@ import { parseAllowPrivateAddresses, type PrivateAddressAllowance } from '../sec
 import { ConfigError } from './config-error';
 import { isSecretVariableName, MASK, maskSecrets, maskUri, secretValuesFromEnvironment } from './mask-secrets';
 import { loadTemporalConnection, type TemporalConnectionSettings } from './temporal-connection';
+import { loadWorkerSettings, type WorkerSettings } from '../workers/worker-settings';
 
 /** The validated configuration of every Chassis process. */
 export interface ChassisConfig {
@@ -34,6 +35,8 @@ export interface ChassisConfig {
   memory: MemorySettings;
   /** Payload codecs: claim check (large payloads to MongoDB) and encryption. */
   codec: CodecSettings;
+  /** Shutdown grace time, worker versioning and the metrics endpoint of `chassis worker`. */
+  worker: WorkerSettings;
   /** Folder for local state: pid files, logs, databases. */
   home: string;
   /** True when `TEMPORAL_ADDRESS` / `MONGODB_URI` were given, so nothing is started locally. */
@@ -146,6 +149,7 @@ export function loadConfig(
     agent: { maxSteps: env.CHASSIS_MAX_STEPS },
     memory: loadMemorySettings(environment),
     codec: loadCodecSettings(environment),
+    worker: loadWorkerSettings(environment),
     tools: {
       workspaceDir: env.CHASSIS_WORKSPACE_DIR,
       httpAllowedHosts: env.CHASSIS_HTTP_ALLOWED_HOSTS?.split(','),

@@ -3,6 +3,7 @@ import { createModelActivities } from '../activities/model-activities';
 import { createToolActivities } from '../activities/tool-activities';
 import { memoryActivitiesFor, type ActivityDependencies } from '../activities';
 import { modelTaskQueueFor } from '../contracts/task-queues';
+import type { WorkerVersioning } from './worker-settings';
 
 /** Options for {@link createWorkers}. */
 export interface CreateWorkersOptions {
@@ -26,6 +27,12 @@ export interface CreateWorkersOptions {
    * failed) before they are cancelled and left to the server's retry. @default 0 (the SDK's)
    */
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+  /**
+   * Worker versioning: both workers join this Worker Deployment Version, so a workflow stays
+   * on the code it started with (PINNED) while new tasks go to the deployment's current version.
+   * @default unversioned
+   */
+  versioning?: WorkerVersioning;
 }
 
 /** The workers of one process: workflows and tools on the task queue, model calls on their own queue. */
@@ -34,6 +41,18 @@ export interface ChassisWorkers {
   /** Runs every worker until shutdown; rejects if one fails. */
   run(): Promise<void>;
   shutdown(): void;
+}
+
+/** The SDK's deployment options for a version; nothing when unversioned. */
+function deploymentOptions(versioning: WorkerVersioning | undefined): Pick<WorkerOptions, 'workerDeploymentOptions'> {
+  if (versioning === undefined) return {};
+  return {
+    workerDeploymentOptions: {
+      version: { deploymentName: versioning.deploymentName, buildId: versioning.buildId },
+      useWorkerVersioning: true,
+      defaultVersioningBehavior: versioning.defaultBehavior,
+    },
+  };
 }
 
 /**
@@ -47,6 +66,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Chas
       : { workflowsPath: require.resolve('../workflows') };
   // Only when set: the SDK rejects an explicit undefined instead of using its default.
   const shutdown = options.shutdownGraceTime === undefined ? {} : { shutdownGraceTime: options.shutdownGraceTime };
+  const versioning = deploymentOptions(options.versioning);
   const modelActivities = createModelActivities(options.dependencies);
   const limits = options.dependencies.models.catalog.limits;
   const modelCallsPerSecond = options.modelCallsPerSecond ?? limits.modelCallsPerSecond;
@@ -56,6 +76,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Chas
     taskQueue: options.taskQueue,
     dataConverter: options.dataConverter,
     ...shutdown,
+    ...versioning,
     ...workflowSource,
     // describeModels is a cheap local read: serving it here keeps it out of the model queue's rate limit.
     activities: {
@@ -70,6 +91,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Chas
     taskQueue: modelTaskQueueFor(options.taskQueue),
     dataConverter: options.dataConverter,
     ...shutdown,
+    ...versioning,
     // Activities only, by design: its own queue exists for the rate limit (see install-runtime.ts on the SDK's warning).
     activities: modelActivities,
     maxConcurrentActivityTaskExecutions: options.maxConcurrentModelCalls ?? limits.maxConcurrentModelCalls,

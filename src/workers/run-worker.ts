@@ -33,12 +33,6 @@ export interface StartedWorker {
   stop(): Promise<void>;
 }
 
-/**
- * Activities in flight get this long to finish after Ctrl-C or a failed worker, before
- * they are cancelled and the server retries them elsewhere.
- */
-const SHUTDOWN_GRACE_TIME = '15 seconds';
-
 /** The names of the workflows the worker serves, from the one `workflowsPath`. */
 function workflowNames(): string[] {
   return Object.keys(require('../workflows') as Record<string, unknown>);
@@ -80,6 +74,7 @@ function startupSummary(config: ChassisConfig, built: BuiltDependencies): Startu
               keySet: endpoint.apiKey !== undefined,
             })),
           },
+    operations: operationLines(config),
     memory: {
       server: built.mongo.label,
       database: config.mongo.database,
@@ -90,6 +85,18 @@ function startupSummary(config: ChassisConfig, built: BuiltDependencies): Startu
       ...(mongo.state === 'up' ? {} : { waiting: true }),
     },
   };
+}
+
+/** Versioning, tracing and metrics, as the start-up block says them. */
+function operationLines(config: ChassisConfig): string[] {
+  const lines: string[] = [];
+  const versioning = config.worker.versioning;
+  if (versioning !== undefined) {
+    lines.push(
+      `worker deployment "${versioning.deploymentName}", build "${versioning.buildId}" (${versioning.defaultBehavior === 'PINNED' ? 'tasks stay on the version they started on' : 'running tasks move to the current version'})`,
+    );
+  }
+  return lines;
 }
 
 /** The health line's probes: Temporal through the supervisor, MongoDB through the worker's client, the model endpoints. */
@@ -151,7 +158,10 @@ export async function startWorker(config: ChassisConfig, options: StartWorkerOpt
         dependencies: built.dependencies,
         dataConverter: built.dataConverter,
         workflowBundle,
-        shutdownGraceTime: SHUTDOWN_GRACE_TIME,
+        // Activities in flight get this long to finish after SIGTERM, Ctrl-C or a failed worker,
+        // before they are cancelled and the server retries them elsewhere.
+        shutdownGraceTime: config.worker.shutdownGraceMs,
+        versioning: config.worker.versioning,
       }),
   });
   let monitor: HealthMonitor | undefined;

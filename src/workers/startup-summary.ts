@@ -20,6 +20,8 @@ export interface StartupSummary {
         tiers: Readonly<Record<string, readonly string[]>>;
         endpoints: readonly { name: string; location: string; keyVariable?: string; keySet: boolean }[];
       };
+  /** Worker versioning, tracing and metrics, when any is on (one line each). */
+  operations?: readonly string[];
   memory: {
     /** MongoDB hosts, without credentials. */
     server: string;
@@ -105,5 +107,8 @@ export function formatStartupSummary(summary: StartupSummary): string[] {
     ...row('tools', summary.tools.length === 0 ? '(none)' : summary.tools.join(', ')),
     ...modelLines(summary),
     ...memoryLines(summary),
+    ...(summary.operations === undefined || summary.operations.length === 0
+      ? []
+      : row('ops', ...(summary.operations as [string, ...string[]]))),
   ];
 }
