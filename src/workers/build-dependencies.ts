@@ -103,7 +103,13 @@ export async function buildDependencies(config: ChassisConfig): Promise<BuiltDep
       keyring: config.codec.keyring,
     });
     return {
-      dependencies: { models, tools: tools.registry, db, memory: memory.activities },
+      dependencies: {
+        models,
+        tools: tools.registry,
+        db,
+        memory: memory.activities,
+        outageBudgetMs: config.resilience.outageBudgetMs,
+      },
       dataConverter,
       offlineNotice,
       close,

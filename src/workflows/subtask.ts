@@ -43,5 +43,7 @@ export async function subtaskWorkflow(input: SubtaskInput): Promise<SubtaskResul
     answer: outcome.finished ? outcome.answer : `Stopped: ${outcome.stopReason}. ${outcome.answer}`.trim(),
     steps: state.steps,
     usage: state.usage,
+    // The parent adds these to its own list and note.
+    ...(state.unknownOutcomes.length > 0 ? { unknownOutcomes: [...state.unknownOutcomes] } : {}),
   };
 }

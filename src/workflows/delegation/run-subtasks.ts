@@ -81,7 +81,12 @@ async function runChild(
       maxDepth: input.maxDepth,
     };
     const result: AgentTaskResult = await executeChild('agentTaskWorkflow', { ...common, args: [nested] });
-    return { status: result.status, answer: result.answer, usage: result.usage };
+    return {
+      status: result.status,
+      answer: result.answer,
+      usage: result.usage,
+      unknownOutcomes: result.unknownOutcomes,
+    };
   }
   const childInput: SubtaskInput = {
     goal: input.goal,
@@ -148,6 +153,7 @@ export async function runSubtasks(input: DelegationInput): Promise<SubtaskOutcom
         summary.status = result.status === 'completed' ? 'completed' : 'budget_exceeded';
         summary.usage = result.usage;
         input.state.addUsage(result.usage);
+        for (const outcome of result.unknownOutcomes ?? []) input.state.onUnknownOutcome(outcome);
         return { subtask, status: summary.status, answer: result.answer };
       } catch (error) {
         if (isCancellation(error)) {
