@@ -88,11 +88,15 @@ export function createToolActivities(dependencies: ToolActivityDependencies) {
     async callTool(input: ToolCallInput): Promise<ToolRunResult> {
       const context = Context.current();
       try {
-        return await runner.run(input.call, {
-          idempotencyKey: input.idempotencyKey,
-          signal: context.cancellationSignal,
-          heartbeat: (details) => context.heartbeat(details),
-        });
+        return await runner.run(
+          input.call,
+          {
+            idempotencyKey: input.idempotencyKey,
+            signal: context.cancellationSignal,
+            heartbeat: (details) => context.heartbeat(details),
+          },
+          { cancelRequested: explicitCancellation(context.cancellationSignal) },
+        );
       } catch (error) {
         throw toolFailure(error, input.call.name, context.info.attempt);
       }
@@ -136,4 +140,23 @@ function activityWarning(message: string): void {
   } catch {
     console.warn(message); // called outside an activity's context
   }
+}
+
+/**
+ * Why the SDK aborts an activity's signal: the reason's message is the core's cancel reason.
+ * `TIMED_OUT` and `NOT_FOUND` mean the server gave up on this attempt (a missed heartbeat, a
+ * server restart) and may have started another, not that anyone wants the call stopped.
+ */
+const SUPERSEDED_ATTEMPT_REASONS = new Set(['TIMED_OUT', 'NOT_FOUND']);
+
+/** A signal that follows `signal` except when only this attempt was superseded. */
+export function explicitCancellation(signal: AbortSignal): AbortSignal {
+  const controller = new AbortController();
+  const follow = () => {
+    const reason = (signal.reason as Error | undefined)?.message;
+    if (reason === undefined || !SUPERSEDED_ATTEMPT_REASONS.has(reason)) controller.abort(signal.reason);
+  };
+  if (signal.aborted) follow();
+  else signal.addEventListener('abort', follow, { once: true });
+  return controller.signal;
 }

@@ -40,3 +40,8 @@ export class ToolTimeoutError extends TransientToolError {}
 export class AbandonedToolError extends Error {
   override readonly name = 'AbandonedToolError';
 }
+
+/** Thrown by the runner when a call was cancelled before the tool started: nothing happened. */
+export class ToolNotStartedError extends Error {
+  override readonly name = 'ToolNotStartedError';
+}

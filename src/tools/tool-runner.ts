@@ -19,7 +19,13 @@ import {
 import { excerptOutput, MAX_STORED_OUTPUT_CHARS, TOOL_OUTPUT_READ_NAME, ToolOutputStore } from './output-store';
 import { permanentObservation, type PreparedToolCall, type ToolRegistry } from './registry';
 import { ToolResultCache } from './result-cache';
-import { AbandonedToolError, PermanentToolError, ToolTimeoutError, TransientToolError } from './tool-errors';
+import {
+  AbandonedToolError,
+  PermanentToolError,
+  ToolNotStartedError,
+  ToolTimeoutError,
+  TransientToolError,
+} from './tool-errors';
 import { ToolFailureType, type ToolRunResult } from './tool-result';
 import type { OutcomeCheck, ToolContext } from './tool';
 
@@ -54,6 +60,17 @@ export interface ToolRunnerOptions {
   abandonAfterMs?: number;
   /** Where degraded-mode warnings go (cache unreachable, waiting for MongoDB). @default `console.warn` */
   warn?: (message: string) => void;
+}
+
+/** Options of {@link ToolRunner.run}. */
+export interface RunOptions {
+  /**
+   * Aborted only when the call is really to stop (its workflow cancelled it, the worker shuts
+   * down), not when the engine merely gave up on this attempt (heartbeat or start-to-close
+   * timeout) and started another. Calls with side effects then go on to finish and record
+   * their outcome instead of stopping midway. @default the context's signal
+   */
+  cancelRequested?: AbortSignal;
 }
 
 /**
@@ -94,13 +111,18 @@ export class ToolRunner {
   }
 
   /** Runs one call; see the class comment for what is returned and what is thrown. */
-  async run(call: ToolCallRequest, context: ToolContext): Promise<ToolRunResult> {
+  async run(call: ToolCallRequest, context: ToolContext, options: RunOptions = {}): Promise<ToolRunResult> {
     const prepared = this.registry.prepare(call);
     if (!prepared.ok) return prepared.result;
     // Every call heartbeats, short or long, so a dead worker is noticed within the heartbeat timeout.
     const stopHeartbeats = startHeartbeats(prepared.policy.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS, context);
+    // A side effect whose attempt the engine gave up on finishes and records its outcome (the
+    // next attempt waits for it); stopping it midway would leave its outcome unknown.
+    const recorded = !prepared.policy.idempotent && this.ledger !== undefined;
+    const callContext =
+      recorded && options.cancelRequested !== undefined ? { ...context, signal: options.cancelRequested } : context;
     try {
-      return await this.runPrepared(prepared, context);
+      return await this.runPrepared(prepared, callContext);
     } finally {
       stopHeartbeats();
     }
@@ -148,10 +170,11 @@ export class ToolRunner {
             run: () => execute(true),
             resolveLapsed: () => this.resolveLapsed(prepared, context, waits),
             isUncertain: (error) =>
-              context.signal.aborted ||
-              error instanceof ToolTimeoutError ||
-              error instanceof AbandonedToolError ||
-              unavailableSystemOf(error) !== undefined,
+              !(error instanceof ToolNotStartedError) &&
+              (context.signal.aborted ||
+                error instanceof ToolTimeoutError ||
+                error instanceof AbandonedToolError ||
+                unavailableSystemOf(error) !== undefined),
           },
           waits,
         );
@@ -281,6 +304,8 @@ export class ToolRunner {
     run: (context: ToolContext) => Promise<T>,
     what: string,
   ): Promise<T> {
+    // Told to stop before it started (cancelled while waiting for a claim or for MongoDB): do not start.
+    if (context.signal.aborted) throw new ToolNotStartedError(`${what} was not started: the call was cancelled`);
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), timeoutMs);
     const signal = AbortSignal.any([context.signal, timeout.signal]);

@@ -1,7 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { CancelledFailure } from '@temporalio/common';
 import { MongoClient } from 'mongodb';
+import { explicitCancellation } from '../../src/activities/tool-activities';
 import { z } from 'zod';
 import { createToolOutputReadTool, createWorkspaceWriteTool } from '../../src/tools/builtin';
 import { ToolCircuitBreakers } from '../../src/tools/circuit-breakers';
@@ -476,6 +478,59 @@ describe('timeouts and heartbeats inside the activity', () => {
       error: { type: 'Tool.OutcomeUnknown' },
     });
     expect(effects).toEqual(['once']);
+  });
+
+  test('a side effect whose attempt the engine gave up on finishes and records its outcome; an explicit cancel stops it', async () => {
+    const effects: string[] = [];
+    const tool = defineTool({
+      name: 'honours_signal',
+      description: 'Writes, then confirms after a while; stops when told to.',
+      input: z.object({ text: z.string() }),
+      example: { text: 'hi' },
+      policy: { idempotent: false },
+      async execute({ text }, toolContext) {
+        effects.push(text);
+        started();
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(resolve, 400);
+          toolContext.signal.addEventListener('abort', () => {
+            clearTimeout(timer);
+            reject(new Error('stopped'));
+          });
+        });
+        return `confirmed ${text}`;
+      },
+    });
+    const attempt = (key: string, engine: AbortController) =>
+      runner([tool as Tool]).run(
+        call('honours_signal', { text: key }),
+        { ...context(key), signal: engine.signal },
+        { cancelRequested: explicitCancellation(engine.signal) },
+      );
+
+    // The server timed the attempt out (as after a missed heartbeat): the effect goes on to completion.
+    let started: () => void = () => undefined;
+    const startedOnce = () => new Promise<void>((resolve) => (started = resolve));
+    const superseded = new AbortController();
+    let running = startedOnce();
+    const first = attempt('wf-9/step-1/call-a', superseded);
+    await running;
+    superseded.abort(new CancelledFailure('TIMED_OUT'));
+    const retry = attempt('wf-9/step-1/call-a', new AbortController());
+    expect(await first).toMatchObject({ ok: true, output: 'confirmed wf-9/step-1/call-a' });
+    expect(await retry).toMatchObject({ ok: true, output: 'confirmed wf-9/step-1/call-a' });
+    expect(effects).toEqual(['wf-9/step-1/call-a']);
+
+    // The workflow cancelled the call: the tool is told to stop, and its outcome is left open.
+    const cancelled = new AbortController();
+    running = startedOnce();
+    const stopped = attempt('wf-9/step-2/call-b', cancelled);
+    await running;
+    cancelled.abort(new CancelledFailure('CANCELLED'));
+    await expect(stopped).rejects.toThrow('stopped');
+    const record = await ledgerRecord('wf-9/step-2/call-b', 'honours_signal', { text: 'wf-9/step-2/call-b' });
+    expect(record?.state).toBe('running');
+    expect(record?.leaseExpiresAt.getTime()).toBeLessThanOrEqual(Date.now());
   });
 
   test('every call heartbeats on a timer, also tools that declare no heartbeat timeout', async () => {
