@@ -1,12 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import type { ToolCallResult } from '../contracts/activities';
-import {
-  InfrastructureUnavailableError,
-  pause,
-  retryWhileInfrastructureDown,
-  type InfrastructureWait,
-} from '../resilience/infrastructure-retry';
+import { pause, retryWhileInfrastructureDown, type InfrastructureWait } from '../resilience/infrastructure-retry';
 import { canonicalJson, sha256 } from './canonical-key';
 import { ensureExpiryIndex, isDuplicateKeyError, type ExpiryMode } from './mongo-support';
 import { TransientToolError } from './tool-errors';
@@ -169,7 +164,7 @@ export class ToolEffectLedger {
    * may run again (the tool said the effect did not happen), unless `isUncertain` says the
    * outcome is open.
    *
-   * @throws {InfrastructureUnavailableError} when MongoDB stayed down for the budget before the call ran
+   * @throws InfrastructureUnavailableError when MongoDB stayed down for the budget before the call ran
    * @throws {TransientToolError} when another attempt kept a live claim for longer than `liveClaimWaitMs`
    */
   async once<T extends ToolCallResult>(
@@ -332,9 +327,10 @@ export class ToolEffectLedger {
         waits.warn(`the outcome of ${tool} (${id}) was not recorded: another attempt took its claim over meanwhile`);
       }
     } catch (error) {
-      if (!(error instanceof InfrastructureUnavailableError)) throw error;
+      // Any failure, an outage past the budget or a server error: the call has run, and
+      // failing the attempt now would only turn a known outcome into an unknown one.
       waits.warn(
-        `the outcome of ${tool} (${id}) could not be recorded in the ledger (${error.message}); returning it anyway, Temporal keeps it in the workflow history`,
+        `the outcome of ${tool} (${id}) could not be recorded in the ledger (${(error as Error).message}); returning it anyway, Temporal keeps it in the workflow history`,
       );
     }
   }
