@@ -10,12 +10,12 @@ import type { ToolCallResult } from '../contracts/activities';
 import type { UnknownOutcome } from '../contracts/agent-task';
 import { FailureType } from '../contracts/failure-types';
 import type { ToolCallRequest } from '../contracts/messages';
-import type { AgentTool, ToolPolicy } from '../contracts/tools';
+import { DEFAULT_TOOL_POLICY, type AgentTool, type ToolPolicy } from '../contracts/tools';
 import { toolCall } from './activity-options';
 import type { HumanGate } from './human/human-gate';
 
 /** Heartbeat timeout of a tool call whose policy names none (every call heartbeats). */
-const DEFAULT_HEARTBEAT_TIMEOUT_MS = 5_000;
+const DEFAULT_HEARTBEAT_TIMEOUT_MS = DEFAULT_TOOL_POLICY.heartbeatTimeoutMs ?? 5_000;
 /**
  * Start-to-close room beyond the tool's timeout and the outage budget: a cache read against
  * a down database, a minute to record an effect's outcome, a tool that ignores its signal.
