@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { MongoClient, type Db } from 'mongodb';
 import { z } from 'zod';
+import { waitForTask } from '../../src/client/task-client';
 import type { AgentTaskResult } from '../../src/contracts/agent-task';
 import { startPrivateMongo, type PrivateServer } from '../../src/testing/private-servers';
 import type { ScriptedModelServer } from '../../src/testing/scripted-model';
@@ -126,6 +127,8 @@ describe('side effects whose outcome is unknown', () => {
     expect(
       await db.collection(TOOL_EFFECTS_COLLECTION).findOne({ idempotencyKey: `${handle.workflowId}/step-1/${callId}` }),
     ).toMatchObject({ state: 'unknown', tool: 'send_invoice' });
+    // What `chassis run` reports.
+    expect((await waitForTask(handle, () => undefined)).unknownOutcomes).toEqual(result.unknownOutcomes);
   }, 120_000);
 });
 
