@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { temporal } from '@temporalio/proto';
 import { MongoClient, type Db } from 'mongodb';
@@ -16,6 +15,7 @@ import { bundleWorkflows, startTestStack, type TestStack } from '../src/testing/
 import { builtInTools } from '../src/tools/builtin';
 import { ToolRegistry } from '../src/tools/registry';
 import { installWorkerRuntime } from '../src/workers/install-runtime';
+import { describeBenchmarkServers } from './support/header';
 import { printTable } from './support/table';
 
 /**
@@ -179,7 +179,7 @@ export async function run(config: ChassisConfig): Promise<HistoryBenchResult> {
       title: [
         'history: Temporal history bytes per agent step vs working-context size, claim-check codec off vs on',
         `each step = 1 model call carrying the whole context + 1 clock tool call; claim check stores payloads >= ${DEFAULT_CLAIM_CHECK_THRESHOLD_BYTES} bytes in MongoDB`,
-        `model: the scripted server (a test double, not a model); Temporal: ${config.temporal.address}; ${os.cpus().length} CPUs, Node ${process.version}`,
+        `model: the scripted server (a test double, not a model); ${describeBenchmarkServers(config)}`,
         `Temporal fails a run whose history passes ${mb(HISTORY_LIMIT_BYTES)}; the off column grows by the context at every step`,
         '',
       ],

@@ -21,6 +21,7 @@ import {
   type ConversationTurn,
   type RunningSummary,
 } from '../src/workflows/context/working-context';
+import { benchmarkMongoLocation, mongoUnreachableError } from './support/header';
 import { summarizeSamples, type SampleSummary } from './support/results';
 import { printTable } from './support/table';
 
@@ -371,9 +372,7 @@ export async function run(config: ChassisConfig): Promise<unknown> {
   try {
     await client.connect();
   } catch (error) {
-    throw new Error(
-      `cannot reach MongoDB at ${config.mongo.uri} (${(error as Error).message}): run "chassis dev up" to start the local stack, or set MONGODB_URI`,
-    );
+    throw mongoUnreachableError(config, error as Error);
   }
   const db = client.db(DATABASE);
   try {
@@ -393,7 +392,7 @@ export async function run(config: ChassisConfig): Promise<unknown> {
     const milliseconds = (value: number) => `${value.toFixed(1)} ms`;
     printTable({
       title: [
-        `memory: import and exact search on ${config.mongo.uri} (${os.cpus().length} CPUs, Node ${process.version})`,
+        `memory: import and exact search on ${benchmarkMongoLocation(config)} (${os.cpus().length} CPUs, Node ${process.version})`,
         `embedder: ${embedder.description.name}, ${DIMENSIONS} dimensions, vectors stored as ${capabilities.vectorEncoding}; ${QUERIES} queries per mode, namespace cached in the worker`,
         'cold load = a fresh worker reading the namespace once; hit@10 = the record a query was built from is in the top 10',
         '',
@@ -445,7 +444,7 @@ export async function run(config: ChassisConfig): Promise<unknown> {
     return {
       description:
         'Import throughput and exact-path search latency (vector, hybrid = vector + BM25 fused by reciprocal rank, lexical) at 10k and 100k synthetic chunks on the configured MongoDB-wire server, and exact tokens sent per turn with the working context versus the full history over a 200-turn scripted session (scripted server = a test double of the provider).',
-      mongoUri: config.mongo.uri.replace(/\/\/[^@/]*@/, '//***@'),
+      mongoUri: benchmarkMongoLocation(config),
       capabilities,
       embedder: embedder.description,
       vectorBytes: vectorBytes(capabilities),

@@ -17,6 +17,7 @@ import { defineTool, type Tool } from '../src/tools/tool';
 import { ToolRunner } from '../src/tools/tool-runner';
 import type { ToolRunResult } from '../src/tools/tool-result';
 import { bundleToolCallsWorkflow, startToolWorker, type ToolWorker } from '../test/tools/fixtures/tool-worker';
+import { mongoUnreachableError } from './support/header';
 import { summarizeSamples, type SampleSummary } from './support/results';
 import { printTable } from './support/table';
 
@@ -235,9 +236,7 @@ export async function run(config: ChassisConfig): Promise<ToolsBenchResult> {
   const server = await startScriptedModelServer({ script: lookupScript(QUERIES[0] as string), port: 0 });
   const mongo = await MongoClient.connect(config.mongo.uri, { serverSelectionTimeoutMS: 10_000 }).catch(
     (error: Error) => {
-      throw new Error(
-        `cannot reach MongoDB at ${config.mongo.uri} (${error.message}): run "chassis dev up" or set MONGODB_URI`,
-      );
+      throw mongoUnreachableError(config, error);
     },
   );
   // A database of its own, so earlier runs' cache entries cannot turn misses into hits.

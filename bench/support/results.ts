@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { maskSecrets } from '../../src/config/mask-secrets';
 
 /**
  * Where benchmark results go: `bench/results/` (gitignored), or the folder named by
@@ -49,7 +50,8 @@ export function writeBenchmarkResult(name: string, result: unknown): string {
   const directory = path.resolve(benchmarkResultsDirectory());
   mkdirSync(directory, { recursive: true });
   const file = path.join(directory, `${name}.json`);
-  writeFileSync(file, `${JSON.stringify(document, null, 2)}\n`);
+  // Results are shared and committed to reports: no credential goes into them.
+  writeFileSync(file, `${maskSecrets(JSON.stringify(document, null, 2))}\n`);
   return file;
 }
 

@@ -1,3 +1,5 @@
+import { maskSecrets } from '../../src/config/mask-secrets';
+
 /** How a column's cells line up. */
 export type ColumnAlignment = 'left' | 'right';
 
@@ -43,7 +45,7 @@ export function formatTable(table: TextTable): string {
   ].join('\n');
 }
 
-/** Prints {@link formatTable} to stdout, followed by a newline. */
+/** Prints {@link formatTable} to stdout, followed by a newline, with any credential masked. */
 export function printTable(table: TextTable): void {
-  process.stdout.write(`${formatTable(table)}\n`);
+  process.stdout.write(`${maskSecrets(formatTable(table))}\n`);
 }

@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../config/config-error';
 import { loadConfig, type ChassisConfig } from '../config/load-config';
+import { maskSecrets } from '../config/mask-secrets';
 import { CliError } from './cli-error';
 import { registerOperationCommands } from './replay/register-commands';
 import type * as DevCommandModule from './commands/dev';
@@ -172,7 +173,8 @@ export function buildProgram(): Command {
     .requiredOption('--session <id>', 'the session')
     .argument('<message>')
     .option('--json', 'print the turn as JSON')
-    .action(async (message: string, options: { session: string; json?: boolean }) => {
+    .option('--no-wait', 'post the message (a signal) and return at once; the answer lands in the session history')
+    .action(async (message: string, options: { session: string; json?: boolean; wait?: boolean }) => {
       const { sendCommand } = require('./commands/session') as typeof SessionCommandModule;
       await sendCommand(config(), message, options);
     });
@@ -226,9 +228,11 @@ function reportError(error: unknown): number {
     // Commander already printed its message (unknown option, missing argument…).
     return error.exitCode === 0 ? 0 : 2;
   }
-  const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+  // The last line of defence: a driver's error may quote a connection string or a key.
+  const message = maskSecrets(error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error));
   process.stderr.write(`chassis: ${message}\n`);
-  if (process.env.CHASSIS_DEBUG === '1' && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  if (process.env.CHASSIS_DEBUG === '1' && error instanceof Error)
+    process.stderr.write(`${maskSecrets(error.stack ?? '')}\n`);
   if (error instanceof CliError) return error.exitCode;
   if (error instanceof ConfigError) return 2;
   if (error instanceof Error && error.name === 'StackError') return 2;

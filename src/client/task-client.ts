@@ -149,6 +149,8 @@ export async function waitForTask(
         usage: usageTotals(subtask.usage),
       })),
       ...(result.unknownOutcomes === undefined ? {} : { unknownOutcomes: result.unknownOutcomes }),
+      // A task that completed without a usable answer says why, like a failed workflow.
+      ...(result.status === 'failed' ? { error: result.failure?.message ?? result.answer } : {}),
     };
   } catch (error) {
     if (!(error instanceof WorkflowFailedError)) throw error;

@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import ipaddr from 'ipaddr.js';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { PayloadCodecError } from './codec-errors';
 
@@ -10,16 +12,35 @@ export interface CodecServerOptions {
   codecs: PayloadCodec[];
   /** @default 8888; 0 picks a free port */
   port?: number;
-  /** @default '127.0.0.1': the codec server hands out decrypted data, keep it off public interfaces */
+  /**
+   * Interface to listen on. Anything but loopback needs a `token`.
+   * @default '127.0.0.1': the codec server hands out decrypted data, keep it off public interfaces
+   */
   host?: string;
-  /** Browser origins allowed to call (the Temporal UI's), e.g. `http://localhost:8233`. */
+  /** Browser origins allowed to call (the Temporal UI's), e.g. `http://localhost:8233`; no other origin gets CORS. */
   allowedOrigins: string[];
-  /** When set, every POST must carry `Authorization: Bearer <token>`. @default none */
+  /**
+   * Names besides `localhost` and this machine's addresses that requests may carry in their
+   * `Host` header (the name the server is reached by through a proxy or DNS). Any other
+   * `Host` is refused: that is what a DNS-rebinding page sends. @default []
+   */
+  publicNames?: string[];
+  /** When set, every POST must carry `Authorization: Bearer <token>`. Required unless `host` is loopback. */
   token?: string;
-  /** Largest request body accepted. @default 32 MB */
-  maxRequestBytes?: number;
+  /**
+   * Largest `/encode` body: Temporal refuses payloads over 2 MB by default, so nothing
+   * larger is worth encoding (or storing in MongoDB through the claim check). @default 4 MB
+   */
+  maxEncodeBytes?: number;
+  /** Largest `/decode` body (a batch of history payloads). @default 32 MB */
+  maxDecodeBytes?: number;
   /** One line per request and per error. @default silent */
   log?: (line: string) => void;
+}
+
+/** The codec server cannot start as configured (e.g. a public interface without a token). */
+export class CodecServerSetupError extends Error {
+  override readonly name = 'CodecServerSetupError';
 }
 
 /** A running codec server. */
@@ -70,6 +91,8 @@ function toJson(payload: Payload): JsonPayload {
 }
 
 async function readBody(request: IncomingMessage, limit: number): Promise<string> {
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) throw new HttpError(413, `request body over ${limit} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
@@ -84,17 +107,73 @@ function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
 }
 
+/** True when `host` is a loopback interface (`127.x.x.x`, `::1`, `localhost`). */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (name === 'localhost') return true;
+  return ipaddr.isValid(name) && ipaddr.process(name).range() === 'loopback';
+}
+
+/** Host names a request may address: localhost, the machine's own addresses, the bound one and configured names. */
+function expectedHostNames(host: string, publicNames: readonly string[]): Set<string> {
+  const names = new Set(['localhost', '127.0.0.1', '::1']);
+  const unbracketed = (name: string) =>
+    name
+      .replace(/^\[|\]$/g, '')
+      .replace(/\.$/, '')
+      .toLowerCase();
+  if (host !== '0.0.0.0' && host !== '::') names.add(unbracketed(host));
+  else {
+    for (const entries of Object.values(networkInterfaces())) {
+      for (const entry of entries ?? []) names.add(unbracketed(entry.address));
+    }
+  }
+  for (const name of publicNames) names.add(unbracketed(name));
+  return names;
+}
+
+/** The host name of a `Host` header (`localhost:8888`, `[::1]:8888`), lower-cased, without port or trailing dot. */
+function hostHeaderName(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const match = /^(\[[^\]]+\]|[^:]+)(?::\d{1,5})?$/.exec(header.trim());
+  return match?.[1]
+    ?.replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
+    .toLowerCase();
+}
+
+const JSON_CONTENT_TYPE = /^application\/json\s*(;|$)/i;
+
 /**
  * Serves Temporal's remote codec protocol so the Web UI and `temporal workflow show
  * --codec-endpoint` can show payloads the workers encoded: `POST /encode` and
  * `POST /decode` (also under a namespace segment, `/{namespace}/decode`), bodies
  * `{"payloads": [{"metadata": {key: base64}, "data": base64}]}`. Decoding fetches
- * claim-checked payloads from MongoDB and decrypts. CORS answers the UI's preflight
- * (it sends `Content-Type` and `X-Namespace`, and `Authorization` when configured to).
+ * claim-checked payloads from MongoDB and decrypts.
+ *
+ * It hands out decrypted data, so every request passes, in order: a `Host` that names this
+ * server (403 otherwise: a DNS-rebinding page carries its own name), an allowed `Origin`
+ * when a browser sends one (403), the bearer token when one is set (401),
+ * `Content-Type: application/json` (415: a cross-site form or `text/plain` post cannot
+ * reach the codecs without a CORS preflight, which only the UI's origin passes) and the
+ * body limit (413). CORS answers the UI's preflight (it sends `Content-Type` and
+ * `X-Namespace`, and `Authorization` when configured to).
+ *
+ * @throws {CodecServerSetupError} when `host` is not loopback and no token is set
  */
 export async function startCodecServer(options: CodecServerOptions): Promise<CodecServer> {
+  const host = options.host ?? '127.0.0.1';
+  if (options.token === undefined && !isLoopbackHost(host)) {
+    throw new CodecServerSetupError(
+      `the codec server would listen on ${host} without a token: set CHASSIS_CODEC_SERVER_TOKEN, or listen on 127.0.0.1`,
+    );
+  }
   const allowed = new Set(options.allowedOrigins.map((origin) => origin.replace(/\/$/, '')));
-  const limit = options.maxRequestBytes ?? 32 * 1024 * 1024;
+  const hostNames = expectedHostNames(host, options.publicNames ?? []);
+  const limits = {
+    encode: options.maxEncodeBytes ?? 4 * 1024 * 1024,
+    decode: options.maxDecodeBytes ?? 32 * 1024 * 1024,
+  };
   const log = options.log ?? (() => undefined);
   const expectedToken = options.token === undefined ? undefined : digest(`Bearer ${options.token}`);
 
@@ -103,9 +182,13 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
       const given = digest(request.headers.authorization ?? '');
       if (!timingSafeEqual(given, expectedToken)) throw new HttpError(401, 'missing or wrong bearer token');
     }
+    const contentType = request.headers['content-type'] ?? '';
+    if (!JSON_CONTENT_TYPE.test(contentType)) {
+      throw new HttpError(415, `content type "${contentType}" is not accepted: send Content-Type: application/json`);
+    }
     let body: unknown;
     try {
-      body = JSON.parse(await readBody(request, limit));
+      body = JSON.parse(await readBody(request, limits[kind]));
     } catch (error) {
       if (error instanceof HttpError) throw error;
       throw new HttpError(400, 'the body is not JSON: send {"payloads": [...]}');
@@ -119,13 +202,29 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
   }
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const send = (status: number, value: unknown) => {
+      // An unread body would be drained first; a refused request's connection is closed instead.
+      if (status >= 400) response.setHeader('Connection', 'close');
+      response.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(value));
+    };
+    const path = (request.url ?? '/').split('?')[0] ?? '/';
+    const hostName = hostHeaderName(request.headers.host);
+    if (hostName === undefined || !hostNames.has(hostName)) {
+      log(`refused ${request.method} ${path}: Host "${request.headers.host ?? ''}" is not a name of this server`);
+      send(403, { error: 'the Host header does not name this server: use localhost, or start it with --public-name' });
+      return;
+    }
     const origin = request.headers.origin;
-    if (origin !== undefined && allowed.has(origin)) {
+    const originAllowed = origin !== undefined && allowed.has(origin);
+    response.setHeader('Vary', 'Origin');
+    if (originAllowed) {
       response.setHeader('Access-Control-Allow-Origin', origin);
       response.setHeader('Access-Control-Allow-Credentials', 'true');
-      response.setHeader('Vary', 'Origin');
+    } else if (origin !== undefined) {
+      log(`refused ${request.method} ${path} from origin ${origin}`);
+      send(403, { error: `origin ${origin} is not allowed: only the Temporal UI's origin may call` });
+      return;
     }
-    const path = (request.url ?? '/').split('?')[0] ?? '/';
     const route = ROUTE.exec(path);
     if (request.method === 'OPTIONS') {
       response.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
@@ -134,9 +233,6 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
       response.writeHead(route === null ? 404 : 204).end();
       return;
     }
-    const send = (status: number, value: unknown) => {
-      response.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(value));
-    };
     if (route === null) {
       send(404, { error: `no route ${path}: POST /encode or /decode` });
       return;
@@ -167,7 +263,6 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
       if (!response.headersSent) response.writeHead(500).end();
     });
   });
-  const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 8888, host, () => {

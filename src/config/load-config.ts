@@ -4,7 +4,9 @@ import { parseMcpServersConfig } from '../tools/mcp/config';
 import type { ToolsConfig } from '../tools/build-tool-registry';
 import { loadMemorySettings, type MemorySettings } from '../memory/memory-settings';
 import { loadCodecSettings, type CodecSettings } from '../codec/codec-settings';
+import { parseAllowPrivateAddresses, type PrivateAddressAllowance } from '../security/address-policy';
 import { ConfigError } from './config-error';
+import { isSecretVariableName, MASK, maskSecrets, maskUri, secretValuesFromEnvironment } from './mask-secrets';
 
 /** The validated configuration of every Chassis process. */
 export interface ChassisConfig {
@@ -75,6 +77,7 @@ const environmentSchema = z.object({
       'must be comma-separated hosts, e.g. "example.com,*.wikipedia.org"',
     )
     .optional(),
+  CHASSIS_HTTP_ALLOW_PRIVATE: z.string().superRefine(allowPrivate).optional(),
   CHASSIS_MCP_SERVERS: z.string().optional(),
   // A realistic outage lasts minutes; above an hour a stuck call is better failed and resumed.
   CHASSIS_OUTAGE_BUDGET_MS: z.coerce
@@ -85,8 +88,20 @@ const environmentSchema = z.object({
     .default(300_000),
 });
 
-/** Names of environment variables whose values are secrets. */
-const SECRET_VARIABLES = new Set(['OPENAI_API_KEY']);
+function allowPrivate(value: string, context: z.RefinementCtx): void {
+  try {
+    parseAllowPrivateAddresses(value);
+  } catch (error) {
+    context.addIssue({ code: 'custom', message: (error as Error).message });
+  }
+}
+
+/** How a bad value is shown in an error: never a secret variable's, URIs without their credentials. */
+function shownValue(name: string, value: string | undefined, secrets: string[]): string {
+  if (value === undefined) return '';
+  if (isSecretVariableName(name)) return '';
+  return `: ${JSON.stringify(name === 'MONGODB_URI' ? maskUri(value) : maskSecrets(value, secrets))}`;
+}
 
 /**
  * Reads and validates the environment once, at start-up. Throws a {@link ConfigError}
@@ -102,11 +117,12 @@ export function loadConfig(
   );
   const parsed = environmentSchema.safeParse(cleaned);
   if (!parsed.success) {
+    const secrets = secretValuesFromEnvironment(cleaned);
     const problems = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0]);
-      const shown = SECRET_VARIABLES.has(name) ? '' : `: ${JSON.stringify(cleaned[name])}`;
+      const shown = shownValue(name, cleaned[name], secrets);
       const verb = name === 'MONGODB_URI' ? 'is not a valid mongodb:// URI' : 'is invalid';
-      return `${name} ${verb}${shown} (${issue.message})`;
+      return `${name} ${verb}${shown} (${maskSecrets(issue.message, secrets)})`;
     });
     throw new ConfigError(problems.join('; '));
   }
@@ -115,7 +131,9 @@ export function loadConfig(
   try {
     mcpServers = env.CHASSIS_MCP_SERVERS === undefined ? [] : parseMcpServersConfig(env.CHASSIS_MCP_SERVERS);
   } catch (error) {
-    throw new ConfigError(`CHASSIS_MCP_SERVERS is invalid: ${(error as Error).message}`);
+    // A JSON syntax error quotes the text around it, which may hold a server's token.
+    const message = maskSecrets((error as Error).message, secretValuesFromEnvironment(cleaned));
+    throw new ConfigError(`CHASSIS_MCP_SERVERS is invalid: ${message}`);
   }
   const home = env.CHASSIS_HOME ?? `${projectRoot}/.chassis`;
   return {
@@ -135,6 +153,7 @@ export function loadConfig(
     tools: {
       workspaceDir: env.CHASSIS_WORKSPACE_DIR,
       httpAllowedHosts: env.CHASSIS_HTTP_ALLOWED_HOSTS?.split(','),
+      ...httpPolicy(env.CHASSIS_HTTP_ALLOW_PRIVATE),
       mcpServers,
     },
     home,
@@ -147,11 +166,42 @@ export function usesScriptedModel(config: ChassisConfig): boolean {
   return config.openai.apiKey === undefined && config.openai.baseUrl === undefined;
 }
 
-/** A printable copy of the config with secrets masked. */
+function httpPolicy(allowPrivateValue: string | undefined): Pick<ToolsConfig, 'http'> {
+  if (allowPrivateValue === undefined) return {};
+  const allowPrivateAddresses: PrivateAddressAllowance = parseAllowPrivateAddresses(allowPrivateValue);
+  return { http: { allowPrivateAddresses } };
+}
+
+/**
+ * A printable copy of the config: URIs without credentials, no API key, no payload key (only
+ * key ids), no codec-server token, no MCP server environment values.
+ */
 export function describeConfig(config: ChassisConfig): Record<string, unknown> {
+  const masked = (value: string | undefined) => (value === undefined ? undefined : MASK);
   return {
     ...config,
-    mongo: { ...config.mongo, uri: config.mongo.uri.replace(/\/\/[^@/]*@/, '//***@') },
-    openai: { ...config.openai, apiKey: config.openai.apiKey === undefined ? undefined : '***' },
+    temporal: { ...config.temporal, uiUrl: maskUri(config.temporal.uiUrl) },
+    mongo: { ...config.mongo, uri: maskUri(config.mongo.uri) },
+    openai: {
+      ...config.openai,
+      apiKey: masked(config.openai.apiKey),
+      baseUrl: config.openai.baseUrl === undefined ? undefined : maskUri(config.openai.baseUrl),
+    },
+    codec: {
+      claimCheckThresholdBytes: config.codec.claimCheckThresholdBytes,
+      encryptionKeyIds: config.codec.keyring?.ids(),
+      codecServerToken: masked(config.codec.codecServerToken),
+    },
+    tools: {
+      ...config.tools,
+      mcpServers: config.tools.mcpServers?.map((server) => ({
+        ...server,
+        args: server.args.map((argument) => maskSecrets(argument)),
+        env:
+          server.env === undefined
+            ? undefined
+            : Object.fromEntries(Object.keys(server.env).map((name) => [name, MASK])),
+      })),
+    },
   };
 }

@@ -13,6 +13,11 @@ export interface ModelCallInput {
   purpose?: string;
   /** Why this model was chosen; for the history and the UI, not used by the activity. */
   route?: RouteDecision;
+  /**
+   * Most output tokens the model may produce (sent as `max_tokens`); set when a token
+   * budget is nearly spent. @default the provider's default
+   */
+  maxOutputTokens?: number;
   /** Ask for JSON matching this schema (structured output). */
   responseFormat?: { name: string; schema: Record<string, unknown> };
   /**

@@ -18,7 +18,7 @@ export interface AgentTaskInput {
   maxSteps?: number;
   /** `direct` skips the planner: one agent loop, no subtasks. @default 'auto' */
   planning?: 'auto' | 'direct';
-  /** Limits of the whole task; a subtask gets what is left. */
+  /** Limits of the whole task; each subtask gets a share of what is left while it runs. */
   budget?: Budget;
   /** Overrides the built-in system prompt of the agent loop. */
   systemPrompt?: string;
@@ -36,8 +36,18 @@ export interface AgentTaskInput {
   memoryNamespace?: string;
 }
 
-/** How a task ended. */
+/**
+ * How a task ended. `failed` with a result: the workflow completed, but without an answer
+ * it can stand behind (`failure` says why); a workflow that failed outright has no result.
+ */
 export type AgentTaskStatus = 'completed' | 'budget_exceeded' | 'failed' | 'cancelled';
+
+/** Why a task or subtask ended `failed` while its workflow completed. */
+export interface TaskFailure {
+  /** A value of the failure registry, e.g. `Task.NoUsableAnswer`, `Task.MalformedToolCalls`. */
+  type: string;
+  message: string;
+}
 
 /** How a subtask ended (or why it never ran). */
 export type SubtaskStatus =
@@ -95,6 +105,8 @@ export interface AgentTaskResult {
   notes: string[];
   /** Calls with side effects whose outcome is unknown (this task's and its subtasks'); absent when none. */
   unknownOutcomes?: UnknownOutcome[];
+  /** Why the task ended `failed`; set only with that status. */
+  failure?: TaskFailure;
 }
 
 /** Phase of a running task. */
@@ -158,8 +170,12 @@ export interface SubtaskInput {
 
 /** Result of `subtaskWorkflow`. */
 export interface SubtaskResult {
-  status: 'completed' | 'budget_exceeded';
+  status: 'completed' | 'budget_exceeded' | 'failed';
   answer: string;
+  /** Why the loop stopped early (`budget_exceeded`) or failed. */
+  stopReason?: string;
+  /** Why the subtask ended `failed`; set only with that status. */
+  failure?: TaskFailure;
   steps: AgentStepRecord[];
   usage: Usage;
   /** Calls with side effects whose outcome is unknown; absent when none. */

@@ -15,6 +15,8 @@ export const FailureType = {
   ModelContextTooLong: 'Model.ContextTooLong',
   /** The model named in a call is not in the catalog. */
   ModelUnknown: 'Model.Unknown',
+  /** The model catalog a task read is inconsistent (e.g. a routing rule names a tier with no models). */
+  ModelCatalogInvalid: 'Model.CatalogInvalid',
   /** The per-model circuit breaker is open in this worker. */
   ModelCircuitOpen: 'Model.CircuitOpen',
   /** A tool failed transiently; the engine retries it. */
@@ -43,6 +45,10 @@ export const FailureType = {
   InfraUnavailable: 'Infra.Unavailable',
   /** The workflow input was invalid. */
   TaskInvalidInput: 'Task.InvalidInput',
+  /** The model's final answer was unusable (empty), also after any escalation; the task ends `failed`. */
+  TaskNoUsableAnswer: 'Task.NoUsableAnswer',
+  /** The model's tool calls were malformed or named unknown tools several steps in a row; the task ends `failed`. */
+  TaskMalformedToolCalls: 'Task.MalformedToolCalls',
   /** MongoDB could not be reached or rejected a write. */
   MemoryUnavailable: 'Memory.Unavailable',
   /** A vector was made by another embedder (name or dimension) than the namespace's. */

@@ -1,7 +1,11 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
-/** The version of {@link SessionState}; bumped when its shape changes, checked on continue-as-new. */
-export const SESSION_STATE_SCHEMA_VERSION = 2;
+/**
+ * The version of {@link SessionState}; bumped when its shape changes. A session continued
+ * as new from an older version is migrated on start (`migrateSessionState`).
+ * 1: turns, summary, recent, answered. 2: + summaryThroughTurn, summaryLevel. 3: + droppedMessages.
+ */
+export const SESSION_STATE_SCHEMA_VERSION = 3;
 
 /** The workflow id of a session. */
 export function sessionWorkflowId(sessionId: string): string {
@@ -32,6 +36,8 @@ export interface SessionState {
   recent: SessionTurn[];
   /** Answers of the last request ids, so a retried `sendMessage` returns the same answer. */
   answered: SessionTurn[];
+  /** Posted messages (signals) the session dropped because they were invalid, across every run. */
+  droppedMessages: number;
 }
 
 /** Input of `sessionWorkflow`. */
@@ -59,6 +65,18 @@ export interface SessionMessage {
   message: string;
 }
 
+/**
+ * Why a session message cannot be accepted, or undefined when it can. The client checks it
+ * before sending; the session checks it again, since a signal cannot be refused on arrival.
+ */
+export function sessionMessageProblem(message: unknown): string | undefined {
+  if (typeof message !== 'object' || message === null) return 'the message must be an object {requestId, message}';
+  const { requestId, message: text } = message as Partial<Record<keyof SessionMessage, unknown>>;
+  if (typeof text !== 'string' || text.trim() === '') return 'the message is empty';
+  if (typeof requestId !== 'string' || requestId === '') return 'requestId is missing';
+  return undefined;
+}
+
 /** Answer of `sendMessage`. */
 export type SessionReply = SessionTurn;
 
@@ -76,13 +94,21 @@ export interface SessionView {
   turnCount: number;
   summary: string;
   recent: SessionTurn[];
+  /** Messages waiting for their turn in this run. */
   queued: number;
+  /** Turns answered in this run (the session continues as new after `turnsPerRun`). */
   runTurns: number;
+  /** Posted messages dropped as invalid, across every run. */
+  droppedMessages: number;
 }
 
 /** Sends a message and returns the answer once it is ready (an update: the caller waits for it). */
 export const sendMessageUpdate = defineUpdate<SessionReply, [SessionMessage]>('sendMessage');
-/** Sends a message without waiting (fire-and-forget); the answer lands in the session's history. */
+/**
+ * Sends a message without waiting (fire-and-forget); the answer lands in the session's
+ * history. Signals have no validator: an invalid one is dropped, logged and counted in
+ * `droppedMessages`, and the session goes on.
+ */
 export const postMessageSignal = defineSignal<[SessionMessage]>('postMessage');
 /** Reads the session's state. */
 export const sessionStatusQuery = defineQuery<SessionView>('sessionStatus');

@@ -168,6 +168,7 @@ export class ModelGateway {
           messages: structured.messages,
           ...(input.tools !== undefined && input.tools.length > 0 ? { tools: toOpenAITools(input.tools) } : {}),
           ...(input.temperature !== undefined ? { temperature: input.temperature } : {}),
+          ...(input.maxOutputTokens !== undefined ? { max_tokens: input.maxOutputTokens } : {}),
           ...(structured.response_format !== undefined ? { response_format: structured.response_format } : {}),
         },
         { signal },

@@ -1,3 +1,4 @@
+import { maskUri } from '../config/mask-secrets';
 import { StackError } from './stack-error';
 
 /** A host and a TCP port, as a server binds or a client connects. */
@@ -29,7 +30,7 @@ export function mongoHostPort(uri: string): HostPort {
   const match = /^mongodb:\/\/(?:[^@/]*@)?([^/?,]+)/.exec(uri);
   const firstHost = match?.[1];
   if (firstHost === undefined) {
-    throw new StackError(`cannot start a local server for MONGODB_URI "${uri}": use mongodb://host:port/`);
+    throw new StackError(`cannot start a local server for MONGODB_URI "${maskUri(uri)}": use mongodb://host:port/`);
   }
   return firstHost.includes(':') && !firstHost.endsWith(']')
     ? parseHostPort(firstHost)

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { ChassisConfig } from '../config/load-config';
+import { maskSecrets, maskUri, secretValuesFromEnvironment } from '../config/mask-secrets';
 import { SEARCH_ATTRIBUTE_TYPES } from '../contracts/search-attributes';
 import type { HostPort } from './addresses';
 import { mongoHostPort, parseHostPort, urlPort, formatHostPort } from './addresses';
@@ -88,6 +89,10 @@ export function temporalService(config: ChassisConfig): ServiceDefinition {
   };
 }
 
+function secretsOf(uri: string): string[] {
+  return secretValuesFromEnvironment({ MONGODB_URI: uri });
+}
+
 /** FerretDB (a MongoDB-wire server) with its SQLite handler, data under the home. */
 export function mongoService(config: ChassisConfig): ServiceDefinition {
   const { uri } = config.mongo;
@@ -99,12 +104,16 @@ export function mongoService(config: ChassisConfig): ServiceDefinition {
     label: 'MongoDB-wire server (FerretDB)',
     kind: 'MongoDB server',
     // Masked: an external URI may carry a password, and the status is printed.
-    address: config.external.mongo ? uri.replace(/\/\/[^@/]*@/, '//***@') : formatHostPort(listenAddress),
+    address: config.external.mongo ? maskUri(uri) : formatHostPort(listenAddress),
     listenAddress,
     external: config.external.mongo,
     variable: 'MONGODB_URI',
     identity: { name: 'ferretdb', home: config.home, commandLineIncludes: [FERRETDB_BINARY_NAME, dataDirectory] },
-    probe: (timeoutMs) => probeMongo(uri, timeoutMs, config.external.mongo ? undefined : listenAddress),
+    probe: async (timeoutMs) => {
+      const result = await probeMongo(uri, timeoutMs, config.external.mongo ? undefined : listenAddress);
+      // The driver's reasons can quote the URI; status lines and errors print them.
+      return result.healthy ? result : { ...result, reason: maskSecrets(result.reason, secretsOf(uri)) };
+    },
     prepare: async (options) => ({
       command: await ensureFerretDb(options),
       arguments: ['--listen-addr', formatHostPort(listenAddress), '--data-dir', dataDirectory, '--log-level', 'warn'],

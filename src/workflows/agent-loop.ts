@@ -7,6 +7,7 @@ import type { Usage } from '../contracts/usage';
 import { estimateMessagesTokens } from './context/estimate-tokens';
 import { callModelRouted } from './routed-model-call';
 import type { HumanGate } from './human/human-gate';
+import { LoopGuards, type LoopFailure } from './loop-guards';
 import { runToolCall } from './tool-calls';
 
 /** What one run of the agent loop needs. */
@@ -26,6 +27,8 @@ export interface AgentLoopObserver {
   onStep(record: AgentStepRecord, usage: Usage): void;
   /** Why the budget is spent, or undefined; checked before every model call. */
   budgetExhausted(): string | undefined;
+  /** What is left of the token budget, or undefined without one; caps each model call. */
+  tokensLeft(): number | undefined;
   /** Instructions added since the last call; each is returned once. */
   takeNewInstructions(): string[];
   /** Where approvals and questions wait for people. */
@@ -40,6 +43,8 @@ export interface AgentLoopOutcome {
   answer: string;
   /** Why the loop stopped without an answer. */
   stopReason?: string;
+  /** Set when the loop ended on something it cannot call an answer (see `LoopGuards`). */
+  failure?: LoopFailure;
   messages: ChatMessage[];
 }
 
@@ -58,22 +63,29 @@ function toolMessage(result: ToolCallResult): ChatMessage {
 export async function runAgentLoop(input: AgentLoopInput, observer: AgentLoopObserver): Promise<AgentLoopOutcome> {
   const messages = [...input.messages];
   let lastContent = '';
+  const guards = new LoopGuards(() => observer.tokensLeft());
+  const toolDefinitions = input.tools.map(({ name, description, parameters }) => ({ name, description, parameters }));
   for (let step = 1; step <= input.maxSteps; step++) {
     const exhausted = observer.budgetExhausted();
     if (exhausted !== undefined) return { finished: false, answer: lastContent, stopReason: exhausted, messages };
     for (const instruction of observer.takeNewInstructions()) {
       messages.push({ role: 'user', content: `Additional instruction from the user: ${instruction}` });
     }
+    const allowance = guards.beforeModelCall(messages, toolDefinitions);
+    if (allowance.stop !== undefined)
+      return { finished: false, answer: lastContent, stopReason: allowance.stop, messages };
     observer.onModelCall(step);
-    const { result, route, usage } = await callModelRouted({
+    const { result, route, usage, problem } = await callModelRouted({
       selection: input.selection,
       purpose: 'step',
       hint: input.hint,
       messages,
-      tools: input.tools.map(({ name, description, parameters }) => ({ name, description, parameters })),
+      tools: toolDefinitions,
+      maxOutputTokens: allowance.maxOutputTokens,
       contextTokens: estimateMessagesTokens(messages),
       label: `step ${step}`,
     });
+    guards.afterModelCall(result, messages.length);
     lastContent = result.content ?? lastContent;
     const record: AgentStepRecord = {
       step,
@@ -86,6 +98,8 @@ export async function runAgentLoop(input: AgentLoopInput, observer: AgentLoopObs
     if (result.toolCalls.length === 0) {
       observer.onStep(record, usage);
       messages.push({ role: 'assistant', content: result.content });
+      const failure = guards.finalAnswerFailure(problem, route);
+      if (failure !== undefined) return { finished: false, answer: '', stopReason: failure.message, failure, messages };
       return { finished: true, answer: result.content ?? '', messages };
     }
     messages.push({ role: 'assistant', content: result.content, toolCalls: result.toolCalls });
@@ -102,6 +116,9 @@ export async function runAgentLoop(input: AgentLoopInput, observer: AgentLoopObs
       cacheHits: toolResults.filter((toolResult) => toolResult.ok && toolResult.cached).length,
     });
     messages.push(...toolResults.map(toolMessage));
+    const failure = guards.toolResultsFailure(toolResults);
+    if (failure !== undefined)
+      return { finished: false, answer: lastContent, stopReason: failure.message, failure, messages };
   }
   return {
     finished: false,

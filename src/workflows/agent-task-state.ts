@@ -89,6 +89,11 @@ export class AgentTaskState implements AgentLoopObserver {
     return budgetExhausted(this.budget, { usage: this.usage, steps: 0, elapsedMs: this.elapsedMs() });
   }
 
+  tokensLeft(): number | undefined {
+    if (this.budget.maxTokens === undefined) return undefined;
+    return this.budget.maxTokens - (this.usage.inputTokens + this.usage.outputTokens);
+  }
+
   elapsedMs(): number {
     return this.now() - this.startedAt;
   }

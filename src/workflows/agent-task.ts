@@ -9,7 +9,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { AgentTaskInput, AgentTaskResult, AgentTaskStatus } from '../contracts/agent-task';
+import type { AgentTaskInput, AgentTaskResult, AgentTaskStatus, TaskFailure } from '../contracts/agent-task';
 import { FailureType } from '../contracts/failure-types';
 import type { ModelSelection } from '../contracts/models';
 import type { Plan } from '../contracts/plan';
@@ -17,7 +17,6 @@ import type { AgentTool } from '../contracts/tools';
 import { workerLookup } from './activity-options';
 import { runAgentLoop } from './agent-loop';
 import { AgentTaskState } from './agent-task-state';
-import { remainingBudget } from './budget';
 import { runSubtasks, type SubtaskOutcome } from './delegation/run-subtasks';
 import { synthesize } from './delegation/synthesize';
 import { planTask } from './planning/plan-task';
@@ -78,6 +77,7 @@ export async function agentTaskWorkflow(input: AgentTaskInput): Promise<AgentTas
   let plan: Plan = { mode: 'direct' };
   let answer = '';
   let stopReason: string | undefined;
+  let failure: TaskFailure | undefined;
   let selection: ModelSelection = { kind: 'pinned', model: input.model ?? '' };
   let remembers = false;
   try {
@@ -126,6 +126,7 @@ export async function agentTaskWorkflow(input: AgentTaskInput): Promise<AgentTas
       );
       answer = outcome.answer;
       stopReason = outcome.finished ? undefined : outcome.stopReason;
+      failure = outcome.failure;
     } else {
       state.phase = 'delegating';
       const outcomes: SubtaskOutcome[] = await runSubtasks({
@@ -137,7 +138,6 @@ export async function agentTaskWorkflow(input: AgentTaskInput): Promise<AgentTas
         depth,
         maxDepth,
         state,
-        remainingBudget: () => remainingBudget(state.budget, { usage: state.usage, elapsedMs: state.elapsedMs() }),
       });
       for (const outcome of outcomes) {
         if (outcome.status !== 'completed')
@@ -146,8 +146,9 @@ export async function agentTaskWorkflow(input: AgentTaskInput): Promise<AgentTas
       stopReason = outcomes.find((outcome) => outcome.status === 'budget_exceeded')?.error;
       state.phase = 'synthesizing';
       publishStatus('running', state.usage);
-      const synthesis = await synthesize(input.goal, outcomes, state.instructions, selection);
+      const synthesis = await synthesize(input.goal, outcomes, state.instructions, selection, state.tokensLeft());
       answer = synthesis.answer;
+      stopReason ??= synthesis.stopReason;
       if (synthesis.route) state.routes.push(synthesis.route);
       if (synthesis.usage) state.addUsage(synthesis.usage);
       if (synthesis.note) state.notes.push(synthesis.note);
@@ -163,17 +164,22 @@ export async function agentTaskWorkflow(input: AgentTaskInput): Promise<AgentTas
     throw error;
   }
   state.phase = 'done';
-  const status: AgentTaskStatus = stopReason === undefined ? 'completed' : 'budget_exceeded';
-  if (stopReason !== undefined) {
+  const status: AgentTaskStatus =
+    failure !== undefined ? 'failed' : stopReason === undefined ? 'completed' : 'budget_exceeded';
+  if (failure !== undefined) {
+    state.notes.push(failure.message);
+    answer = `No answer: ${failure.message}.${answer ? ` What I have so far: ${answer}` : ''}`;
+  } else if (stopReason !== undefined) {
     state.notes.push(stopReason);
     answer = `Stopped early: ${stopReason}.${answer ? ` What I have so far: ${answer}` : ''}`;
   }
-  if (remembers) {
+  // A task without a usable answer is not remembered: recall would offer it as an answer later.
+  if (remembers && failure === undefined) {
     const note = await rememberTask(input, answer, selection);
     if (note) state.notes.push(note);
   }
   publishStatus(status, state.usage);
-  return result(status, answer, plan, state);
+  return { ...result(status, answer, plan, state), ...(failure !== undefined ? { failure } : {}) };
 }
 
 /**

@@ -34,3 +34,84 @@ export function remainingBudget(budget: Budget, spent: { usage: Usage; elapsedMs
     maxDurationMs: budget.maxDurationMs === undefined ? undefined : Math.max(0, budget.maxDurationMs - spent.elapsedMs),
   };
 }
+
+/** What a running child holds of its parent's budget until it ends. */
+export interface BudgetReservation {
+  tokens: number;
+  costUsd: number;
+}
+
+/** Nothing reserved. */
+export const NO_RESERVATION: BudgetReservation = { tokens: 0, costUsd: 0 };
+
+/** The sum of reservations. */
+export function totalReserved(reservations: Iterable<BudgetReservation>): BudgetReservation {
+  let tokens = 0;
+  let costUsd = 0;
+  for (const reservation of reservations) {
+    tokens += reservation.tokens;
+    costUsd += reservation.costUsd;
+  }
+  return { tokens, costUsd: Math.round(costUsd * 1e10) / 1e10 };
+}
+
+/**
+ * The share of a parent's budget a child gets when it starts, so children running in
+ * parallel cannot spend more than the parent has: what is available (budget − spent −
+ * reserved for running children) divided by the shares still needed (this child, the
+ * subtasks not yet started, and the synthesis). The parent reserves the share while the
+ * child runs and releases what it did not spend when it ends. Steps stay per loop, and
+ * wall-clock time is shared by the clock itself, so both pass through as they are. Pure.
+ */
+export function childShare(
+  budget: Budget,
+  spent: { usage: Usage; elapsedMs: number },
+  reserved: BudgetReservation,
+  sharesNeeded: number,
+): Budget {
+  const left = remainingBudget(budget, spent);
+  const shares = Math.max(1, sharesNeeded);
+  return {
+    maxSteps: left.maxSteps,
+    maxTokens:
+      left.maxTokens === undefined ? undefined : Math.max(0, Math.floor((left.maxTokens - reserved.tokens) / shares)),
+    maxCostUsd:
+      left.maxCostUsd === undefined
+        ? undefined
+        : Math.max(0, Math.floor(((left.maxCostUsd - reserved.costUsd) / shares) * 1e10) / 1e10),
+    maxDurationMs: left.maxDurationMs,
+  };
+}
+
+/** The reservation a child's share stands for. */
+export function reservationOf(share: Budget): BudgetReservation {
+  return { tokens: share.maxTokens ?? 0, costUsd: share.maxCostUsd ?? 0 };
+}
+
+/** True when a share leaves a child nothing to spend (a token or cost limit of zero). */
+export function shareIsEmpty(share: Budget): boolean {
+  return share.maxTokens === 0 || share.maxCostUsd === 0;
+}
+
+/** Fewest output tokens worth a model call: with less room the answer would be cut off mid-sentence. */
+export const MIN_OUTPUT_TOKENS = 16;
+
+/** Whether the next model call fits a token budget, and how many output tokens it may use. */
+export type CallAllowance = { stop: string } | { stop?: undefined; maxOutputTokens?: number };
+
+/**
+ * Keeps one loop from overshooting its token budget by a whole call: a call whose expected
+ * input alone leaves fewer than {@link MIN_OUTPUT_TOKENS} of what is left is not made, and
+ * a call that is made may use the rest as output (`max_tokens`). Without a token limit
+ * every call is allowed, uncapped. Pure.
+ */
+export function modelCallAllowance(tokensLeft: number | undefined, expectedInputTokens: number): CallAllowance {
+  if (tokensLeft === undefined) return {};
+  const room = tokensLeft - expectedInputTokens;
+  if (room < MIN_OUTPUT_TOKENS) {
+    return {
+      stop: `the token budget ran out: ${Math.max(0, tokensLeft)} tokens left, and the next model call needs about ${expectedInputTokens} input tokens`,
+    };
+  }
+  return { maxOutputTokens: room };
+}

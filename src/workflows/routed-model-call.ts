@@ -17,6 +17,8 @@ export interface RoutedCallInput {
   messages: ModelCallInput['messages'];
   tools?: ModelCallInput['tools'];
   responseFormat?: ModelCallInput['responseFormat'];
+  /** Caps every attempt's output (a nearly spent token budget). */
+  maxOutputTokens?: ModelCallInput['maxOutputTokens'];
   /** Checks a JSON answer against what the caller expects; returns a problem or undefined. */
   expectJson?: (value: unknown) => string | undefined;
   /** Estimated tokens of `messages`, for the routing rules. */
@@ -79,6 +81,7 @@ export async function callModelRouted(input: RoutedCallInput): Promise<RoutedCal
           messages: input.messages,
           tools: input.tools,
           responseFormat: input.responseFormat,
+          ...(input.maxOutputTokens !== undefined ? { maxOutputTokens: input.maxOutputTokens } : {}),
           purpose: input.label,
           route,
         },

@@ -36,11 +36,13 @@ export async function subtaskWorkflow(input: SubtaskInput): Promise<SubtaskResul
     state,
   );
   state.phase = 'done';
-  const status = outcome.finished ? 'completed' : 'budget_exceeded';
+  const status = outcome.failure !== undefined ? 'failed' : outcome.finished ? 'completed' : 'budget_exceeded';
   publishStatus(status, state.usage);
   return {
     status,
     answer: outcome.finished ? outcome.answer : `Stopped: ${outcome.stopReason}. ${outcome.answer}`.trim(),
+    ...(outcome.finished ? {} : { stopReason: outcome.stopReason }),
+    ...(outcome.failure !== undefined ? { failure: outcome.failure } : {}),
     steps: state.steps,
     usage: state.usage,
     // The parent adds these to its own list and note.

@@ -1,9 +1,10 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import http from 'node:http';
 import path from 'node:path';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { MongoClient, type Db } from 'mongodb';
-import { startCodecServer, type CodecServer } from '../../src/codec/codec-server';
+import { CodecServerSetupError, startCodecServer, type CodecServer } from '../../src/codec/codec-server';
 import { createPayloadCodecs } from '../../src/codec/data-converter';
 import { parsePayloadKey, PayloadKeyring } from '../../src/codec/encryption-keys';
 import { cliEntry } from '../client/operations-support';
@@ -144,32 +145,197 @@ describe('chassis codec server (Temporal remote codec protocol)', () => {
   });
 });
 
+/** One request over node:http, which (unlike fetch) lets a test set any Host header. */
+function rawRequest(
+  port: number,
+  options: { method?: string; path?: string; headers?: Record<string, string>; body?: string },
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: options.method ?? 'POST',
+        path: options.path ?? '/decode',
+        headers: options.headers,
+      },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
+      },
+    );
+    // The server may answer (413) and close before the whole body is sent.
+    request.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' ? undefined : reject(error)));
+    request.end(options.body);
+  });
+}
+
+describe('chassis codec server: the doors a browser page or a network neighbour could use', () => {
+  const body = JSON.stringify({ payloads: [toJson(defaultPayloadConverter.toPayload('x'))] });
+  const json = { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` };
+
+  test('on a public interface without a token it refuses to start', async () => {
+    await expect(startCodecServer({ codecs: [], port: 0, host: '0.0.0.0', allowedOrigins: [UI] })).rejects.toThrow(
+      CodecServerSetupError,
+    );
+    await expect(startCodecServer({ codecs: [], port: 0, host: '0.0.0.0', allowedOrigins: [UI] })).rejects.toThrow(
+      /without a token: set CHASSIS_CODEC_SERVER_TOKEN/,
+    );
+  });
+
+  test('a Host header that does not name the server is refused (DNS rebinding); its own names pass', async () => {
+    const named = await startCodecServer({
+      codecs: [],
+      port: 0,
+      allowedOrigins: [UI],
+      publicNames: ['codec.example.test'],
+    });
+    try {
+      const withHost = (host: string) =>
+        rawRequest(named.port, { path: '/encode', headers: { 'content-type': 'application/json', host }, body });
+      const rebound = await withHost(`rebind.attacker.test:${named.port}`);
+      expect(rebound.status).toBe(403);
+      expect(JSON.parse(rebound.body)).toEqual({
+        error: 'the Host header does not name this server: use localhost, or start it with --public-name',
+      });
+      expect((await withHost('127.0.0.1.nip.io')).status).toBe(403);
+      for (const host of [
+        `localhost:${named.port}`,
+        `127.0.0.1:${named.port}`,
+        `[::1]:${named.port}`,
+        'codec.example.test',
+      ]) {
+        const answer = await withHost(host);
+        expect({ host, status: answer.status }).toEqual({ host, status: 200 });
+      }
+    } finally {
+      await named.close();
+    }
+  });
+
+  test('/encode and /decode accept only application/json (415 otherwise), with the token', async () => {
+    for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      for (const route of ['/encode', '/decode']) {
+        const answer = await rawRequest(server.port, {
+          path: route,
+          headers: { ...json, 'content-type': contentType },
+          body,
+        });
+        expect({ route, contentType, status: answer.status }).toEqual({ route, contentType, status: 415 });
+      }
+    }
+    const missing = await rawRequest(server.port, { headers: { authorization: `Bearer ${TOKEN}` }, body });
+    expect(missing.status).toBe(415);
+    const withCharset = await rawRequest(server.port, {
+      headers: { ...json, 'content-type': 'application/json; charset=utf-8' },
+      body,
+    });
+    expect(withCharset.status).toBe(200);
+    // The token is checked first: without it, no content type gets anywhere.
+    expect((await rawRequest(server.port, { headers: { 'content-type': 'text/plain' }, body })).status).toBe(401);
+  });
+
+  test('a body over the limit is 413, whether its length is declared or streamed', async () => {
+    const small = await startCodecServer({
+      codecs: [],
+      port: 0,
+      allowedOrigins: [UI],
+      maxEncodeBytes: 1024,
+      maxDecodeBytes: 2048,
+    });
+    try {
+      const big = JSON.stringify({ payloads: [{ metadata: {}, data: 'A'.repeat(1500) }] });
+      const encode = await rawRequest(small.port, {
+        path: '/encode',
+        headers: { 'content-type': 'application/json' },
+        body: big,
+      });
+      expect(encode.status).toBe(413);
+      expect(JSON.parse(encode.body)).toEqual({ error: 'request body over 1024 bytes' });
+      // The same body fits the decode limit.
+      expect(
+        (await rawRequest(small.port, { path: '/decode', headers: { 'content-type': 'application/json' }, body: big }))
+          .status,
+      ).toBe(200);
+      const chunked = await rawRequest(small.port, {
+        path: '/decode',
+        headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+        body: JSON.stringify({ payloads: [{ metadata: {}, data: 'A'.repeat(5000) }] }),
+      });
+      expect(chunked.status).toBe(413);
+    } finally {
+      await small.close();
+    }
+  });
+
+  test("CORS headers go to the UI's origin only; a post from any other origin is refused", async () => {
+    const fromUi = await rawRequest(server.port, { headers: { ...json, origin: UI }, body });
+    expect(fromUi.status).toBe(200);
+    expect(fromUi.headers['access-control-allow-origin']).toBe(UI);
+    const fromElsewhere = await rawRequest(server.port, { headers: { ...json, origin: 'http://evil.example' }, body });
+    expect(fromElsewhere.status).toBe(403);
+    expect(fromElsewhere.headers['access-control-allow-origin']).toBeUndefined();
+    const noOrigin = await rawRequest(server.port, { headers: json, body });
+    expect(noOrigin.status).toBe(200);
+    expect(noOrigin.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  test('on loopback no token is needed', async () => {
+    const open = await startCodecServer({ codecs: [], port: 0, allowedOrigins: [UI] });
+    try {
+      expect((await rawRequest(open.port, { headers: { 'content-type': 'application/json' }, body })).status).toBe(200);
+    } finally {
+      await open.close();
+    }
+  });
+});
+
+/** Starts `chassis codec-server` and waits for its "codec server on" line. */
+async function startCommand(
+  args: string[],
+  environment: Record<string, string>,
+): Promise<{
+  child: ChildProcessWithoutNullStreams;
+  url: string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}> {
+  const child = spawn(process.execPath, [...cliEntry(), 'codec-server', ...args], {
+    cwd: path.join(__dirname, '..', '..'),
+    env: { ...process.env, MONGODB_DB: db.databaseName, CHASSIS_DEBUG: '', ...environment },
+  });
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "codec server on" line within 30 s: ${stderr}`)), 30_000);
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      // Resolved once the last line of the start-up notes is out.
+      const found = /codec server on (http:\/\/\S+):[\s\S]*Ctrl-C to stop/.exec(stderr);
+      if (found?.[1]) {
+        clearTimeout(timer);
+        resolve(found[1]);
+      }
+    });
+  });
+  return { child, url, stderr: () => stderr, exited };
+}
+
 describe('chassis codec-server, the command', () => {
   test('serves the chain configured by the environment until SIGTERM, without echoing the key', async () => {
     const key = randomBytes(32).toString('base64');
-    const child = spawn(process.execPath, [...cliEntry(), 'codec-server', '--port', '0'], {
-      cwd: path.join(__dirname, '..', '..'),
-      env: {
-        ...process.env,
-        CHASSIS_PAYLOAD_KEY: key,
-        CHASSIS_CODEC_SERVER_TOKEN: TOKEN,
-        MONGODB_DB: db.databaseName,
-        CHASSIS_DEBUG: '',
-      },
+    const {
+      child,
+      url,
+      stderr: output,
+      exited,
+    } = await startCommand(['--port', '0'], {
+      CHASSIS_PAYLOAD_KEY: key,
+      CHASSIS_CODEC_SERVER_TOKEN: TOKEN,
     });
-    let stderr = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no "codec server on" line within 30 s: ${stderr}`)), 30_000);
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        const found = /codec server on (http:\/\/\S+):/.exec(stderr);
-        if (found?.[1]) {
-          clearTimeout(timer);
-          resolve(found[1]);
-        }
-      });
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const stderr = output();
     try {
       const call = (route: string, payloads: unknown[]) =>
         fetch(`${url}${route}`, {
@@ -185,6 +351,27 @@ describe('chassis codec-server, the command', () => {
       expect(stderr).toContain('claim check on (payloads >= 8192 bytes), encryption on (keys k-');
       expect(stderr).toContain('bearer token required');
       expect(stderr).not.toContain(key);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  });
+
+  test('on 0.0.0.0 without CHASSIS_CODEC_SERVER_TOKEN it makes a token, prints it once, and requires it', async () => {
+    const environment = { CHASSIS_CODEC_SERVER_TOKEN: '', CHASSIS_PAYLOAD_KEY: '' };
+    const { child, url, stderr, exited } = await startCommand(['--port', '0', '--host', '0.0.0.0'], environment);
+    try {
+      const token = /generated bearer token \(CHASSIS_CODEC_SERVER_TOKEN is not set\): (\S+)/.exec(stderr())?.[1];
+      expect(token).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      expect(stderr().split(token as string)).toHaveLength(2);
+      const port = Number(new URL(url).port);
+      const body = JSON.stringify({ payloads: [toJson(defaultPayloadConverter.toPayload('x'))] });
+      const call = (authorization: string) =>
+        rawRequest(port, { headers: { 'content-type': 'application/json', authorization }, body });
+      expect((await call('')).status).toBe(401);
+      expect((await call('Bearer wrong')).status).toBe(401);
+      expect((await call(`Bearer ${token}`)).status).toBe(200);
+      expect(stderr()).toContain('bearer token required');
     } finally {
       child.kill('SIGTERM');
     }

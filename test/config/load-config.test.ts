@@ -88,3 +88,21 @@ describe('loadConfig', () => {
     expect(printed).toContain('"apiKey":"***"');
   });
 });
+
+describe('CHASSIS_HTTP_ALLOW_PRIVATE', () => {
+  test('unset: http_fetch gets no private addresses; true or a list of ranges is passed on', () => {
+    expect(loadConfig({}, '/p').tools.http).toBeUndefined();
+    expect(loadConfig({ CHASSIS_HTTP_ALLOW_PRIVATE: 'true' }, '/p').tools.http).toEqual({
+      allowPrivateAddresses: true,
+    });
+    expect(loadConfig({ CHASSIS_HTTP_ALLOW_PRIVATE: '10.0.0.0/8,::1' }, '/p').tools.http).toEqual({
+      allowPrivateAddresses: ['10.0.0.0/8', '::1'],
+    });
+  });
+
+  test('a bad entry is a one-line error naming the variable and the entry', () => {
+    expect(errorOf({ CHASSIS_HTTP_ALLOW_PRIVATE: 'intranet' }).message).toBe(
+      'CHASSIS_HTTP_ALLOW_PRIVATE is invalid: "intranet" ("intranet" is not an IP address or CIDR range: use true, or a list such as "10.0.0.0/8,127.0.0.1,fd00::/8")',
+    );
+  });
+});

@@ -4,7 +4,8 @@
  * provider) answering. Run it after a deliberate, patched workflow change, or to add a
  * scenario:
  *
- *     npx tsx test/replay/record-histories.ts        (needs the local stack: chassis dev up)
+ *     npx tsx test/replay/record-histories.ts            (needs the local stack: chassis dev up)
+ *     npx tsx test/replay/record-histories.ts session    (only the named scenarios)
  *
  * Histories are recorded without a payload codec, so each file is self-contained (a
  * claim-checked history would need the MongoDB blobs it points at). Keep the old files
@@ -17,6 +18,14 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJson } from '../../src/client/replay/history-json';
 import { MongoClient } from 'mongodb';
 import type { AgentTaskInput } from '../../src/contracts/agent-task';
+import {
+  postMessageSignal,
+  sessionStatusQuery,
+  sessionWorkflowId,
+  type SessionInput,
+  type SessionState,
+} from '../../src/contracts/session';
+import { sendToSession } from '../../src/client/session-client';
 import { loadConfig } from '../../src/config/load-config';
 import { ensureMemoryIndexes } from '../../src/memory/database';
 import { HashedNgramEmbedder } from '../../src/memory/embedders/hashed-ngram-embedder';
@@ -139,7 +148,125 @@ export const SCENARIOS: Scenario[] = [
       ],
     },
   },
+  {
+    name: 'malformed-tool-calls',
+    description:
+      'pinned model, no planner: three steps of malformed or unknown tool calls, then the task ends failed (Task.MalformedToolCalls)',
+    input: { goal: 'What is 12 * 7?', model: MODEL, planning: 'direct' },
+    script: {
+      rules: [
+        {
+          name: 'malformed',
+          match: { callNumber: 1 },
+          reply: { toolCalls: [{ name: 'calculator', rawArguments: '{"expression": "1+' }] },
+        },
+        { name: 'unknown', match: { callNumber: 2 }, reply: { toolCalls: [{ name: 'weather', arguments: {} }] } },
+        { name: 'malformed-again', reply: { toolCalls: [{ name: 'calculator', rawArguments: '{"expression": ' }] } },
+      ],
+    },
+  },
+  {
+    name: 'shared-budget',
+    description:
+      'routed models, four parallel subtasks sharing a 2000-token budget: each stops before a call its share cannot pay for; capped synthesis',
+    input: { goal: 'Count in four directions', budget: { maxTokens: 2000 } },
+    children: ['north'],
+    script: {
+      rules: [
+        {
+          ...plannerRule(['north', 'south', 'east', 'west'].map((id) => ({ id, title: `Count ${id}` }))),
+          usage: { inputTokens: 100, outputTokens: 20 },
+        },
+        {
+          name: 'loop',
+          match: { lastUser: 'Your part' },
+          reply: { toolCalls: [{ name: 'calculator', arguments: { expression: '1+1' } }] },
+          usage: { inputTokens: 150, outputTokens: 10 },
+        },
+        {
+          name: 'synthesis',
+          match: { system: '^You are the synthesizer' },
+          reply: { content: 'All four counted.' },
+          usage: { inputTokens: 200, outputTokens: 20 },
+        },
+      ],
+    },
+  },
 ];
+
+/**
+ * One session scenario: messages sent by update (`send`, with a request id) or posted by
+ * signal (`post`); the session continues as new after `turnsPerRun` turns and ends when idle.
+ * Each run's history is kept: `<name>.json`, `<name>.run-2.json`, ...
+ */
+interface SessionScenario {
+  name: string;
+  description: string;
+  input: Omit<SessionInput, 'sessionId'>;
+  /**
+   * Messages in order; each waits for the previous one (a `post` until its turn is recorded,
+   * a `dropped` one — posted past the client's checks — until the session has counted it).
+   */
+  messages: { via: 'send' | 'post' | 'dropped'; requestId: string; message: string }[];
+  script: ModelScriptInput;
+}
+
+/** The session scenarios; routed models, so the session itself calls describeModels and the summarizer. */
+export const SESSION_SCENARIOS: SessionScenario[] = [
+  {
+    name: 'session',
+    description:
+      'routed session: a turn by update, the same request id again (deduplicated), a turn by signal, continue-as-new after 2 turns (older turns summarized), a third turn, idle end with a summary',
+    input: { turnsPerRun: 2, contextMaxTokens: 450, idleTimeoutMs: 3_000 },
+    messages: [
+      { via: 'send', requestId: 'r1', message: 'message 1: my name is Ada' },
+      { via: 'send', requestId: 'r1', message: 'message 1: my name is Ada' },
+      { via: 'post', requestId: 'r2', message: `message 2: ${'a long detour about the weather '.repeat(30)}` },
+      { via: 'send', requestId: 'r3', message: 'message 3: what is my name?' },
+    ],
+    script: {
+      rules: [
+        { name: 'plan', match: { system: '^You are the planner' }, reply: { content: '{"mode":"direct"}' } },
+        {
+          name: 'summarize-name',
+          match: { system: '^You are the summarizer', anyMessage: 'Ada' },
+          reply: { content: 'SUMMARY: the user is called Ada.' },
+        },
+        { name: 'summarize', match: { system: '^You are the summarizer' }, reply: { content: 'SUMMARY: small talk.' } },
+        { name: 'answer', match: { lastUser: '^message' }, reply: { content: 'answer to {{lastUser}}' } },
+      ],
+    },
+  },
+];
+
+/** A session state of schema version 1, as an older worker carried it across continue-as-new. */
+const VERSION_1_TURN = {
+  turn: 7,
+  requestId: 'old-7',
+  message: 'message 7: I live in Lyon',
+  answer: 'answer to message 7: I live in Lyon',
+  status: 'completed',
+  taskWorkflowId: 'session-fixture-session-state-v1/turn-7',
+};
+const VERSION_1_STATE = {
+  schemaVersion: 1,
+  turnCount: 7,
+  summary: 'SUMMARY: the user is called Ada.',
+  recent: [VERSION_1_TURN],
+  answered: [VERSION_1_TURN],
+} as unknown as SessionState;
+
+SESSION_SCENARIOS.push({
+  name: 'session-state-v1',
+  description:
+    'schema versions: a session continued as new with a version-1 state (migrated on start), a turn, an invalid posted message (dropped and counted), idle end with a summary',
+  input: { idleTimeoutMs: 3_000, state: VERSION_1_STATE },
+  messages: [
+    { via: 'send', requestId: 'r8', message: 'message 8: where do I live?' },
+    { via: 'dropped', requestId: 'bad', message: '   ' },
+  ],
+  script: SESSION_SCENARIOS[0]!.script,
+});
 
 /** Fact extraction (the memory write after a task) asks the model too: no facts. */
 const NO_FACTS = { name: 'facts', match: { system: '^You extract durable facts' }, reply: { content: '{"facts":[]}' } };
@@ -179,7 +306,83 @@ async function record(stack: TestStack, scenario: Scenario, setScript: (script: 
   }
 }
 
+async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
+  for (let attempt = 0; attempt < 300; attempt++) {
+    const value = await read();
+    if (done(value)) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function recordSession(
+  stack: TestStack,
+  scenario: SessionScenario,
+  setScript: (script: ModelScriptInput) => void,
+): Promise<void> {
+  setScript({ ...scenario.script, rules: [NO_FACTS, ...scenario.script.rules] });
+  const sessionId = `fixture-${scenario.name}`;
+  const workflowId = sessionWorkflowId(sessionId);
+  const { state, ...settings } = scenario.input;
+  const options = { taskQueue: stack.taskQueue, input: settings };
+  const runIds: string[] = [];
+  const noteRun = async () => {
+    const { runId } = await stack.client.workflow.getHandle(workflowId).describe();
+    if (runIds.at(-1) !== runId) runIds.push(runId);
+  };
+  if (state !== undefined) {
+    // A carried state arrives only by continue-as-new; a start with it stands for that.
+    await stack.client.workflow.start('sessionWorkflow', {
+      taskQueue: stack.taskQueue,
+      workflowId,
+      args: [{ sessionId, ...scenario.input }],
+    });
+  }
+  let turns = state?.turnCount ?? 0;
+  for (const message of scenario.messages) {
+    if (message.via === 'dropped') {
+      const handle = stack.client.workflow.getHandle(workflowId);
+      const before = (await handle.query(sessionStatusQuery)).droppedMessages;
+      await handle.signal(postMessageSignal, message);
+      await waitFor(
+        () => handle.query(sessionStatusQuery).then((view) => view.droppedMessages),
+        (dropped) => dropped > before,
+        `the dropped message of ${workflowId}`,
+      );
+    } else if (message.via === 'send') {
+      const reply = await sendToSession(stack.client, sessionId, message.message, {
+        ...options,
+        requestId: message.requestId,
+      });
+      turns = Math.max(turns, reply.turn);
+    } else {
+      await stack.client.workflow.getHandle(workflowId).signal(postMessageSignal, message);
+      turns++;
+      // The posted turn is answered when the session (this run, or the next after continue-as-new) counts it.
+      await waitFor(
+        () =>
+          stack.client.workflow
+            .getHandle(workflowId)
+            .query(sessionStatusQuery)
+            .then((view) => view.turnCount)
+            .catch(() => 0),
+        (turnCount) => turnCount >= turns,
+        `turn ${turns} of ${workflowId}`,
+      );
+    }
+    await noteRun();
+  }
+  await stack.client.workflow.getHandle(workflowId).result();
+  await noteRun();
+  for (const [index, runId] of runIds.entries()) {
+    const file = index === 0 ? `${scenario.name}.json` : `${scenario.name}.run-${index + 1}.json`;
+    await saveHistory(stack.client.workflow.getHandle(workflowId, runId), file);
+  }
+}
+
 async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const wanted = (name: string) => only.length === 0 || only.includes(name);
   const config = loadConfig();
   const bundle = await bundleWorkflows();
   const model = await startScriptedModelServer({ script: SCENARIOS[0]!.script, log: () => undefined });
@@ -195,7 +398,10 @@ async function main(): Promise<void> {
     dependencies: { models, tools, db, memory: { db, embedder, models, capabilities } },
   });
   try {
-    for (const scenario of SCENARIOS) await record(stack, scenario, (script) => model.setScript(script));
+    for (const scenario of SCENARIOS.filter((entry) => wanted(entry.name)))
+      await record(stack, scenario, (script) => model.setScript(script));
+    for (const scenario of SESSION_SCENARIOS.filter((entry) => wanted(entry.name)))
+      await recordSession(stack, scenario, (script) => model.setScript(script));
   } finally {
     await stack.stop();
     await model.close();

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { historyFromJson, historyIdentity } from '../../src/client/replay/history-json';
 import { divergenceSummary, replayWorkflowHistory } from '../../src/client/replay/replay-history';
+import { SESSION_STATE_SCHEMA_VERSION, type SessionInput } from '../../src/contracts/session';
 import { ModelCatalog } from '../../src/models/catalog';
 import { ModelGateway } from '../../src/models/model-gateway';
 import { startScriptedModelServer, type ScriptedModelServer } from '../../src/testing/scripted-model';
@@ -47,15 +48,35 @@ beforeAll(async () => {
 });
 
 describe('recorded histories replay against the current workflow code', () => {
-  test('the fixtures cover a direct task with tools, a decomposed task and its subtask, and a failed task', () => {
+  test('the fixtures cover a direct task with tools, a decomposed task and its subtask, a failed task, a session across continue-as-new, and the honest-ending and shared-budget paths', () => {
     expect(FIXTURES).toEqual(
       expect.arrayContaining([
         'direct-task-with-tools.json',
         'decomposed-task.json',
         'decomposed-task.revenue.json',
         'failed-task.json',
+        'session.json',
+        'session.run-2.json',
+        'session-state-v1.json',
+        'malformed-tool-calls.json',
+        'shared-budget.json',
+        'shared-budget.north.json',
       ]),
     );
+  });
+
+  test('the session fixtures start from states of older schema versions (continued as new into this code)', () => {
+    const carriedVersion = (file: string) => {
+      const { history } = loadFixture(file);
+      const data = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
+      const input = JSON.parse(Buffer.from(data ?? []).toString('utf8')) as SessionInput;
+      return input.state?.schemaVersion;
+    };
+    expect(SESSION_STATE_SCHEMA_VERSION).toBe(3);
+    expect(carriedVersion('session.json')).toBeUndefined();
+    // Recorded by the code before the session refactor: its continue-as-new carried version 2.
+    expect(carriedVersion('session.run-2.json')).toBe(2);
+    expect(carriedVersion('session-state-v1.json')).toBe(1);
   });
 
   test('every fixture replays deterministically (Worker.runReplayHistories)', async () => {

@@ -83,8 +83,9 @@ afterAll(async () => {
   await database.drop();
 });
 
+// The server is on loopback, which http_fetch refuses unless allowed (http-fetch-addresses.int.test.ts).
 function fetchTool(options: { maxBytes?: number; timeoutMs?: number } = {}): Tool {
-  return createHttpFetchTool({ allowedHosts: [`127.0.0.1:${port}`], ...options }) as Tool;
+  return createHttpFetchTool({ allowedHosts: [`127.0.0.1:${port}`], allowPrivateAddresses: true, ...options }) as Tool;
 }
 
 const heartbeats: unknown[] = [];
@@ -161,7 +162,7 @@ describe('http_fetch', () => {
   });
 
   test('a refused connection is transient; non-text content is permanent', async () => {
-    const closed = createHttpFetchTool({ allowedHosts: ['127.0.0.1'] }) as Tool;
+    const closed = createHttpFetchTool({ allowedHosts: ['127.0.0.1'], allowPrivateAddresses: true }) as Tool;
     expect(await failure('http://127.0.0.1:1/', closed)).toBeInstanceOf(TransientToolError);
     expect((await failure(`${base}/image`)).message).toMatch(/is image\/png, not text/);
   });

@@ -7,6 +7,7 @@ import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testi
 import { scriptedGateway, startQuietScriptedModel } from '../../src/testing/scripted-stack';
 import { builtInTools } from '../../src/tools/builtin';
 import { ToolRegistry } from '../../src/tools/registry';
+import { startTask, waitForTask } from '../../src/client/task-client';
 
 // The model is the scripted server (a test double for the provider); Temporal is the real dev server.
 const FIXED_NOW = new Date('2026-01-02T03:04:05.000Z');
@@ -208,6 +209,74 @@ describe('agentTaskWorkflow on the real Temporal dev server', () => {
     const result = await handle.result();
     expect(result.answer).toBe('done');
     expect(await handle.query(agentTaskStatusQuery)).toMatchObject({ phase: 'done' });
+  });
+
+  test('an empty final answer, also after escalating to the large tier, ends failed with Task.NoUsableAnswer, not completed', async () => {
+    model.setScript({ rules: [{ name: 'empty', reply: { content: '   ' } }] });
+    // Routed (no pinned model): the small model's empty answer escalates once to large, which is empty too.
+    const workflowId = `agent-task-test-${randomUUID()}`;
+    const result = await stack.client.workflow.execute<typeof agentTaskWorkflow>('agentTaskWorkflow', {
+      taskQueue: stack.taskQueue,
+      workflowId,
+      args: [{ goal: 'What is 12 * 7?', planning: 'direct' }],
+    });
+    expect(model.requests.map((request) => (request.body as { model: string }).model)).toEqual([
+      'gpt-4.1-mini',
+      'gpt-4.1',
+    ]);
+    expect(result.status).toBe('failed');
+    expect(result.failure?.type).toBe('Task.NoUsableAnswer');
+    expect(result.failure?.message).toBe(
+      'the model gave no usable answer (empty answer from gpt-4.1, also after escalating to the large tier): try again, or pin a more capable model with --model',
+    );
+    expect(result.answer).toBe(`No answer: ${result.failure?.message}.`);
+    expect(result.usage.escalations).toBe(1);
+    // Not remembered: recall would offer it as an answer later.
+    const remember = await stack.client.workflow
+      .getHandle(`${workflowId}/remember`)
+      .describe()
+      .then(
+        () => 'started',
+        (error: Error) => error.name,
+      );
+    expect(remember).toBe('WorkflowNotFoundError');
+  });
+
+  test('tool calls malformed or unknown three steps in a row end failed with Task.MalformedToolCalls; the CLI outcome says why', async () => {
+    model.setScript({
+      rules: [
+        {
+          name: 'malformed',
+          match: { callNumber: 1 },
+          reply: { toolCalls: [{ name: 'calculator', rawArguments: '{"expression": "1+' }] },
+        },
+        { name: 'unknown', match: { callNumber: 2 }, reply: { toolCalls: [{ name: 'weather', arguments: {} }] } },
+        {
+          name: 'malformed-again',
+          reply: { toolCalls: [{ name: 'calculator', rawArguments: '{"expression": ' }] },
+        },
+      ],
+    });
+    const handle = await startTask(
+      stack.client,
+      { goal: 'What is 12 * 7?', model: MODEL, planning: 'direct' },
+      { taskQueue: stack.taskQueue },
+    );
+    // The CLI's view (`chassis run` exits 1 on a failed outcome and prints its error).
+    const outcome = await waitForTask(handle, () => undefined, 100);
+    expect(outcome.status).toBe('failed');
+    expect(outcome.error).toMatch(
+      /^the model's tool calls were malformed or named unknown tools in 3 steps in a row \(last: arguments for calculator are not valid JSON/,
+    );
+    const result = await handle.result();
+    expect(result.failure?.type).toBe('Task.MalformedToolCalls');
+    // Stopped after three steps, not at the step budget (8).
+    expect(result.steps.map((step) => step.toolCalls)).toEqual([
+      [{ name: 'calculator', ok: false }],
+      [{ name: 'weather', ok: false }],
+      [{ name: 'calculator', ok: false }],
+    ]);
+    expect(model.requests).toHaveLength(3);
   });
 
   test('invalid input fails at once with Task.InvalidInput', async () => {

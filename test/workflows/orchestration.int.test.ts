@@ -179,7 +179,7 @@ describe('agentTaskWorkflow: plan → subtasks as child workflows → synthesis'
     expect(result.notes.some((note) => /invalid twice/.test(note))).toBe(true);
   });
 
-  test('a token budget stops the task cleanly with budget_exceeded', async () => {
+  test('a token budget stops the task cleanly with budget_exceeded, before a call it cannot pay for', async () => {
     const handle = await start(
       {
         rules: [
@@ -195,8 +195,74 @@ describe('agentTaskWorkflow: plan → subtasks as child workflows → synthesis'
     );
     const result = await handle.result();
     expect(result.status).toBe('budget_exceeded');
-    expect(result.steps).toHaveLength(3);
-    expect(result.answer).toContain('the token budget (1000 tokens) ran out after 1230 tokens');
+    // Two calls used 820; the third would need at least the 400 input tokens the second was billed.
+    expect(result.steps).toHaveLength(2);
+    expect(result.usage.inputTokens + result.usage.outputTokens).toBe(820);
+    expect(result.answer).toMatch(
+      /the token budget ran out: 180 tokens left, and the next model call needs about \d+ input tokens/,
+    );
+    // The second call's output was capped to what the budget had left after its input.
+    const caps = model.requests.map((request) => (request.body as { max_tokens?: number }).max_tokens);
+    expect(caps[0]).toBeLessThanOrEqual(1000);
+    expect(caps[1]).toBeLessThanOrEqual(1000 - 410 - 400);
+  });
+
+  test('four parallel subtasks share a tight token budget: the task spends no more than its budget', async () => {
+    const parts = ['north', 'south', 'east', 'west'].map((id) => ({ id, title: `Count ${id}` }));
+    const handle = await start(
+      {
+        rules: [
+          {
+            name: 'plan',
+            match: { system: PLANNER },
+            reply: { content: plan(parts) },
+            usage: { inputTokens: 100, outputTokens: 20 },
+          },
+          // Every subtask keeps calling the calculator: only its budget stops it.
+          {
+            name: 'loop',
+            match: { lastUser: 'Your part' },
+            reply: { toolCalls: [{ name: 'calculator', arguments: { expression: '1+1' } }] },
+            usage: { inputTokens: 150, outputTokens: 10 },
+          },
+          {
+            name: 'synthesis',
+            match: { system: SYNTHESIZER },
+            reply: { content: 'All four counted.' },
+            usage: { inputTokens: 200, outputTokens: 20 },
+          },
+        ],
+      },
+      'Count in four directions',
+      { budget: { maxTokens: 2000 } },
+    );
+    const result = await handle.result();
+    const spent = result.usage.inputTokens + result.usage.outputTokens;
+    expect(spent).toBeLessThanOrEqual(2000);
+    expect(result.status).toBe('budget_exceeded');
+
+    // Each child got an equal share of what planning left: (2000 - 120) / (4 subtasks + the synthesis).
+    for (const part of parts) {
+      const history = await stack.client.workflow.getHandle(`${handle.workflowId}/${part.id}`).fetchHistory();
+      const data = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
+      const childInput = JSON.parse(Buffer.from(data ?? []).toString('utf8')) as { budget: { maxTokens?: number } };
+      expect(childInput.budget.maxTokens).toBe(376);
+    }
+    // They ran in parallel and each did real work within its share, then stopped for its budget.
+    for (const subtask of result.subtasks) {
+      expect(subtask.status).toBe('budget_exceeded');
+      expect(subtask.error).toMatch(/^the token budget ran out/);
+      expect(subtask.usage.modelCalls).toBeGreaterThanOrEqual(1);
+      expect(subtask.usage.inputTokens + subtask.usage.outputTokens).toBeLessThanOrEqual(376);
+    }
+    // The synthesis still ran, with its output capped to what was left.
+    const synthesis = model.requests.find((request) => request.ruleName === 'synthesis');
+    const childrenSpent = result.subtasks.reduce(
+      (sum, subtask) => sum + subtask.usage.inputTokens + subtask.usage.outputTokens,
+      0,
+    );
+    expect((synthesis?.body as { max_tokens?: number }).max_tokens).toBeLessThanOrEqual(2000 - 120 - childrenSpent);
+    expect(result.answer).toContain('All four counted.');
   });
 
   test('an added instruction is applied once per request; cancelling the parent cancels its children', async () => {

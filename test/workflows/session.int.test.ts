@@ -1,7 +1,14 @@
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
-import { sessionStatusQuery, sessionWorkflowId, type SessionInput } from '../../src/contracts/session';
-import { sendToSession } from '../../src/client/session-client';
+import {
+  postMessageSignal,
+  sessionStatusQuery,
+  sessionWorkflowId,
+  type SessionInput,
+  type SessionMessage,
+  type SessionState,
+} from '../../src/contracts/session';
+import { InvalidSessionMessageError, postToSession, sendToSession } from '../../src/client/session-client';
 import { ModelCatalog } from '../../src/models/catalog';
 import { ModelGateway } from '../../src/models/model-gateway';
 import { startScriptedModelServer, type ScriptedModelServer } from '../../src/testing/scripted-model';
@@ -11,6 +18,7 @@ import { ToolRegistry } from '../../src/tools/registry';
 import type { ChatMessage } from '../../src/contracts/messages';
 import { estimateMessagesTokens } from '../../src/workflows/context/estimate-tokens';
 import type { sessionWorkflow } from '../../src/workflows/session';
+import { chassis } from '../client/operations-support';
 
 // Temporal is the real dev server; the model is the scripted server, a test double for the provider.
 const SCRIPT = {
@@ -125,5 +133,147 @@ describe('sessionWorkflow', () => {
     const result = await handle.result();
     expect(result).toMatchObject({ sessionId, turns: 3, endedBecause: 'idle' });
     expect(result.summary).toMatch(/^SUMMARY: /);
+  });
+
+  test('an invalid posted message is dropped and counted, not fatal: the session answers the next messages; the client refuses one before signalling', async () => {
+    const sessionId = `s-${randomUUID()}`;
+    const first = await sendToSession(stack.client, sessionId, 'message 1', options({}));
+    const handle = stack.client.workflow.getHandle<typeof sessionWorkflow>(sessionWorkflowId(sessionId));
+    // Past the client's checks, straight to the workflow: an empty message, then one without a request id.
+    await handle.signal(postMessageSignal, { requestId: 'bad-1', message: '   ' });
+    await handle.signal(postMessageSignal, { message: 'message without id' } as unknown as SessionMessage);
+
+    const second = await sendToSession(stack.client, sessionId, 'message 2', options({}));
+    expect([first.turn, second.turn, second.answer]).toEqual([1, 2, 'answer to message 2']);
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    expect(await handle.query(sessionStatusQuery)).toMatchObject({ turnCount: 2, droppedMessages: 2 });
+
+    // The client checks a posted message before signalling: nothing reaches the session.
+    const refused = await postToSession(stack.client, sessionId, '  ', options({})).then(
+      () => undefined,
+      (error: Error) => error,
+    );
+    expect(refused).toBeInstanceOf(InvalidSessionMessageError);
+    expect(refused?.message).toBe('the message is empty');
+    const signals = (await handle.fetchHistory()).events?.filter(
+      (event) => event.workflowExecutionSignaledEventAttributes,
+    );
+    expect(signals).toHaveLength(2);
+
+    // A valid posted message is answered in turn.
+    const { requestId } = await postToSession(stack.client, sessionId, 'message 3', {
+      ...options({}),
+      requestId: 'p3',
+    });
+    expect(requestId).toBe('p3');
+    let view = await handle.query(sessionStatusQuery);
+    for (let attempt = 0; attempt < 100 && view.turnCount < 3; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      view = await handle.query(sessionStatusQuery);
+    }
+    expect(view.recent.at(-1)).toMatchObject({
+      turn: 3,
+      requestId: 'p3',
+      answer: 'answer to message 3',
+      status: 'completed',
+    });
+    await handle.terminate('test done');
+  });
+
+  test('a posted turn whose summarizer fails becomes a failed turn (no unhandled rejection); the session goes on', async () => {
+    model.setScript({
+      rules: [
+        {
+          name: 'summarizer-down',
+          match: { system: '^You are the summarizer' },
+          times: 1,
+          reply: { content: 'unused' },
+          fault: { status: 401, message: 'summarizer key revoked' },
+        },
+        ...SCRIPT.rules,
+      ],
+    });
+    const sessionId = `s-${randomUUID()}`;
+    // A tiny budget: the long first turn must be summarized before the second.
+    const settings = options({ contextMaxTokens: 450 });
+    await sendToSession(
+      stack.client,
+      sessionId,
+      `message A: ${'a long detour about the weather '.repeat(30)}`,
+      settings,
+    );
+    const handle = stack.client.workflow.getHandle<typeof sessionWorkflow>(sessionWorkflowId(sessionId));
+    await postToSession(stack.client, sessionId, 'message B', { ...settings, requestId: 'posted-b' });
+    const third = await sendToSession(stack.client, sessionId, 'message C', settings);
+
+    expect([third.turn, third.answer, third.status]).toEqual([3, 'answer to message C', 'completed']);
+    const posted = (await handle.query(sessionStatusQuery)).recent.find((turn) => turn.requestId === 'posted-b');
+    expect(posted).toMatchObject({ turn: 2, status: 'failed' });
+    expect(posted?.answer).toMatch(/^This turn failed: .*summarizer key revoked/);
+    expect(model.requests.filter((request) => request.ruleName === 'summarizer-down')).toHaveLength(1);
+    const failedTasks = (await handle.fetchHistory()).events?.filter(
+      (event) => event.workflowTaskFailedEventAttributes,
+    );
+    expect(failedTasks).toEqual([]);
+    await handle.terminate('test done');
+  });
+
+  test('a state of an older schema version (1), as continued-as-new by an older worker, is migrated: turns and summary carry on', async () => {
+    const sessionId = `s-${randomUUID()}`;
+    const earlierTurn = {
+      turn: 7,
+      requestId: 'old-7',
+      message: 'message 7: I live in Lyon',
+      answer: 'answer to message 7: I live in Lyon',
+      status: 'completed',
+      taskWorkflowId: `${sessionWorkflowId(sessionId)}/turn-7`,
+    };
+    const version1 = {
+      schemaVersion: 1,
+      turnCount: 7,
+      summary: 'SUMMARY: the user is called Ada.',
+      recent: [earlierTurn],
+      answered: [earlierTurn],
+    };
+    await stack.client.workflow.start('sessionWorkflow', {
+      taskQueue: stack.taskQueue,
+      workflowId: sessionWorkflowId(sessionId),
+      args: [{ sessionId, model: 'gpt-4.1-mini', state: version1 as unknown as SessionState }],
+    });
+    const reply = await sendToSession(stack.client, sessionId, 'message 8: where do I live?', options({}));
+    expect(reply.turn).toBe(8);
+    // The carried summary (through turn 6) and the recent turn 7 reached the model.
+    const call = (userMessagesOf('answer').at(-1) ?? []).join('\n');
+    expect(call).toContain('Summary of the earlier conversation (turns 1-6');
+    expect(call).toContain('SUMMARY: the user is called Ada.');
+    expect(call).toContain('user: message 7: I live in Lyon');
+    // The same request id as a turn of the old state is answered from the carried answers.
+    const again = await sendToSession(stack.client, sessionId, earlierTurn.message, {
+      ...options({}),
+      requestId: 'old-7',
+    });
+    expect(again).toEqual(earlierTurn);
+    const handle = stack.client.workflow.getHandle<typeof sessionWorkflow>(sessionWorkflowId(sessionId));
+    expect(await handle.query(sessionStatusQuery)).toMatchObject({ turnCount: 8, droppedMessages: 0 });
+    await handle.terminate('test done');
+  });
+
+  test('chassis send --no-wait posts a message (a signal); the answer lands in the session, and the next send sees it', async () => {
+    const sessionId = `s-${randomUUID()}`;
+    const environment = { CHASSIS_TASK_QUEUE: stack.taskQueue };
+    const posted = await chassis(['send', '--session', sessionId, 'message 1', '--no-wait', '--json'], environment);
+    expect(posted.stderr).toBe('');
+    expect(posted.code).toBe(0);
+    expect(JSON.parse(posted.stdout)).toMatchObject({ sessionId, posted: true, requestId: expect.any(String) });
+
+    const sent = await chassis(['send', '--session', sessionId, 'message 2', '--json'], environment);
+    expect(sent.code).toBe(0);
+    expect(JSON.parse(sent.stdout)).toMatchObject({ sessionId, turn: 2, answer: 'answer to message 2' });
+    const handle = stack.client.workflow.getHandle<typeof sessionWorkflow>(sessionWorkflowId(sessionId));
+    expect((await handle.query(sessionStatusQuery)).recent.map((turn) => [turn.turn, turn.answer])).toEqual([
+      [1, 'answer to message 1'],
+      [2, 'answer to message 2'],
+    ]);
+    await handle.terminate('test done');
   });
 });

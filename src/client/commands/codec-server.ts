@@ -1,4 +1,5 @@
-import { startCodecServer, type CodecServer } from '../../codec/codec-server';
+import { randomBytes } from 'node:crypto';
+import { isLoopbackHost, startCodecServer, type CodecServer } from '../../codec/codec-server';
 import { CliError } from '../cli-error';
 import { note } from '../output';
 import { openDataConverter, type ConfigWithCodec } from '../replay/codecs';
@@ -11,6 +12,8 @@ export interface CodecServerCommandOptions {
   host?: string;
   /** Extra browser origins allowed besides the Temporal UI's (`TEMPORAL_UI_URL`). */
   origins?: string[];
+  /** Names the server is reached by besides localhost and this machine's addresses (the `Host` header). */
+  publicNames?: string[];
   /** Resolves when the server should stop. @default Ctrl-C or SIGTERM */
   until?: Promise<void>;
   /** Called once the server listens (tests read the port). */
@@ -36,10 +39,11 @@ function signalled(): Promise<void> {
 }
 
 /**
- * `chassis codec-server [--port 8888]`: serves Temporal's remote codec endpoint with the
- * workers' codec chain, so the Web UI (and `temporal workflow show --codec-endpoint`)
- * shows claim-checked and encrypted payloads decoded. It hands out decrypted data: keep
- * it on localhost, or set `CHASSIS_CODEC_SERVER_TOKEN` to require a bearer token.
+ * `chassis codec-server [--port 8888] [--host 127.0.0.1]`: serves Temporal's remote codec
+ * endpoint with the workers' codec chain, so the Web UI (and `temporal workflow show
+ * --codec-endpoint`) shows claim-checked and encrypted payloads decoded. It hands out
+ * decrypted data: on loopback a token is optional (`CHASSIS_CODEC_SERVER_TOKEN`); on any
+ * other interface one is required, and when none is set one is generated and printed once.
  */
 export async function codecServerCommand(
   config: ConfigWithCodec,
@@ -48,14 +52,22 @@ export async function codecServerCommand(
   const converter = openDataConverter(config);
   const { settings } = converter;
   const origins = [...uiOrigins(config.temporal.uiUrl), ...(options.origins ?? [])];
+  const host = options.host ?? '127.0.0.1';
+  // Beyond loopback a token is required; one made here is printed once and lives as long as the process.
+  const generatedToken =
+    settings.codecServerToken === undefined && !isLoopbackHost(host)
+      ? randomBytes(24).toString('base64url')
+      : undefined;
+  const token = settings.codecServerToken ?? generatedToken;
   let server: CodecServer;
   try {
     server = await startCodecServer({
       codecs: converter.dataConverter.payloadCodecs ?? [],
       port: options.port ?? 8888,
-      host: options.host ?? '127.0.0.1',
+      host,
       allowedOrigins: origins,
-      token: settings.codecServerToken,
+      publicNames: options.publicNames,
+      token,
       log: (line) => note(line),
     });
   } catch (error) {
@@ -70,10 +82,17 @@ export async function codecServerCommand(
       : `on (payloads >= ${settings.claimCheckThresholdBytes} bytes)`;
   const encryption = settings.keyring === undefined ? 'off' : `on (keys ${settings.keyring.ids().join(', ')})`;
   note(`codec server on ${server.url}: claim check ${claimCheck}, encryption ${encryption}`);
-  note(`allowed origins: ${origins.join(', ')}${settings.codecServerToken ? '; bearer token required' : ''}`);
+  note(
+    `allowed origins: ${origins.join(', ')}${token === undefined ? '; no token (loopback only)' : '; bearer token required'}`,
+  );
+  if (generatedToken !== undefined) {
+    note(
+      `generated bearer token (CHASSIS_CODEC_SERVER_TOKEN is not set): ${generatedToken} — send "Authorization: Bearer <token>"; it changes at every start`,
+    );
+  }
   note(
     `in the Temporal UI (${config.temporal.uiUrl}) open "Data Encoder" settings and set the codec server endpoint to ${server.url}; ` +
-      `for the CLI: temporal workflow show --codec-endpoint ${server.url} -w <workflowId>. Ctrl-C to stop.`,
+      `for the CLI: temporal workflow show --codec-endpoint ${server.url}${token === undefined ? '' : ' --codec-auth "Bearer <token>"'} -w <workflowId>. Ctrl-C to stop.`,
   );
   options.onListening?.(server);
   try {

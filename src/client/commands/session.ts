@@ -3,7 +3,7 @@ import type { ChassisConfig } from '../../config/load-config';
 import { CliError } from '../cli-error';
 import { connectTemporal } from '../connection';
 import { note, printJson } from '../output';
-import { sendToSession } from '../session-client';
+import { InvalidSessionMessageError, postToSession, sendToSession } from '../session-client';
 import { rootCauseMessage, waitForPollers } from '../task-client';
 
 function checkSessionId(sessionId: string): void {
@@ -18,23 +18,32 @@ async function requireWorker(client: Parameters<typeof waitForPollers>[0], taskQ
   }
 }
 
-/** `chassis send --session <id> "<message>"`: one message, its answer printed (or JSON). */
+/**
+ * `chassis send --session <id> "<message>"`: one message, its answer printed (or JSON).
+ * With `--no-wait` the message is posted (a signal) and the command returns at once.
+ */
 export async function sendCommand(
   config: ChassisConfig,
   message: string,
-  options: { session: string; json?: boolean },
+  options: { session: string; json?: boolean; wait?: boolean },
 ): Promise<void> {
   checkSessionId(options.session);
   if (message.trim() === '') throw new CliError('the message is empty');
   const session = await connectTemporal(config);
   try {
     await requireWorker(session.client, config.temporal.taskQueue);
-    const reply = await sendToSession(session.client, options.session, message, {
-      taskQueue: config.temporal.taskQueue,
-    });
+    const start = { taskQueue: config.temporal.taskQueue };
+    if (options.wait === false) {
+      const { requestId } = await postToSession(session.client, options.session, message, start);
+      if (options.json) printJson({ sessionId: options.session, requestId, posted: true });
+      else note(`posted to session ${options.session} (request ${requestId}); the answer lands in its history`);
+      return;
+    }
+    const reply = await sendToSession(session.client, options.session, message, start);
     if (options.json) printJson({ sessionId: options.session, ...reply });
     else process.stdout.write(`${reply.answer}\n`);
   } catch (error) {
+    if (error instanceof InvalidSessionMessageError) throw new CliError(error.message);
     if ((error as Error).name === 'WorkflowUpdateFailedError')
       throw new CliError(`rejected: ${rootCauseMessage(error as Error)}`);
     throw error;

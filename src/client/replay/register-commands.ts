@@ -91,8 +91,17 @@ export function registerOperationCommands(program: Command, config: () => Chassi
     .addOption(new Option('--port <port>', 'port (0 = any free port)').default(8888).argParser(port))
     .addOption(new Option('--host <host>', 'interface').default('127.0.0.1'))
     .option('--origin <url...>', "browser origins allowed besides the Temporal UI's")
-    .action(async (options: { port: number; host: string; origin?: string[] }) => {
+    .option(
+      '--public-name <name...>',
+      'host names it is reached by besides localhost (checked against the Host header)',
+    )
+    .action(async (options: { port: number; host: string; origin?: string[]; publicName?: string[] }) => {
       const { codecServerCommand } = require('../commands/codec-server') as typeof CodecServerCommandModule;
-      await codecServerCommand(config(), { port: options.port, host: options.host, origins: options.origin });
+      await codecServerCommand(config(), {
+        port: options.port,
+        host: options.host,
+        origins: options.origin,
+        publicNames: options.publicName,
+      });
     });
 }

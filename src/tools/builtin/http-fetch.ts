@@ -2,6 +2,8 @@ import { convert } from 'html-to-text';
 import { z } from 'zod';
 import { defineTool, type ToolContext } from '../tool';
 import { PermanentToolError, TransientToolError } from '../tool-errors';
+import type { PrivateAddressAllowance } from '../../security/address-policy';
+import { createPinnedFetch, OutboundAddressRefusedError, type HostResolver, type PinnedFetch } from './safe-http';
 
 /** Options of {@link createHttpFetchTool}. */
 export interface HttpFetchOptions {
@@ -16,6 +18,15 @@ export interface HttpFetchOptions {
   timeoutMs?: number;
   /** Redirects followed (each checked against the allow-list). @default 5 */
   maxRedirects?: number;
+  /**
+   * Non-public addresses the tool may reach (`CHASSIS_HTTP_ALLOW_PRIVATE`): `true` for
+   * loopback, private, link-local and CGNAT networks, or a list of CIDR ranges. Whatever
+   * the host name, every address it resolves to is checked, redirects included.
+   * @default false
+   */
+  allowPrivateAddresses?: PrivateAddressAllowance;
+  /** How host names are resolved (tests inject one). @default the system resolver */
+  resolveHost?: HostResolver;
 }
 
 const TEXT_TYPES =
@@ -86,6 +97,10 @@ export function createHttpFetchTool(options: HttpFetchOptions) {
   const maxBytes = options.maxBytes ?? 2_000_000;
   const timeoutMs = options.timeoutMs ?? 15_000;
   const maxRedirects = options.maxRedirects ?? 5;
+  const pinnedFetch = createPinnedFetch({
+    allowPrivateAddresses: options.allowPrivateAddresses,
+    resolveHost: options.resolveHost,
+  });
   const allowedText = allowedHosts.length === 0 ? '(none configured)' : allowedHosts.join(', ');
 
   return defineTool({
@@ -115,7 +130,8 @@ export function createHttpFetchTool(options: HttpFetchOptions) {
     // One breaker per host: one failing site must not close the tool for every other.
     circuitKey: ({ url }) => `http_fetch:${new URL(url).host.toLowerCase()}`,
     async execute({ url }, context) {
-      return fetchText(new URL(url), { allowedHosts, allowedText, maxBytes, timeoutMs, maxRedirects }, context);
+      const limits = { allowedHosts, allowedText, maxBytes, timeoutMs, maxRedirects, fetch: pinnedFetch };
+      return fetchText(new URL(url), limits, context);
     },
   });
 }
@@ -126,6 +142,8 @@ interface FetchLimits {
   maxBytes: number;
   timeoutMs: number;
   maxRedirects: number;
+  /** Connects only to checked addresses. */
+  fetch: PinnedFetch;
 }
 
 async function fetchText(start: URL, limits: FetchLimits, context: ToolContext): Promise<string> {
@@ -138,7 +156,7 @@ async function fetchText(start: URL, limits: FetchLimits, context: ToolContext):
         const via = redirects === 0 ? '' : ` (redirected from ${start.href})`;
         throw new PermanentToolError(`host ${url.host} is not allowed${via}; allowed hosts: ${limits.allowedText}`);
       }
-      const response = await fetch(url, {
+      const response = await limits.fetch(url, {
         method: 'GET',
         redirect: 'manual',
         signal,
@@ -178,6 +196,10 @@ async function fetchText(start: URL, limits: FetchLimits, context: ToolContext):
     }
   } catch (error) {
     if (error instanceof PermanentToolError || error instanceof TransientToolError) throw error;
+    if (error instanceof OutboundAddressRefusedError) {
+      const via = url.href === start.href ? '' : ` (redirected from ${start.href})`;
+      throw new PermanentToolError(`${error.message}${via}`);
+    }
     if (context.signal.aborted) throw error; // cancelled by the engine: not the site's fault
     if (timeout.aborted) throw new TransientToolError(`GET ${url.href} timed out after ${limits.timeoutMs} ms`);
     const cause = (error as Error & { cause?: Error }).cause;

@@ -3,6 +3,7 @@ import {
   executeChild,
   isCancellation,
   ParentClosePolicy,
+  patched,
   workflowInfo,
 } from '@temporalio/workflow';
 import type {
@@ -19,6 +20,10 @@ import { ChassisStatus } from '../../contracts/search-attributes';
 import type { AgentTool } from '../../contracts/tools';
 import { emptyUsage } from '../../contracts/usage';
 import type { AgentTaskState } from '../agent-task-state';
+import { childShare, reservationOf, shareIsEmpty, totalReserved, type BudgetReservation } from '../budget';
+
+/** Marks runs that hold back a subtask whose share of the budget is empty (older runs started it). */
+const SHARED_BUDGET_PATCH = 'shared-child-budget';
 
 /** What a finished (or never started) subtask left for its dependents and the synthesis. */
 export interface SubtaskOutcome {
@@ -37,8 +42,7 @@ export interface DelegationInput {
   maxSteps: number;
   depth: number;
   maxDepth: number;
-  /** What is left of the parent's budget when a child starts. */
-  remainingBudget(): Budget;
+  /** The parent's state: its budget, usage and clock; children's shares come out of it. */
   state: AgentTaskState;
 }
 
@@ -46,6 +50,12 @@ function rootCause(error: unknown): string {
   let current: unknown = error;
   while (current instanceof Error && current.cause instanceof Error) current = current.cause;
   return current instanceof Error ? current.message : String(current);
+}
+
+/** How a child's own status reads in its parent. */
+function statusOf(status: AgentTaskResult['status'] | SubtaskResult['status']): SubtaskSummary['status'] {
+  if (status === 'completed' || status === 'failed' || status === 'cancelled') return status;
+  return 'budget_exceeded';
 }
 
 function childInstructions(subtask: PlannedSubtask, dependencies: SubtaskOutcome[]): string {
@@ -58,8 +68,8 @@ async function runChild(
   subtask: PlannedSubtask,
   dependencies: SubtaskOutcome[],
   summary: SubtaskSummary,
+  budget: Budget,
 ) {
-  const budget = input.remainingBudget();
   const common = {
     workflowId: summary.workflowId,
     taskQueue: workflowInfo().taskQueue,
@@ -85,6 +95,8 @@ async function runChild(
       status: result.status,
       answer: result.answer,
       usage: result.usage,
+      failure: result.failure,
+      stopReason: result.status === 'budget_exceeded' ? 'its share of the budget ran out' : undefined,
       unknownOutcomes: result.unknownOutcomes,
     };
   }
@@ -127,6 +139,10 @@ export async function runSubtasks(input: DelegationInput): Promise<SubtaskOutcom
     input.state.subtasks.push(summary);
   }
   const running = new Map<string, Promise<SubtaskOutcome>>();
+  // What each running child holds of the budget; released (and its real usage counted) when it ends.
+  const reservations = new Map<string, BudgetReservation>();
+  // This child, the subtasks not started yet, and the synthesis after them.
+  const sharesNeeded = () => [...summaries.values()].filter((entry) => entry.status === 'pending').length + 1;
 
   const run = (id: string): Promise<SubtaskOutcome> => {
     const existing = running.get(id);
@@ -147,20 +163,35 @@ export async function runSubtasks(input: DelegationInput): Promise<SubtaskOutcom
         summary.error = `not started: ${exhausted}`;
         return { subtask, status: 'budget_exceeded', error: summary.error };
       }
+      const share = childShare(
+        input.state.budget,
+        { usage: input.state.usage, elapsedMs: input.state.elapsedMs() },
+        totalReserved(reservations.values()),
+        sharesNeeded(),
+      );
+      if (shareIsEmpty(share) && patched(SHARED_BUDGET_PATCH)) {
+        summary.status = 'budget_exceeded';
+        summary.error = 'not started: too little of the budget is left for it (running subtasks hold their shares)';
+        return { subtask, status: 'budget_exceeded', error: summary.error };
+      }
+      reservations.set(id, reservationOf(share));
       summary.status = 'running';
       try {
-        const result = await runChild(input, subtask, dependencies, summary);
-        summary.status = result.status === 'completed' ? 'completed' : 'budget_exceeded';
-        summary.usage = result.usage;
+        const result = await runChild(input, subtask, dependencies, summary, share);
+        reservations.delete(id);
         input.state.addUsage(result.usage);
         for (const outcome of result.unknownOutcomes ?? []) input.state.onUnknownOutcome(outcome);
-        return { subtask, status: summary.status, answer: result.answer };
+        summary.usage = result.usage;
+        summary.status = statusOf(result.status);
+        if (summary.status !== 'completed') summary.error = result.failure?.message ?? result.stopReason;
+        return { subtask, status: summary.status, answer: result.answer, error: summary.error };
       } catch (error) {
         if (isCancellation(error)) {
           summary.status = 'cancelled';
           throw error;
         }
         if (!(error instanceof ChildWorkflowFailure)) throw error;
+        // A failed child reports no usage: its share stays reserved, as if spent, so the task stays within budget.
         summary.status = 'failed';
         summary.error = rootCause(error);
         return { subtask, status: 'failed', error: summary.error };

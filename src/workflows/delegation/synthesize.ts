@@ -1,7 +1,8 @@
-import { ActivityFailure } from '@temporalio/workflow';
+import { ActivityFailure, patched } from '@temporalio/workflow';
 import type { ChatMessage } from '../../contracts/messages';
 import type { ModelSelection, RouteDecision } from '../../contracts/models';
 import type { Usage } from '../../contracts/usage';
+import { modelCallAllowance } from '../budget';
 import { estimateMessagesTokens } from '../context/estimate-tokens';
 import { SYNTHESIS_SYSTEM_PROMPT } from '../planning/planner-prompts';
 import { callModelRouted } from '../routed-model-call';
@@ -30,44 +31,72 @@ export function synthesisMessages(goal: string, outcomes: SubtaskOutcome[], inst
   ];
 }
 
+/** Marks runs that skip a synthesis the token budget cannot pay for (older runs made the call). */
+const SYNTHESIS_BUDGET_PATCH = 'synthesis-budget-guard';
+
 /** What the synthesis produced. */
 export interface SynthesisOutcome {
   answer: string;
   route?: RouteDecision;
   usage?: Usage;
   note?: string;
+  /** Set when the budget left no room for the synthesis call; the answer lists the parts. */
+  stopReason?: string;
+}
+
+/** The parts' results, labelled: the answer when no model could synthesize them. */
+function listedParts(outcomes: SubtaskOutcome[]): string {
+  return outcomes
+    .map(
+      ({ subtask, status, answer, error: reason }) =>
+        `${subtask.title}: ${status === 'completed' ? answer : `missing (${reason ?? status})`}`,
+    )
+    .join('\n');
 }
 
 /**
- * Combines subtask results into the answer with a model. If every model of the chain
- * fails, the task still answers: the parts' results, labelled, with a note.
+ * Combines subtask results into the answer with a model, its output capped by what is left
+ * of the token budget. The task still answers — the parts' results, labelled, with a note —
+ * when every model of the chain fails, when the answer is empty, or when the budget cannot
+ * pay for the call.
+ *
+ * @param tokensLeft what is left of the task's token budget, or undefined without one
  */
 export async function synthesize(
   goal: string,
   outcomes: SubtaskOutcome[],
   instructions: string[],
   selection: ModelSelection,
+  tokensLeft?: number,
 ): Promise<SynthesisOutcome> {
   const messages = synthesisMessages(goal, outcomes, instructions);
+  const contextTokens = estimateMessagesTokens(messages);
+  const allowance = modelCallAllowance(tokensLeft, contextTokens);
+  if (allowance.stop !== undefined && patched(SYNTHESIS_BUDGET_PATCH)) {
+    return {
+      answer: listedParts(outcomes),
+      note: 'no synthesis: the budget had no room for it; the parts are listed as they are',
+      stopReason: allowance.stop,
+    };
+  }
   try {
-    const { result, route, usage } = await callModelRouted({
+    const { result, route, usage, problem } = await callModelRouted({
       selection,
       purpose: 'synthesize',
       messages,
-      contextTokens: estimateMessagesTokens(messages),
+      ...(allowance.stop === undefined ? { maxOutputTokens: allowance.maxOutputTokens } : {}),
+      contextTokens,
       label: 'synthesize',
     });
+    if (problem !== undefined) {
+      const note = `the synthesis gave no usable answer (${problem} from ${route.model}); the parts are listed as they are`;
+      return { answer: listedParts(outcomes), route, usage, note };
+    }
     return { answer: result.content ?? '', route, usage };
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
-    const fallback = outcomes
-      .map(
-        ({ subtask, status, answer, error: reason }) =>
-          `${subtask.title}: ${status === 'completed' ? answer : `missing (${reason ?? status})`}`,
-      )
-      .join('\n');
     return {
-      answer: fallback,
+      answer: listedParts(outcomes),
       note: `the synthesis model failed (${error.cause?.message ?? error.message}); the parts are listed as they are`,
     };
   }

@@ -1,3 +1,5 @@
+import { ApplicationFailure } from '@temporalio/workflow';
+import { FailureType } from '../../contracts/failure-types';
 import type {
   CallPurpose,
   RouteDecision,
@@ -44,7 +46,12 @@ export function chooseTier(config: RoutingConfig, request: RouteRequest): { tier
 export function tierChain(description: ModelsDescription, tier: TierName): string[] {
   const chain = description.tiers[tier];
   if (chain === undefined || chain.length === 0) {
-    throw new Error(`tier "${tier}" has no models; known tiers: ${Object.keys(description.tiers).join(', ')}`);
+    // The catalog the task read is in its history: a workflow-task retry would read it again, so fail the task.
+    throw ApplicationFailure.create({
+      type: FailureType.ModelCatalogInvalid,
+      message: `tier "${tier}" has no models; known tiers: ${Object.keys(description.tiers).join(', ')}: fix the model catalog's tiers or routing and run the task again`,
+      nonRetryable: true,
+    });
   }
   return chain;
 }

@@ -1,41 +1,17 @@
 import type { ChatMessage } from '../../contracts/messages';
-import {
-  SESSION_STATE_SCHEMA_VERSION,
-  type SessionState,
-  type SessionTurn,
-  type SessionView,
-} from '../../contracts/session';
+import type { SessionState, SessionTurn, SessionView } from '../../contracts/session';
 import type { ConversationTurn, RunningSummary } from '../context/working-context';
 
 /** How many answered request ids a session remembers for deduplication. */
 const ANSWERED_KEPT = 50;
-
-/** A fresh session state. */
-export function newSessionState(): SessionState {
-  return {
-    schemaVersion: SESSION_STATE_SCHEMA_VERSION,
-    turnCount: 0,
-    summary: '',
-    summaryThroughTurn: 0,
-    summaryLevel: 0,
-    recent: [],
-    answered: [],
-  };
-}
 
 /**
  * A session's memory of its own conversation: turns not yet summarized, the running
  * summary, and the answers of recent request ids. Pure; the workflow drives it.
  */
 export class SessionMemory {
-  readonly state: SessionState;
-
-  constructor(carried: SessionState | undefined) {
-    if (carried !== undefined && carried.schemaVersion !== SESSION_STATE_SCHEMA_VERSION) {
-      throw new Error(`session state version ${carried.schemaVersion} is not ${SESSION_STATE_SCHEMA_VERSION}`);
-    }
-    this.state = carried ?? newSessionState();
-  }
+  /** @param state the current version's state (see `migrateSessionState`) */
+  constructor(readonly state: SessionState) {}
 
   /** The earlier answer to a request id, if it was already handled. */
   answerOf(requestId: string): SessionTurn | undefined {
@@ -77,6 +53,11 @@ export class SessionMemory {
     this.state.recent = this.state.recent.filter((turn) => turn.turn > summary.throughTurn);
   }
 
+  /** Counts a posted message the session dropped as invalid. */
+  countDropped(): void {
+    this.state.droppedMessages++;
+  }
+
   view(sessionId: string, queued: number, runTurns: number): SessionView {
     return {
       sessionId,
@@ -85,6 +66,7 @@ export class SessionMemory {
       recent: this.state.recent,
       queued,
       runTurns,
+      droppedMessages: this.state.droppedMessages,
     };
   }
 }

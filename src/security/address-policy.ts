@@ -1,0 +1,173 @@
+import ipaddr from 'ipaddr.js';
+
+/**
+ * Which non-public addresses outbound requests may reach (`CHASSIS_HTTP_ALLOW_PRIVATE`):
+ * `true` = loopback, private (RFC 1918, fc00::/7), link-local and CGNAT networks, but still
+ * not cloud-metadata, multicast, broadcast, unspecified or reserved addresses; a list =
+ * exactly the addresses inside these CIDR ranges (`10.0.0.0/8`, `127.0.0.1`, `fd00::/8`).
+ */
+export type PrivateAddressAllowance = boolean | string[];
+
+/** What an IP address is, for refusal messages. */
+export type AddressKind =
+  | 'public'
+  | 'loopback'
+  | 'private'
+  | 'unique-local'
+  | 'link-local'
+  | 'carrier-grade NAT'
+  | 'cloud-metadata'
+  | 'multicast'
+  | 'broadcast'
+  | 'unspecified'
+  | 'reserved';
+
+/** Kinds `CHASSIS_HTTP_ALLOW_PRIVATE=true` lets through: networks a deployment may own. */
+const PRIVATE_NETWORK_KINDS = new Set<AddressKind>([
+  'loopback',
+  'private',
+  'unique-local',
+  'link-local',
+  'carrier-grade NAT',
+]);
+
+/**
+ * Instance-metadata endpoints of the big clouds: AWS/GCP/Azure/OpenStack/Oracle
+ * (169.254.169.254), AWS ECS task metadata (169.254.170.2), AWS DNS (169.254.169.253),
+ * AWS IMDS over IPv6 (fd00:ec2::254), Alibaba (100.100.100.200), Oracle classic (192.0.0.192).
+ * They hand out credentials, so `true` does not open them; only a CIDR entry naming them does.
+ */
+const CLOUD_METADATA_ADDRESSES = [
+  '169.254.169.254',
+  '169.254.170.2',
+  '169.254.169.253',
+  'fd00:ec2::254',
+  '100.100.100.200',
+  '192.0.0.192',
+].map((text) => ipaddr.parse(text).toNormalizedString());
+
+/** Names that reach instance metadata through the cloud's own DNS; refused before any lookup. */
+const CLOUD_METADATA_NAMES = new Set([
+  'metadata.google.internal',
+  'metadata.goog',
+  'metadata',
+  'instance-data',
+  'instance-data.ec2.internal',
+  'metadata.azure.internal',
+]);
+
+const NAT64_PREFIX = ipaddr.parseCIDR('64:ff9b::/96');
+
+/**
+ * Parses an IP literal, unwrapping IPv4-mapped (`::ffff:127.0.0.1`) and NAT64
+ * (`64:ff9b::7f00:1`) IPv6 addresses to the IPv4 address they reach.
+ * @throws when `text` is not an IP address
+ */
+export function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 {
+  const address = ipaddr.parse(text.replace(/^\[|\]$/g, ''));
+  if (address.kind() === 'ipv6') {
+    const ipv6 = address as ipaddr.IPv6;
+    if (ipv6.isIPv4MappedAddress()) return ipv6.toIPv4Address();
+    if (ipv6.match(NAT64_PREFIX)) return ipaddr.fromByteArray(ipv6.toByteArray().slice(12));
+  }
+  return address;
+}
+
+/** True when `text` is an IPv4 or IPv6 literal (brackets allowed). */
+export function isIpLiteral(text: string): boolean {
+  return ipaddr.isValid(text.replace(/^\[|\]$/g, ''));
+}
+
+/** Classifies an IP address (see {@link AddressKind}); anything special that is not listed is `reserved`. */
+export function classifyAddress(text: string): AddressKind {
+  const address = parseAddress(text);
+  if (CLOUD_METADATA_ADDRESSES.includes(address.toNormalizedString())) return 'cloud-metadata';
+  const range = address.range();
+  switch (range) {
+    case 'unicast':
+      // ::/96 (IPv4-compatible, deprecated) is "unicast" to the library but is no public address.
+      if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).parts.slice(0, 6).every((part) => part === 0)) {
+        return 'reserved';
+      }
+      return 'public';
+    case 'loopback':
+    case 'private':
+    case 'multicast':
+    case 'broadcast':
+    case 'unspecified':
+      return range;
+    case 'uniqueLocal':
+      return 'unique-local';
+    case 'linkLocal':
+      return 'link-local';
+    case 'carrierGradeNat':
+      return 'carrier-grade NAT';
+    default:
+      return 'reserved';
+  }
+}
+
+/** True when `hostname` (any case, trailing dot allowed) is a cloud-metadata name. */
+export function isCloudMetadataName(hostname: string): boolean {
+  return CLOUD_METADATA_NAMES.has(hostname.toLowerCase().replace(/\.$/, ''));
+}
+
+/**
+ * Parses `CHASSIS_HTTP_ALLOW_PRIVATE`: `true`/`false` (also `1`/`0`, `yes`/`no`), or a
+ * comma-separated list of CIDR ranges or single addresses.
+ * @throws Error whose message says which entry is wrong and what to write instead
+ */
+export function parseAllowPrivateAddresses(value: string): PrivateAddressAllowance {
+  const text = value.trim();
+  if (/^(true|1|yes)$/i.test(text)) return true;
+  if (/^(false|0|no)$/i.test(text)) return false;
+  const entries = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  for (const entry of entries) parseRange(entry);
+  return entries;
+}
+
+function parseRange(entry: string): [ipaddr.IPv4 | ipaddr.IPv6, number] {
+  try {
+    if (entry.includes('/')) return ipaddr.parseCIDR(entry);
+    const address = ipaddr.parse(entry);
+    return [address, address.kind() === 'ipv4' ? 32 : 128];
+  } catch {
+    throw new Error(
+      `"${entry}" is not an IP address or CIDR range: use true, or a list such as "10.0.0.0/8,127.0.0.1,fd00::/8"`,
+    );
+  }
+}
+
+/**
+ * Decides which addresses outbound requests may connect to: public unicast addresses
+ * always; others only as {@link PrivateAddressAllowance} says.
+ */
+export class OutboundAddressPolicy {
+  private readonly privateNetworks: boolean;
+  private readonly ranges: [ipaddr.IPv4 | ipaddr.IPv6, number][];
+
+  constructor(allowance: PrivateAddressAllowance = false) {
+    this.privateNetworks = allowance === true;
+    this.ranges = Array.isArray(allowance) ? allowance.map(parseRange) : [];
+  }
+
+  /** Why `address` is refused (its kind), or `undefined` when it may be reached. */
+  refusal(address: string): AddressKind | undefined {
+    const kind = classifyAddress(address);
+    if (kind === 'public') return undefined;
+    if (this.privateNetworks && PRIVATE_NETWORK_KINDS.has(kind)) return undefined;
+    const parsed = parseAddress(address);
+    // An IPv4-mapped range such as ::ffff:10.0.0.0/104 is matched as the IPv4 range it stands for.
+    const inRange = this.ranges.some(([network, bits]) => {
+      const unwrapped =
+        network.kind() === 'ipv6' && (network as ipaddr.IPv6).isIPv4MappedAddress() && bits >= 96
+          ? ([(network as ipaddr.IPv6).toIPv4Address(), bits - 96] as const)
+          : ([network, bits] as const);
+      return unwrapped[0].kind() === parsed.kind() && parsed.match(unwrapped[0], unwrapped[1]);
+    });
+    return inRange ? undefined : kind;
+  }
+}
