@@ -9,7 +9,7 @@ import {
   type InfrastructureWait,
 } from '../resilience/infrastructure-retry';
 import { toolCacheKey } from './canonical-key';
-import { CircuitOpenError, ToolCircuitBreakers, UncountedFailure } from './circuit-breakers';
+import { CircuitOpenError, UncountedFailure, type KeyedCircuitBreaker } from '../resilience/keyed-circuit-breaker';
 import {
   ToolEffectLedger,
   type LapsedClaimDecision,
@@ -26,6 +26,7 @@ import {
   ToolTimeoutError,
   TransientToolError,
 } from './tool-errors';
+import { createToolBreaker } from './tool-breaker';
 import { ToolFailureType, type ToolRunResult } from './tool-result';
 import type { OutcomeCheck, ToolContext } from './tool';
 
@@ -42,8 +43,8 @@ export interface ToolRunnerOptions {
    * run uncached, long outputs are cut, and non-idempotent tools run without a ledger.
    */
   db?: Db;
-  /** Per-tool breakers of this worker process. @default `new ToolCircuitBreakers()` */
-  breakers?: ToolCircuitBreakers;
+  /** Per-tool breakers of this worker process. @default `createToolBreaker()` */
+  breakers?: KeyedCircuitBreaker;
   /** Time source of the cache and ledger (tests move it forward). @default `() => new Date()` */
   now?: () => Date;
   /** Ledger tuning (tests shorten the lease). */
@@ -84,7 +85,7 @@ export interface RunOptions {
  */
 export class ToolRunner {
   readonly registry: ToolRegistry;
-  readonly breakers: ToolCircuitBreakers;
+  readonly breakers: KeyedCircuitBreaker;
   private readonly cache: ToolResultCache | undefined;
   private readonly outputs: ToolOutputStore | undefined;
   private readonly ledger: ToolEffectLedger | undefined;
@@ -94,7 +95,7 @@ export class ToolRunner {
 
   constructor(options: ToolRunnerOptions) {
     this.registry = options.registry;
-    this.breakers = options.breakers ?? new ToolCircuitBreakers();
+    this.breakers = options.breakers ?? createToolBreaker();
     this.warn = options.warn ?? ((message) => console.warn(message));
     this.outageBudgetMs = options.outageBudgetMs ?? DEFAULT_OUTAGE_BUDGET_MS;
     this.abandonAfterMs = options.abandonAfterMs ?? 2_000;

@@ -6,7 +6,7 @@ import { MongoClient } from 'mongodb';
 import { explicitCancellation } from '../../src/activities/tool-activities';
 import { z } from 'zod';
 import { createToolOutputReadTool, createWorkspaceWriteTool } from '../../src/tools/builtin';
-import { ToolCircuitBreakers } from '../../src/tools/circuit-breakers';
+import { createToolBreaker } from '../../src/tools/tool-breaker';
 import { TOOL_EFFECTS_COLLECTION, effectId, type ToolEffectRecord } from '../../src/tools/effect-ledger';
 import type { InfrastructureUnavailableError } from '../../src/resilience/infrastructure-retry';
 import { TOOL_OUTPUTS_COLLECTION } from '../../src/tools/output-store';
@@ -154,7 +154,7 @@ describe('circuit breakers', () => {
     let failing = true;
     const flaky = flakyTool(() => failing, 'flaky_breaker');
     const breakerRunner = runner([flaky.tool], {
-      breakers: new ToolCircuitBreakers({ threshold: 2, coolDownMs: 400 }),
+      breakers: createToolBreaker({ opensOn: { consecutiveFailures: 2 }, coolDownMs: 400 }),
     });
     await expect(breakerRunner.run(call('flaky_breaker', { n: 1 }), context())).rejects.toThrow('upstream 503');
     await expect(breakerRunner.run(call('flaky_breaker', { n: 1 }), context())).rejects.toThrow('upstream 503');
@@ -181,7 +181,7 @@ describe('circuit breakers', () => {
   test('invalid arguments never reach the breaker', async () => {
     const flaky = flakyTool(() => true, 'flaky_invalid');
     const breakerRunner = runner([flaky.tool], {
-      breakers: new ToolCircuitBreakers({ threshold: 1, coolDownMs: 60_000 }),
+      breakers: createToolBreaker({ opensOn: { consecutiveFailures: 1 }, coolDownMs: 60_000 }),
     });
     for (let index = 0; index < 3; index++) {
       expect(await breakerRunner.run(call('flaky_invalid', { n: 'one' }), context())).toMatchObject({
