@@ -3,6 +3,7 @@ import { MongoClient } from 'mongodb';
 import { createDataConverter } from '../codec/data-converter';
 import type { ChassisConfig } from '../config/load-config';
 import { clientConnectionOptions } from '../config/temporal-connection';
+import { startTracing } from '../observability/tracing';
 import { CliError } from './cli-error';
 import { mongoClientOptions } from '../config/mongo-options';
 
@@ -38,12 +39,20 @@ export async function connectTemporal(config: ChassisConfig): Promise<TemporalSe
     claimCheckThresholdBytes: config.codec.claimCheckThresholdBytes,
     keyring: config.codec.keyring,
   });
-  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
+  // With tracing on, each workflow start (and signal, query, update) is the root span of its trace.
+  const tracing = config.tracing === undefined ? undefined : startTracing(config.tracing, 'chassis-cli');
+  const client = new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    dataConverter,
+    ...(tracing === undefined ? {} : { interceptors: { workflow: tracing.clientInterceptors() } }),
+  });
   return {
     client,
     close: async () => {
       await connection.close();
       await mongo?.close();
+      await tracing?.shutdown().catch(() => undefined);
     },
   };
 }

@@ -9,6 +9,7 @@ import { ConfigError } from './config-error';
 import { isSecretVariableName, MASK, maskSecrets, maskUri, secretValuesFromEnvironment } from './mask-secrets';
 import { loadTemporalConnection, type TemporalConnectionSettings } from './temporal-connection';
 import { loadWorkerSettings, type WorkerSettings } from '../workers/worker-settings';
+import { loadTracingSettings, type TracingSettings } from '../observability/telemetry-settings';
 
 /** The validated configuration of every Chassis process. */
 export interface ChassisConfig {
@@ -37,6 +38,8 @@ export interface ChassisConfig {
   codec: CodecSettings;
   /** Shutdown grace time, worker versioning and the metrics endpoint of `chassis worker`. */
   worker: WorkerSettings;
+  /** OpenTelemetry trace export (`OTEL_*` variables); undefined when off, the default. */
+  tracing: TracingSettings | undefined;
   /**
    * How infrastructure outages are waited out. `outageBudgetMs`: how long one tool call waits
    * inside its activity for MongoDB (ledger, stored outputs), heartbeating, before it fails
@@ -163,6 +166,7 @@ export function loadConfig(
     memory: loadMemorySettings(environment),
     codec: loadCodecSettings(environment),
     worker: loadWorkerSettings(environment),
+    tracing: loadTracingSettings(environment),
     resilience: { outageBudgetMs: env.CHASSIS_OUTAGE_BUDGET_MS },
     tools: {
       workspaceDir: env.CHASSIS_WORKSPACE_DIR,

@@ -6,7 +6,10 @@ import { buildDependencies, type BuiltDependencies } from './build-dependencies'
 import { bundleWorkflows } from './bundle-workflows';
 import { createWorkers } from './create-workers';
 import { HealthMonitor } from './health-monitor';
-import { installWorkerRuntime } from './install-runtime';
+import { installWorkerRuntime, runtimeMetricMeter } from './install-runtime';
+import { maskUri } from '../config/mask-secrets';
+import { createChassisMetrics } from '../observability/chassis-metrics';
+import { startTracing } from '../observability/tracing';
 import { probeModelEndpoints } from './model-endpoints';
 import { formatStartupSummary, type StartupSummary } from './startup-summary';
 import { WorkerSupervisor } from './worker-supervisor';
@@ -96,6 +99,19 @@ function operationLines(config: ChassisConfig): string[] {
       `worker deployment "${versioning.deploymentName}", build "${versioning.buildId}" (${versioning.defaultBehavior === 'PINNED' ? 'tasks stay on the version they started on' : 'running tasks move to the current version'})`,
     );
   }
+  if (config.worker.metrics !== undefined) {
+    const { host, port } = config.worker.metrics;
+    lines.push(
+      `metrics on http://${host.includes(':') ? `[${host}]` : host}:${port}/metrics (Temporal's and Chassis's, Prometheus format)`,
+    );
+  }
+  if (config.tracing !== undefined) {
+    const endpoint =
+      process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+      process.env.OTEL_EXPORTER_OTLP_ENDPOINT ??
+      'http://localhost:4318';
+    lines.push(`traces to ${maskUri(endpoint)} (OTLP ${config.tracing.protocol})`);
+  }
   return lines;
 }
 
@@ -138,7 +154,10 @@ function healthMonitor(
  * as they answer), bundles the workflows once, and restarts the workers if they fail.
  */
 export async function startWorker(config: ChassisConfig, options: StartWorkerOptions = {}): Promise<StartedWorker> {
-  installWorkerRuntime(options.logLevel ?? 'WARN');
+  installWorkerRuntime(options.logLevel ?? 'WARN', undefined, { metrics: config.worker.metrics });
+  const meter = config.worker.metrics === undefined ? undefined : runtimeMetricMeter();
+  const metrics = meter === undefined ? undefined : createChassisMetrics(meter);
+  const tracing = config.tracing === undefined ? undefined : startTracing(config.tracing, 'chassis-worker');
   const print = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   // With a start-up block, what the connections say before it is printed comes after it.
   const early: string[] = [];
@@ -162,13 +181,17 @@ export async function startWorker(config: ChassisConfig, options: StartWorkerOpt
         // before they are cancelled and the server retries them elsewhere.
         shutdownGraceTime: config.worker.shutdownGraceMs,
         versioning: config.worker.versioning,
+        telemetry: { tracing, metrics },
       }),
   });
   let monitor: HealthMonitor | undefined;
   let supervised: Promise<void> | undefined;
   try {
     // Bundled once, while MongoDB is being reached: a restart of the workers reuses it.
-    [workflowBundle] = await Promise.all([bundleWorkflows(), built.mongo.firstAttempt]);
+    [workflowBundle] = await Promise.all([
+      bundleWorkflows({ tracing: tracing !== undefined, metrics: metrics !== undefined }),
+      built.mongo.firstAttempt,
+    ]);
     // A setup problem found at once (CHASSIS_VECTOR_SEARCH=atlas without Atlas Search) ends the start here.
     const setupFailure = built.mongo.failure();
     if (setupFailure !== undefined) throw setupFailure;
@@ -191,6 +214,8 @@ export async function startWorker(config: ChassisConfig, options: StartWorkerOpt
       supervisor.stop();
       await run.catch(() => undefined);
       await built.close();
+      // Last, so the spans of the activities that drained are exported.
+      await tracing?.shutdown().catch(() => undefined);
     });
     const ready = Promise.race([
       supervisor.ready,
@@ -215,6 +240,7 @@ export async function startWorker(config: ChassisConfig, options: StartWorkerOpt
     await supervised?.catch(() => undefined);
     for (const line of early.splice(0)) print(line);
     await built.close();
+    await tracing?.shutdown().catch(() => undefined);
     throw error;
   }
 }
