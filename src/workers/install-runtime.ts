@@ -47,15 +47,7 @@ export function installWorkerRuntime(
           filter: 'ERROR,temporalio_sdk_core=WARN,temporalio_common=WARN,temporalio_client=ERROR',
         },
         // One Prometheus endpoint for the SDK's metrics and Chassis's (created on the runtime's meter).
-        ...(metrics === undefined
-          ? {}
-          : {
-              metrics: {
-                prometheus: {
-                  bindAddress: `${metrics.host.includes(':') ? `[${metrics.host}]` : metrics.host}:${metrics.port}`,
-                },
-              },
-            }),
+        ...(metrics === undefined ? {} : { metrics: prometheusExporter(metrics) }),
       },
     });
   } catch (error) {
@@ -67,6 +59,19 @@ export function installWorkerRuntime(
     // A runtime was already created in this process (e.g. by a library): keep it.
   }
   installed = true;
+}
+
+/** Cost buckets in USD: the default ones (50, 100, 500… as for milliseconds) would put every call in the first. */
+const COST_BUCKETS_USD = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5];
+
+function prometheusExporter(metrics: { host: string; port: number }) {
+  const host = metrics.host.includes(':') ? `[${metrics.host}]` : metrics.host;
+  return {
+    prometheus: {
+      bindAddress: `${host}:${metrics.port}`,
+      histogramBucketOverrides: { chassis_model_cost_usd: COST_BUCKETS_USD },
+    },
+  };
 }
 
 /** The runtime's metric meter when the process serves metrics; undefined otherwise. */
