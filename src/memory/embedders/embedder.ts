@@ -13,6 +13,12 @@ export interface EmbedOptions {
  */
 export interface Embedder {
   readonly description: EmbedderDescription;
+  /**
+   * What closeness of its vectors means: `semantic` (a trained model: paraphrases are close)
+   * or `lexical` (shared words and spellings, like feature hashing). Search weighs the
+   * vector signal by it (see `signal-weights.ts`). @default 'semantic'
+   */
+  readonly similarity?: 'semantic' | 'lexical';
   /** One vector per text, in order. */
   embed(texts: readonly string[], options?: EmbedOptions): Promise<Float32Array[]>;
 }
