@@ -94,34 +94,50 @@ export function bm25Scores(
   });
 }
 
+/** Postings at least this long are kept in typed arrays after compaction; shorter ones stay plain arrays. */
+const TYPED_POSTING_MINIMUM = 32;
+
 /**
- * The documents containing one term: parallel typed arrays that grow by doubling (two
- * 4-byte numbers a posting, instead of two boxed array slots).
+ * The documents containing one term. Long postings live in parallel typed arrays (two
+ * 4-byte numbers a posting); short ones in plain arrays, because a typed array's fixed
+ * cost (a few hundred bytes) outweighs its saving below a few dozen postings, and most
+ * terms are rare. They grow as plain arrays or by doubling, and {@link trim} settles them.
  */
 class Posting {
-  positions = new Int32Array(4);
-  frequencies = new Float32Array(4);
+  positions: number[] | Int32Array = [];
+  frequencies: number[] | Float32Array = [];
   count = 0;
   /** Documents containing the term that are not removed. */
   live = 0;
 
   push(position: number, frequency: number): void {
-    if (this.count === this.positions.length) {
-      const positions = new Int32Array(this.count * 2);
-      positions.set(this.positions);
-      this.positions = positions;
-      const frequencies = new Float32Array(this.count * 2);
-      frequencies.set(this.frequencies);
-      this.frequencies = frequencies;
+    if (Array.isArray(this.positions)) {
+      this.positions.push(position);
+      (this.frequencies as number[]).push(frequency);
+    } else {
+      if (this.count === this.positions.length) {
+        const positions = new Int32Array(this.count * 2);
+        positions.set(this.positions);
+        this.positions = positions;
+        const frequencies = new Float32Array(this.count * 2);
+        frequencies.set(this.frequencies);
+        this.frequencies = frequencies;
+      }
+      this.positions[this.count] = position;
+      this.frequencies[this.count] = frequency;
     }
-    this.positions[this.count] = position;
-    this.frequencies[this.count] = frequency;
     this.count += 1;
     this.live += 1;
   }
 
-  /** Gives back the room kept for growth. */
+  /** Gives back the room kept for growth; long postings become typed arrays of their exact size. */
   trim(): void {
+    if (Array.isArray(this.positions)) {
+      if (this.count < TYPED_POSTING_MINIMUM) return;
+      this.positions = Int32Array.from(this.positions);
+      this.frequencies = Float32Array.from(this.frequencies as number[]);
+      return;
+    }
     if (this.count === this.positions.length) return;
     this.positions = this.positions.slice(0, this.count);
     this.frequencies = this.frequencies.slice(0, this.count);

@@ -28,10 +28,10 @@ const MAX_MEMOIZED_STEMS = 200_000;
 
 /** The Porter2 stem of a lower-case word (numbers and very short words are kept whole). */
 export function stemWord(word: string): string {
-  if (word.length <= 3 || /^\p{N}+$/u.test(word)) return word;
+  if (word.length <= 3) return word;
   let stem = stems.get(word);
   if (stem === undefined) {
-    stem = porter2(word);
+    stem = /^\p{N}+$/u.test(word) ? word : porter2(word);
     if (stems.size >= MAX_MEMOIZED_STEMS) stems.clear();
     stems.set(word, stem);
   }
@@ -40,13 +40,9 @@ export function stemWord(word: string): string {
 
 /** Lower-cased words with diacritics removed; apostrophes inside words are dropped ("Caroline's" → "caroline", "s"). */
 export function words(text: string): string[] {
-  return (
-    text
-      .normalize('NFKD')
-      .replace(/\p{M}/gu, '')
-      .toLowerCase()
-      .match(/[\p{L}\p{N}]+/gu) ?? []
-  );
+  // Most text is ASCII: the Unicode folding below is the costly step, and changes nothing there.
+  const folded = /[^\p{ASCII}]/u.test(text) ? text.normalize('NFKD').replace(/\p{M}/gu, '') : text;
+  return folded.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
 }
 
 /** True for a word that carries no topic. */
