@@ -5,6 +5,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
+import { CliError } from '../src/client/cli-error';
 import type { ChassisConfig } from '../src/config/load-config';
 import type { SearchMode } from '../src/contracts/memory';
 import type { Embedder } from '../src/memory/embedders/embedder';
@@ -39,16 +40,28 @@ import { printTable } from './support/table';
 const DEFAULT_DATA = path.join(__dirname, '..', '..', 'shared', 'data', 'locomo-dev', 'locomo-dev.json');
 const MODES: readonly SearchMode[] = ['lexical', 'vector', 'hybrid'];
 const DEPTH = 25;
+const METHOD_NAMES: Readonly<Record<SearchMode, string>> = {
+  lexical: 'lexical',
+  vector: 'vector (hashed n-grams)',
+  hybrid: 'hybrid (default)',
+};
+const MEASURES = ['recallAt5', 'recallAt10', 'recallAt25', 'hitAt10'] as const;
 
 function progress(line: string): void {
   process.stderr.write(`[memory-recall] ${line}\n`);
 }
 
+/** `--data FILE`; bad options and missing data are input errors (exit code 2). */
 function parseOptions(options: readonly string[]): { data: string } {
-  const { values } = parseArgs({ args: [...options], options: { data: { type: 'string' } }, strict: true });
+  let values: { data?: string };
+  try {
+    ({ values } = parseArgs({ args: [...options], options: { data: { type: 'string' } }, strict: true }));
+  } catch (error) {
+    throw new CliError(`memory-recall: ${(error as Error).message}; it takes -- --data FILE`);
+  }
   const data = values.data ?? (existsSync(DEFAULT_DATA) ? DEFAULT_DATA : undefined);
   if (data === undefined) {
-    throw new Error(
+    throw new CliError(
       `no LoCoMo data: pass -- --data FILE (a LoCoMo-format JSON file), or place the development split at ${DEFAULT_DATA}`,
     );
   }
@@ -160,7 +173,12 @@ function reference(conversations: readonly LocomoConversation[], neighbours: boo
 /** Runs the recall benchmark; prints the tables and returns what goes to `bench/results/memory-recall.json`. */
 export async function run(config: ChassisConfig, options: readonly string[] = []): Promise<unknown> {
   const { data } = parseOptions(options);
-  const conversations = loadLocomo(data);
+  let conversations: LocomoConversation[];
+  try {
+    conversations = loadLocomo(data);
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
   const turnCount = conversations.reduce((sum, conversation) => sum + conversation.records.length, 0);
   const questionCount = conversations.reduce((sum, conversation) => sum + conversation.questions.length, 0);
   progress(`${conversations.length} conversations, ${turnCount} turns, ${questionCount} questions from ${data}`);
@@ -187,7 +205,7 @@ export async function run(config: ChassisConfig, options: readonly string[] = []
           imported.service,
           conversations,
           mode,
-          `${mode} (hashed)`,
+          METHOD_NAMES[mode],
           `${mode} search, ${embedder.description.name} embedder`,
         ),
       );
@@ -243,8 +261,31 @@ export async function run(config: ChassisConfig, options: readonly string[] = []
       ]),
       align: ['left', ...categoryNames.map(() => 'right' as const)],
     });
+    const [best] = [...results].sort((left, right) => right.overall.recallAt10 - left.overall.recallAt10);
+    const hybrid = results.find((result) => result.method === METHOD_NAMES.hybrid);
+    const components = results.filter(
+      (result) => result.method === METHOD_NAMES.lexical || result.method === METHOD_NAMES.vector,
+    );
+    // Every measure, overall and per category: hybrid must not fall below either of its parts.
+    const hybridAtLeastComponents =
+      hybrid !== undefined &&
+      components.every((component) =>
+        MEASURES.every(
+          (measure) =>
+            hybrid.overall[measure] >= component.overall[measure] &&
+            Object.entries(component.byCategory).every(
+              ([name, category]) => (hybrid.byCategory[name]?.[measure] ?? 0) >= category[measure],
+            ),
+        ),
+      );
+    process.stdout.write(
+      `\nbest: ${best?.method} (recall@10 ${format(best?.overall.recallAt10 ?? 0)}); ` +
+        `hybrid >= lexical and >= vector on every measure and category: ${hybridAtLeastComponents ? 'yes' : 'no'}\n`,
+    );
     await imported.service.close();
     return {
+      best: best?.method,
+      hybridAtLeastComponents,
       description:
         'LoCoMo-format recall: every turn imported through the memory CLI path, every question with evidence (category 5 left out) searched per retrieval mode; plain BM25 over the raw turns as the reference.',
       data,

@@ -274,6 +274,14 @@ describe('chassis memory: bad input is one line and exit code 2', () => {
     expectOneLineError(await chassis(['memory', 'search', 'x', '--k', '0']), /--k.*must be an integer from 1 to 1000/);
   });
 
+  test('the recall benchmark takes its options after --, and names a missing data file', async () => {
+    expectOneLineError(
+      await chassis(['bench', 'memory-recall', '--', '--data', path.join(folder, 'no-locomo.json')]),
+      /cannot read LoCoMo data from .*no-locomo\.json/,
+    );
+    expectOneLineError(await chassis(['bench', 'memory-recall', '--', '--bogus']), /memory-recall: .*--bogus/);
+  });
+
   test('an unreachable database is one line', async () => {
     expectOneLineError(
       await chassis(['memory', 'search', 'anything'], { MONGODB_URI: 'mongodb://127.0.0.1:1/' }),
