@@ -20,6 +20,7 @@ import {
   scoreQuestion,
   type LocomoConversation,
 } from './support/locomo';
+import { benchmarkMongoLocation, mongoUnreachableError } from './support/header';
 import { summarizeSamples } from './support/results';
 import { printTable } from './support/table';
 
@@ -187,9 +188,7 @@ export async function run(config: ChassisConfig, options: readonly string[] = []
   try {
     await client.connect();
   } catch (error) {
-    throw new Error(
-      `cannot reach MongoDB at ${config.mongo.uri} (${(error as Error).message}): run "chassis dev up" to start the local stack, or set MONGODB_URI`,
-    );
+    throw mongoUnreachableError(config, error as Error);
   }
   const database = `chassis_bench_recall_${randomBytes(4).toString('hex')}`;
   try {
@@ -231,7 +230,7 @@ export async function run(config: ChassisConfig, options: readonly string[] = []
     printTable({
       title: [
         `memory-recall: LoCoMo-format data ${path.basename(data)} (${conversations.length} conversations, ${turnCount} turns, ${questionCount} questions with evidence, category 5 left out)`,
-        `import through the CLI path: ${Math.round(imported.records / imported.seconds)} turns/s (${imported.seconds.toFixed(1)} s) on ${config.mongo.uri.replace(/\/\/[^@/]*@/, '//***@')}; ${os.cpus().length} CPUs, Node ${process.version}`,
+        `import through the CLI path: ${Math.round(imported.records / imported.seconds)} turns/s (${imported.seconds.toFixed(1)} s) on ${benchmarkMongoLocation(config)}; ${os.cpus().length} CPUs, Node ${process.version}`,
         "recall@k = share of a question's evidence turns in the top k, averaged; hit@10 = at least one in the top 10",
         '',
       ],

@@ -282,10 +282,11 @@ describe('chassis memory: bad input is one line and exit code 2', () => {
     expectOneLineError(await chassis(['bench', 'memory-recall', '--', '--bogus']), /memory-recall: .*--bogus/);
   });
 
-  test('an unreachable database is one line', async () => {
-    expectOneLineError(
-      await chassis(['memory', 'search', 'anything'], { MONGODB_URI: 'mongodb://127.0.0.1:1/' }),
-      /cannot reach MongoDB at mongodb:\/\/127\.0\.0\.1:1\/: run "chassis dev up"/,
-    );
+  test('an unreachable database is one line, its password masked', async () => {
+    const run = await chassis(['memory', 'search', 'anything'], {
+      MONGODB_URI: 'mongodb://admin:hunter2@127.0.0.1:1/',
+    });
+    expectOneLineError(run, /cannot reach MongoDB at mongodb:\/\/admin:\*\*\*@127\.0\.0\.1:1\/: run "chassis dev up"/);
+    expect(run.stderr).not.toContain('hunter2');
   });
 });

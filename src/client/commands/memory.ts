@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import type { ChassisConfig } from '../../config/load-config';
+import { maskUri } from '../../config/mask-secrets';
 import type { KnowledgeHit } from '../../contracts/memory';
 import { parseBatchQueries } from '../../memory/batch-queries';
 import { parseImportRecords } from '../../memory/import-records';
@@ -18,7 +19,7 @@ function asCliError(error: unknown, config: ChassisConfig): unknown {
   if (error instanceof MemoryInputError || error instanceof EmbedderMismatchError) return new CliError(error.message);
   if (isMongoUnavailable(error)) {
     return new CliError(
-      `cannot reach MongoDB at ${config.mongo.uri.replace(/\/\/[^@/]*@/, '//***@')}: run "chassis dev up" to start the local database, or set MONGODB_URI`,
+      `cannot reach MongoDB at ${maskUri(config.mongo.uri)}: run "chassis dev up" to start the local database, or set MONGODB_URI`,
     );
   }
   return error;
