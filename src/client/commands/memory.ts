@@ -59,6 +59,25 @@ function parseOrFail<T>(file: string, parse: () => T): T {
   }
 }
 
+/**
+ * The progress line of a large import: rewritten in place on a terminal, otherwise (a log
+ * file, a CI job) one line each time another tenth is done.
+ */
+function importProgress(): (done: number, total: number) => void {
+  let lastTenth = 0;
+  return (done, total) => {
+    const percent = Math.round((100 * done) / total);
+    const line = `imported ${done}/${total} records (${percent}%)`;
+    if (process.stderr.isTTY) {
+      process.stderr.write(`\r${line}${done === total ? '\n' : ''}`);
+      return;
+    }
+    const tenth = Math.floor((10 * done) / total);
+    if (tenth > lastTenth || done === total) note(line);
+    lastTenth = tenth;
+  };
+}
+
 /** Options of `chassis memory import`. */
 export interface MemoryImportOptions {
   namespace?: string;
@@ -86,9 +105,7 @@ export async function memoryImportCommand(
       namespace,
       source: file,
       batchSize: IMPORT_BATCH,
-      onProgress: large
-        ? (done, total) => note(`imported ${done}/${total} records (${Math.round((100 * done) / total)}%)`)
-        : undefined,
+      onProgress: large ? importProgress() : undefined,
     });
     const seconds = (performance.now() - started) / 1000;
     if (options.json) {
