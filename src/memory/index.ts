@@ -40,6 +40,8 @@ export { HashedNgramEmbedder } from './embedders/hashed-ngram-embedder';
 export { KNOWN_DIMENSIONS, OpenAIEmbedder } from './embedders/openai-embedder';
 export type { OpenAIEmbedderOptions } from './embedders/openai-embedder';
 export { createEmbedder } from './embedders/create-embedder';
+export { MiniLmEmbedder } from './embedders/minilm-embedder';
+export type { MiniLmEmbedderOptions } from './embedders/minilm-embedder';
 export { loadMemorySettings } from './memory-settings';
 export type { MemorySettings, VectorSearchSetting } from './memory-settings';
 export { SUMMARIZER_SYSTEM_PROMPT, summarize } from './summarization';
