@@ -19,6 +19,11 @@ export interface Embedder {
    * vector signal by it (see `signal-weights.ts`). @default 'semantic'
    */
   readonly similarity?: 'semantic' | 'lexical';
+  /**
+   * Weight of its vector ranking against BM25's (1) in hybrid search, when it was measured
+   * for this embedder. @default by {@link similarity}: 1 for semantic, 0.1 for lexical
+   */
+  readonly fusionWeight?: number;
   /** One vector per text, in order. */
   embed(texts: readonly string[], options?: EmbedOptions): Promise<Float32Array[]>;
 }

@@ -57,6 +57,12 @@ function loadRuntime(): OnnxRuntime {
 export class MiniLmEmbedder implements Embedder {
   readonly description: EmbedderDescription = { name: 'all-MiniLM-L6-v2', dimensions: 384 };
   readonly similarity = 'semantic';
+  /**
+   * Measured on the LoCoMo development split against BM25 over turns with their context:
+   * alone the model finds less (recall@10 0.49 against 0.75), as an equal partner it drags
+   * hybrid down (0.68), at 0.1-0.3 it adds what BM25 misses (0.76-0.77); 0.2 is the middle.
+   */
+  readonly fusionWeight = 0.2;
   private loading: Promise<LoadedModel> | undefined;
   private readonly batchSize: number;
   private readonly maxTokens: number;
