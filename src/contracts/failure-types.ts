@@ -19,6 +19,11 @@ export const FailureType = {
   ModelCatalogInvalid: 'Model.CatalogInvalid',
   /** The per-model circuit breaker is open in this worker. */
   ModelCircuitOpen: 'Model.CircuitOpen',
+  /**
+   * Every model of a call's tier (and of the tiers it may move to) kept failing or refusing
+   * for longer than the catalog's `routing.whenTierUnavailable.maxWaitSeconds`.
+   */
+  ModelTierUnavailable: 'Model.TierUnavailable',
   /** A tool failed transiently; the engine retries it. */
   ToolTransient: 'Tool.Transient',
   /** A tool failed in a way retrying cannot fix. */
@@ -31,6 +36,18 @@ export const FailureType = {
   ToolRejected: 'Tool.Rejected',
   /** The model asked for a tool that is not registered. */
   ToolUnknown: 'Tool.Unknown',
+  /**
+   * A call with side effects may or may not have taken effect: the attempt that ran it
+   * stopped before recording its outcome, and the tool can neither check it nor deduplicate
+   * by idempotency key. Reported to the model (do not repeat it) and in the task result.
+   */
+  ToolOutcomeUnknown: 'Tool.OutcomeUnknown',
+  /**
+   * Infrastructure Chassis itself depends on (MongoDB for the tool ledger and stored outputs)
+   * stayed unavailable for the whole outage budget. Retryable; never shown to the model as a
+   * tool failure.
+   */
+  InfraUnavailable: 'Infra.Unavailable',
   /** The workflow input was invalid. */
   TaskInvalidInput: 'Task.InvalidInput',
   /** The model's final answer was unusable (empty), also after any escalation; the task ends `failed`. */

@@ -8,6 +8,7 @@ import { errorBody } from './error-body';
 import { buildChatCompletion } from './reply-builder';
 import { ReplyTemplateError } from './reply-template';
 import { selectRule } from './rule-matcher';
+import { seededRandom } from './seeded-random';
 import { parseScript } from './script-schema';
 import type { ModelScript, ModelScriptInput, ScriptRule } from './script-schema';
 
@@ -28,6 +29,11 @@ export interface RecordedRequest {
   status: number | null;
   /** When the request arrived (ISO 8601). */
   receivedAt: string;
+  /**
+   * When the connection closed before an answer was sent (ISO 8601): the client aborted or
+   * timed out (or the server was closed); `null` while open or once answered.
+   */
+  closedUnansweredAt: string | null;
 }
 
 /** Options of {@link startScriptedModelServer}. */
@@ -122,6 +128,7 @@ export async function startScriptedModelServer(options: ScriptedModelServerOptio
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   let script = parseScript(options.script);
   let usesByRule: number[] = script.rules.map(() => 0);
+  let random = seededRandom(script.seed);
   let chatRequestCount = 0;
   const requests: RecordedRequest[] = [];
   const allRequests: RecordedRequest[] = [];
@@ -199,6 +206,7 @@ export async function startScriptedModelServer(options: ScriptedModelServerOptio
       request: chatRequest,
       callNumber: requestNumber,
       usesByRule: activeUses,
+      random,
     });
     if (selection === undefined) {
       const lastUser = lastMessageWithRole(chatRequest, 'user');
@@ -305,7 +313,11 @@ export async function startScriptedModelServer(options: ScriptedModelServerOptio
       ruleName: null,
       status: null,
       receivedAt: new Date().toISOString(),
+      closedUnansweredAt: null,
     };
+    response.on('close', () => {
+      if (!response.writableFinished) record.closedUnansweredAt = new Date().toISOString();
+    });
     allRequests.push(record);
     if (path === chatPath) requests.push(record);
 
@@ -378,6 +390,7 @@ export async function startScriptedModelServer(options: ScriptedModelServerOptio
     setScript(next: ModelScriptInput): void {
       script = parseScript(next);
       usesByRule = script.rules.map(() => 0);
+      random = seededRandom(script.seed);
       chatRequestCount = 0;
       // Emptied in place: callers may hold a reference to these arrays.
       requests.length = 0;
