@@ -1,9 +1,13 @@
+import type { Db } from 'mongodb';
 import { z } from 'zod';
 import { defineTool, type Tool } from '../tools/tool';
-import { PermanentToolError, TransientToolError } from '../tools/tool-errors';
+import { PermanentToolError } from '../tools/tool-errors';
 import { searchKnowledge, type KnowledgeSearchDependencies } from './hybrid-search';
-import type { KnowledgeStore } from './knowledge-store';
-import { EmbedderMismatchError, MemoryInputError, isMongoUnavailable } from './memory-errors';
+import type { Embedder } from './embedders/embedder';
+import { KnowledgeIndexCache } from './knowledge-index-cache';
+import { KnowledgeStore } from './knowledge-store';
+import type { MemorySettings } from './memory-settings';
+import { EmbedderMismatchError, MemoryInputError } from './memory-errors';
 
 /** What the memory tools need: the worker's store and search dependencies, and the namespace they use. */
 export interface MemoryToolDependencies {
@@ -13,9 +17,11 @@ export interface MemoryToolDependencies {
   namespace: string;
 }
 
-/** Tool errors the model or the engine can act on: outages are retried, the rest are told to the model. */
+/**
+ * Tool errors the model can act on become observations; a MongoDB outage is passed through
+ * as it is, so the tool runner waits for the server instead of telling the model.
+ */
 function toolError(error: unknown): Error {
-  if (isMongoUnavailable(error)) return new TransientToolError(`memory is unavailable: ${(error as Error).message}`);
   if (error instanceof EmbedderMismatchError || error instanceof MemoryInputError)
     return new PermanentToolError(error.message);
   return error instanceof Error ? error : new Error(String(error));
@@ -99,4 +105,22 @@ export function createMemoryTools(dependencies: MemoryToolDependencies) {
 export function memoryTools(dependencies: MemoryToolDependencies): Tool[] {
   const { memorySearch, memorySave } = createMemoryTools(dependencies);
   return [memorySearch as Tool, memorySave as Tool];
+}
+
+/**
+ * What the memory tools of a worker with these settings need. A database handle is enough:
+ * nothing connects until a tool runs, so `chassis tools list` builds the same tools a worker
+ * registers. Pass the worker's namespace cache to share it with the memory activities.
+ */
+export function memoryToolDependencies(
+  db: Db,
+  embedder: Embedder,
+  settings: Pick<MemorySettings, 'namespace' | 'vectorSearch'>,
+  cache: KnowledgeIndexCache = new KnowledgeIndexCache(db),
+): MemoryToolDependencies {
+  return {
+    store: new KnowledgeStore(db, embedder, { cache }),
+    search: { db, embedder, cache, vectorSearch: settings.vectorSearch },
+    namespace: settings.namespace,
+  };
 }
