@@ -54,7 +54,7 @@ describe('graceful shutdown on SIGTERM', () => {
   });
 
   function startWorkerProcess(): WorkerProcess {
-    const { entry } = effectServerConfig({ effectsFile, callsFile, effectDelayMs: 4_000 });
+    const entry = effectServerConfig({ effectsFile, callsFile, effectDelayMs: 4_000 });
     const worker = spawnWorkerProcess({
       CHASSIS_TASK_QUEUE: taskQueue,
       MONGODB_DB: database.db.databaseName,
