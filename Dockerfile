@@ -11,6 +11,8 @@ ARG NODE_VERSION=20.19.5
 FROM node:${NODE_VERSION}-bookworm-slim AS dependencies
 WORKDIR /app
 COPY package.json package-lock.json ./
+# Optional packages are not in package.json: for the MiniLM embedder (CHASSIS_EMBEDDER=minilm) add
+#   && npm install --no-save --ignore-scripts onnxruntime-node@1.30.0
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # Stage 2: the runtime, as the unprivileged "node" user of the official image.
