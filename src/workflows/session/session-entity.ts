@@ -5,6 +5,7 @@ import {
   condition,
   executeChild,
   log,
+  patched,
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -42,6 +43,9 @@ function rootCause(error: unknown): string {
   while (current instanceof Error && current.cause instanceof Error) current = current.cause;
   return current instanceof Error ? current.message : String(current);
 }
+
+/** Posted messages start their turn in the signal handler, in arrival order. */
+export const POSTED_IN_ARRIVAL_ORDER_PATCH = 'session-posted-in-arrival-order-v1';
 
 /**
  * One session's state and message handlers; `sessionWorkflow` is the thin loop around it.
@@ -100,6 +104,9 @@ export class SessionEntity {
       return;
     }
     this.queued.push(message);
+    // A turn takes its place in line when its message arrives. Left to the main loop, a
+    // posted message was overtaken by an update delivered in the same activation.
+    if (patched(POSTED_IN_ARRIVAL_ORDER_PATCH)) this.startQueued();
   }
 
   /**
