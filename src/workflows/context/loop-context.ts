@@ -264,7 +264,11 @@ export function planLoopContext(state: LoopMemoryState, options: LoopContextOpti
 
   const stepsRoom = Math.max(0, budget - fixed - summaryCap);
   const target = Math.floor(stepsRoom * settings.targetShare);
-  const zones = assignZones(verbatimTokens, compactTokens, target, Math.floor(target * settings.verbatimShare));
+  const zones = assignZones(verbatimTokens, compactTokens, {
+    target,
+    verbatimTarget: Math.floor(target * settings.verbatimShare),
+    newestLimit: stepsRoom,
+  });
   let foldCount = zones.foldCount;
   if (foldCount > 0) {
     // Fold more at once: the compacted zone shrinks to `foldShare` of its room.
@@ -306,22 +310,23 @@ function definedOnly<T extends object>(options: T): Partial<T> {
 
 /**
  * Which steps stay verbatim and which are folded, walking from the newest: verbatim while
- * they fit `verbatimTarget` (the newest also up to `target`), compacted while they fit
- * `target`, folded from the first that does not. The newest step is never folded.
+ * they fit `verbatimTarget` (the newest whenever it fits the steps' whole room: the model is
+ * reading it now), compacted while they fit `target`, folded from the first that does not.
+ * The newest step is never folded.
  */
 function assignZones(
   verbatimTokens: readonly number[],
   compactTokens: readonly number[],
-  target: number,
-  verbatimTarget: number,
+  limits: { target: number; verbatimTarget: number; newestLimit: number },
 ): { verbatimCount: number; verbatimUsed: number; foldCount: number } {
+  const { target, verbatimTarget, newestLimit } = limits;
   const count = verbatimTokens.length;
   let used = 0;
   let verbatimCount = 0;
   let index = count - 1;
   for (; index >= 0; index--) {
     const tokens = verbatimTokens[index] ?? 0;
-    const limit = index === count - 1 ? target : verbatimTarget;
+    const limit = index === count - 1 ? newestLimit : verbatimTarget;
     if (used + tokens > limit) break;
     used += tokens;
     verbatimCount += 1;
