@@ -36,6 +36,12 @@ export interface AgentTaskInput {
   /** Namespace of semantic memory. @default 'default' */
   memoryNamespace?: string;
   /**
+   * Most tokens one prompt of the agent loop may have, below the worker's budget (the
+   * routed models' window times `CHASSIS_CONTEXT_SHARE`, at most `CHASSIS_CONTEXT_MAX_TOKENS`);
+   * older steps are compressed to stay under it. @default the worker's budget
+   */
+  contextMaxTokens?: number;
+  /**
    * Agent-loop steps per workflow run: after this many the task continues as new (a fresh
    * history, the same workflow id) unless the server suggests it sooner. @default 50
    */

@@ -42,6 +42,8 @@ export interface AgentLoopInput {
   resume?: AgentLoopCarry;
   /** Steps per workflow run before the loop hands back a carry to continue as new. @default {@link DEFAULT_STEPS_PER_RUN} */
   stepsPerRun?: number;
+  /** A ceiling on the context budget below the worker's (see `loopBudgetTokens`). */
+  contextMaxTokens?: number;
   /** What summaries of older steps keep above all. @default the content of the last user message of `messages` */
   goal?: string;
 }
@@ -179,7 +181,7 @@ export async function runAgentLoop(input: AgentLoopInput, observer: AgentLoopObs
   const workingMemory = patched(WORKING_MEMORY_PATCH);
   const toolDefinitions = input.tools.map(({ name, description, parameters }) => ({ name, description, parameters }));
   const memory = new LoopWorkingMemory(
-    input.resume?.memory ?? newLoopMemory(input.messages, loopBudgetTokens(input.selection)),
+    input.resume?.memory ?? newLoopMemory(input.messages, loopBudgetTokens(input.selection, input.contextMaxTokens)),
     {
       tools: toolDefinitions,
       focus: input.goal ?? goalOf(input.messages),

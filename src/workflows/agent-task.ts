@@ -47,6 +47,8 @@ const DEFAULT_NAMESPACE = 'default';
 /** Patch id of recall-before / remember-after (added while tasks may be running). */
 const TASK_MEMORY_PATCH = 'task-memory-v1';
 const DEFAULT_MAX_DEPTH = 2;
+/** Below this a prompt cannot hold a system prompt, a goal and one step. */
+const MIN_CONTEXT_MAX_TOKENS = 256;
 const MAX_SUBTASKS = 8;
 
 const { describeTools } = proxyActivities<Activities>(workerLookup);
@@ -61,6 +63,12 @@ function validate(input: AgentTaskInput): void {
   }
   if (input?.stepsPerRun !== undefined && !(Number.isInteger(input.stepsPerRun) && input.stepsPerRun >= 1)) {
     problems.push('stepsPerRun must be a positive integer');
+  }
+  if (
+    input?.contextMaxTokens !== undefined &&
+    !(Number.isInteger(input.contextMaxTokens) && input.contextMaxTokens >= MIN_CONTEXT_MAX_TOKENS)
+  ) {
+    problems.push(`contextMaxTokens must be an integer of at least ${MIN_CONTEXT_MAX_TOKENS}`);
   }
   const carried = input?.continued;
   if (carried !== undefined && carried.schemaVersion !== TASK_CONTINUATION_SCHEMA_VERSION) {
@@ -151,6 +159,7 @@ export async function agentTaskWorkflow(input: AgentTaskInput): Promise<AgentTas
           goal: input.goal,
           resume: continued?.loop,
           stepsPerRun: input.stepsPerRun,
+          contextMaxTokens: input.contextMaxTokens,
         },
         state,
       );

@@ -21,14 +21,15 @@ export function smallestContextWindow(selection: ModelSelection): number {
 
 /**
  * The prompt budget of the agent loop's steps, in tokens: the smallest window times the
- * worker's configured share (`CHASSIS_CONTEXT_SHARE`), at most `CHASSIS_CONTEXT_MAX_TOKENS`,
- * always leaving room for the reply (see `contextBudget`). Pure.
+ * worker's configured share (`CHASSIS_CONTEXT_SHARE`), at most `CHASSIS_CONTEXT_MAX_TOKENS`
+ * and the task's own `maxTokens`, always leaving room for the reply (see `contextBudget`). Pure.
  */
-export function loopBudgetTokens(selection: ModelSelection): number {
+export function loopBudgetTokens(selection: ModelSelection, maxTokens?: number): number {
   const settings = selection.models?.context;
+  const ceilings = [settings?.maxTokens, maxTokens].filter((value): value is number => value !== undefined);
   return contextBudget({
     contextWindow: smallestContextWindow(selection),
     share: settings?.share,
-    maxTokens: settings?.maxTokens,
+    maxTokens: ceilings.length === 0 ? undefined : Math.min(...ceilings),
   }).total;
 }

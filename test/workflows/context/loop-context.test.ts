@@ -319,9 +319,12 @@ describe('loopBudgetTokens', () => {
     expect(loopBudgetTokens({ kind: 'pinned', model: 'big' })).toBe(64_000);
   });
 
-  test("the worker's share and ceiling apply", () => {
+  test("the worker's share and ceiling apply, and a task's ceiling below them", () => {
     const configured = { ...description, context: { share: 0.25, maxTokens: 20_000 } };
     expect(loopBudgetTokens({ kind: 'routed', models: { ...configured, context: { share: 0.25 } } })).toBe(32_000);
     expect(loopBudgetTokens({ kind: 'routed', models: configured })).toBe(20_000);
+    // A task's own ceiling applies below the worker's, never above it.
+    expect(loopBudgetTokens({ kind: 'routed', models: configured }, 8_000)).toBe(8_000);
+    expect(loopBudgetTokens({ kind: 'routed', models: configured }, 50_000)).toBe(20_000);
   });
 });
