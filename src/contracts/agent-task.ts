@@ -215,6 +215,8 @@ export interface SubtaskInput {
   budget: Budget;
   /** Agent-loop steps per workflow run before the subtask continues as new. @default 50 */
   stepsPerRun?: number;
+  /** The parent task's `contextMaxTokens`. */
+  contextMaxTokens?: number;
   /** Set by the subtask itself when it continues as new. */
   continued?: SubtaskContinuation;
 }

@@ -198,6 +198,8 @@ export async function runAgentLoop(input: AgentLoopInput, observer: AgentLoopObs
     messages: memory.messages(),
   });
   for (let step = firstStep; step <= input.maxSteps; step++) {
+    const exhausted = observer.budgetExhausted();
+    if (exhausted !== undefined) return ended({ finished: false, answer: lastContent, stopReason: exhausted });
     if (workingMemory && continueAsNewDue(step - firstStep, input.stepsPerRun)) {
       const carry = {
         nextStep: step,
@@ -207,8 +209,6 @@ export async function runAgentLoop(input: AgentLoopInput, observer: AgentLoopObs
       };
       return ended({ finished: false, answer: lastContent, carry });
     }
-    const exhausted = observer.budgetExhausted();
-    if (exhausted !== undefined) return ended({ finished: false, answer: lastContent, stopReason: exhausted });
     memory.beginStep(step);
     for (const instruction of observer.takeNewInstructions()) {
       memory.add({ role: 'user', content: `Additional instruction from the user: ${instruction}` });

@@ -63,7 +63,7 @@ export class AgentTaskState implements AgentLoopObserver {
     this.unknownOutcomes.push(outcome);
   }
 
-  onSummary(usage: Usage | Partial<Usage>, route: RouteDecision): void {
+  onSummary(usage: Partial<Usage>, route: RouteDecision): void {
     this.routes.push(route);
     this.addUsage(usage);
   }

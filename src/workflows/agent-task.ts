@@ -177,6 +177,8 @@ export async function agentTaskWorkflow(input: AgentTaskInput): Promise<AgentTas
         maxSteps,
         depth,
         maxDepth,
+        stepsPerRun: input.stepsPerRun,
+        contextMaxTokens: input.contextMaxTokens,
         state,
       });
       for (const outcome of outcomes) {

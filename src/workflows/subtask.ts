@@ -47,6 +47,7 @@ export async function subtaskWorkflow(input: SubtaskInput): Promise<SubtaskResul
       goal: `${input.subtask.title}: ${input.subtask.instructions}`,
       resume: continued?.loop,
       stepsPerRun: input.stepsPerRun,
+      contextMaxTokens: input.contextMaxTokens,
     },
     state,
   );

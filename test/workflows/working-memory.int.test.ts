@@ -254,6 +254,63 @@ describe('working memory of the agent loop', () => {
     expect(summarizerPrompt).toContain(`Above all keep what matters for: ${GOAL}`);
   });
 
+  test("a subtask continues as new too, with the task's stepsPerRun; the parent gets its whole result", async () => {
+    model.setScript({
+      rules: [
+        {
+          name: 'plan',
+          match: { system: '^You are the planner' },
+          reply: {
+            content: JSON.stringify({
+              mode: 'decompose',
+              subtasks: [
+                {
+                  id: 'pages',
+                  title: 'Read the pages',
+                  instructions: 'Read five pages.',
+                  dependsOn: [],
+                  tools: ['read_page'],
+                },
+              ],
+            }),
+          },
+        },
+        { name: 'summarize', match: { system: '^You compress conversation history' }, reply: { content: SUMMARY } },
+        {
+          name: 'read',
+          match: { system: SYSTEM, lastUser: 'Your part: Read the pages' },
+          times: 5,
+          reply: { toolCalls: [{ name: 'read_page', arguments: { page: 1 } }] },
+        },
+        { name: 'part', match: { system: SYSTEM }, reply: { content: 'checkout-3 was first to fail.' } },
+        {
+          name: 'synthesis',
+          match: { system: '^You are the synthesizer' },
+          reply: { content: 'checkout-3 failed first.' },
+        },
+      ],
+    });
+    const handle = await startTask(stack.client, taskInput({ planning: 'auto', maxSteps: 8, stepsPerRun: 2 }), {
+      taskQueue: stack.taskQueue,
+    });
+    const outcome = await waitForTask(handle, () => undefined);
+    expect(outcome).toMatchObject({ status: 'completed', answer: 'checkout-3 failed first.' });
+    expect(outcome.subtasks).toEqual([expect.objectContaining({ id: 'pages', status: 'completed' })]);
+    // The child's first run, as the parent started it; its later runs follow by continue-as-new.
+    const started = ((await handle.fetchHistory()).events ?? []).find(
+      (event) => event.childWorkflowExecutionStartedEventAttributes,
+    )?.childWorkflowExecutionStartedEventAttributes?.workflowExecution;
+    expect(started?.workflowId).toBe(`${handle.workflowId}/pages`);
+    const subtask = stack.client.workflow.getHandle(started!.workflowId!);
+    const runs = await runsOf(subtask.workflowId, started!.runId!);
+    // Six steps (five reads, then the answer), two per run.
+    expect(runs).toHaveLength(3);
+    const result = (await subtask.result()) as { steps: { step: number }[]; usage: { toolCalls: number } };
+    expect(result.steps.map((step) => step.step)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(result.usage.toolCalls).toBe(5);
+    expect(pagesRead).toBe(5);
+  });
+
   test('a provider\'s "context too long" answer is followed by a smaller, compressed retry, and the task completes', async () => {
     // The provider's real window is smaller than the catalog says: it rejects prompts of 5,000
     // tokens or more (counted as it reports usage) with OpenAI's context_length_exceeded.
