@@ -2,6 +2,7 @@ import type { temporal } from '@temporalio/proto';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { z } from 'zod';
 import { startTask, waitForTask } from '../../src/client/task-client';
+import { chassis } from '../client/operations-support';
 import {
   addInstructionUpdate,
   agentTaskStatusQuery,
@@ -252,6 +253,73 @@ describe('working memory of the agent loop', () => {
     // The summarizer was asked to keep the goal above all, within a budget share.
     const summarizerPrompt = bodyOf(summaries[0]!).messages[1]?.content ?? '';
     expect(summarizerPrompt).toContain(`Above all keep what matters for: ${GOAL}`);
+  });
+
+  test("chassis run follows a task that continued as new and prints the last run's answer", async () => {
+    model.setScript({
+      rules: [
+        { name: 'summarize', match: { system: '^You compress conversation history' }, reply: { content: SUMMARY } },
+        {
+          name: 'read',
+          match: { system: SYSTEM },
+          times: 52,
+          reply: { toolCalls: [{ name: 'read_page', arguments: { page: 1 } }] },
+        },
+        { name: 'answer', match: { system: SYSTEM }, reply: { content: 'checkout-3 failed first.' } },
+      ],
+    });
+    // The default 50 steps per run: the answer comes from the second run.
+    const run = await chassis(
+      ['run', GOAL, '--json', '--direct', '--model', MODEL, '--max-steps', '60'],
+      { CHASSIS_TASK_QUEUE: stack.taskQueue },
+      240_000,
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const outcome = JSON.parse(run.stdout) as { workflowId: string; runId: string; status: string; answer: string };
+    expect(outcome).toMatchObject({ status: 'completed', answer: 'checkout-3 failed first.' });
+    const runs = await runsOf(outcome.workflowId, outcome.runId);
+    expect(runs).toHaveLength(2);
+    expect(pagesRead).toBe(52);
+  });
+
+  test('when the small model cannot summarize, older steps become a plain digest and the task goes on, saying so', async () => {
+    model.setScript({
+      rules: [
+        {
+          name: 'summarizer-down',
+          match: { system: '^You compress conversation history' },
+          fault: { status: 401, message: 'summarizer key revoked' },
+        },
+        {
+          name: 'read',
+          match: { system: SYSTEM },
+          times: 12,
+          reply: { toolCalls: [{ name: 'read_page', arguments: { page: 1 } }] },
+        },
+        { name: 'answer', match: { system: SYSTEM }, reply: { content: 'checkout-3 failed first.' } },
+      ],
+    });
+    const handle = await startTask(stack.client, taskInput({ maxSteps: 13, contextMaxTokens: 4_000 }), {
+      taskQueue: stack.taskQueue,
+    });
+    const result: AgentTaskResult = await handle.result();
+    expect(result).toMatchObject({ status: 'completed', answer: 'checkout-3 failed first.' });
+    expect(result.notes).toContainEqual(
+      expect.stringMatching(
+        /^older steps were kept as a plain digest because the small model could not summarize them \(.*summarizer key revoked/,
+      ),
+    );
+    // Asked once: a failing summarizer is not asked again at every fold of the run.
+    expect(model.requests.filter((request) => request.ruleName === 'summarizer-down')).toHaveLength(1);
+    const requests = stepRequests().map(bodyOf);
+    expect(Math.max(...requests.map(exactTokens))).toBeLessThanOrEqual(4_000);
+    const lastText = requests
+      .at(-1)!
+      .messages.map((message) => message.content ?? '')
+      .join('\n');
+    expect(lastText).toMatch(/^Summary of your steps 1-\d+ on this task/m);
+    expect(lastText).toMatch(/^- called read_page\(\{"page":1\}\) → 2026-03-14 10:00 call \d+ line 0/m);
   });
 
   test("a subtask continues as new too, with the task's stepsPerRun; the parent gets its whole result", async () => {
