@@ -6,6 +6,7 @@ import type { Plan, PlannedSubtask } from './plan';
 import type { ModelSelection, RouteDecision } from './models';
 import type { AgentTool } from './tools';
 import type { Usage } from './usage';
+import type { AgentLoopCarry } from './working-memory';
 
 /** Input of `agentTaskWorkflow`. */
 export interface AgentTaskInput {
@@ -34,6 +35,52 @@ export interface AgentTaskInput {
   memory?: boolean;
   /** Namespace of semantic memory. @default 'default' */
   memoryNamespace?: string;
+  /**
+   * Most tokens one prompt of the agent loop may have, below the worker's budget (the
+   * routed models' window times `CHASSIS_CONTEXT_SHARE`, at most `CHASSIS_CONTEXT_MAX_TOKENS`);
+   * older steps are compressed to stay under it. @default the worker's budget
+   */
+  contextMaxTokens?: number;
+  /**
+   * Agent-loop steps per workflow run: after this many the task continues as new (a fresh
+   * history, the same workflow id) unless the server suggests it sooner. @default 50
+   */
+  stepsPerRun?: number;
+  /** Set by the task itself when it continues as new: what the finished run carries. Callers leave it out. */
+  continued?: AgentTaskContinuation;
+}
+
+/** Version of {@link AgentTaskContinuation}; a run refuses a carry it does not know. */
+export const TASK_CONTINUATION_SCHEMA_VERSION = 1;
+
+/** What a task's bookkeeping carries into a continued run. */
+export interface TaskStateCarry {
+  /** Workflow time (ms since the epoch) when the first run started: the time budget counts from it. */
+  startedAt: number;
+  steps: AgentStepRecord[];
+  routes: RouteDecision[];
+  usage: Usage;
+  notes: string[];
+  unknownOutcomes: UnknownOutcome[];
+  instructions: string[];
+  /** Instructions the loop has already taken. */
+  instructionsTaken: number;
+  /** Request ids of applied instructions, so a retried update stays a no-op in the next run. */
+  appliedRequestIds: string[];
+}
+
+/** What an agent task carries across continue-as-new: its loop, its choices and its bookkeeping. */
+export interface AgentTaskContinuation {
+  schemaVersion: typeof TASK_CONTINUATION_SCHEMA_VERSION;
+  /** Runs before this one (1 for the first continued run). */
+  runs: number;
+  loop: AgentLoopCarry;
+  plan: Plan;
+  selection: ModelSelection;
+  tools: AgentTool[];
+  /** Whether the task is written to memory at the end (decided, with its patch, in the first run). */
+  remembers: boolean;
+  state: TaskStateCarry;
 }
 
 /**
@@ -166,6 +213,20 @@ export interface SubtaskInput {
   tools: AgentTool[];
   maxSteps: number;
   budget: Budget;
+  /** Agent-loop steps per workflow run before the subtask continues as new. @default 50 */
+  stepsPerRun?: number;
+  /** The parent task's `contextMaxTokens`. */
+  contextMaxTokens?: number;
+  /** Set by the subtask itself when it continues as new. */
+  continued?: SubtaskContinuation;
+}
+
+/** What a subtask carries across continue-as-new. */
+export interface SubtaskContinuation {
+  schemaVersion: typeof TASK_CONTINUATION_SCHEMA_VERSION;
+  runs: number;
+  loop: AgentLoopCarry;
+  state: TaskStateCarry;
 }
 
 /** Result of `subtaskWorkflow`. */

@@ -12,3 +12,4 @@ export * from './search-attributes';
 export * from './tools';
 export * from './models';
 export * from './memory';
+export * from './working-memory';

@@ -76,6 +76,18 @@ export interface ModelCallSettings {
   breakerCoolDownMs: number;
 }
 
+/**
+ * How much of a model's context window an agent loop's prompt may fill (the worker's
+ * `CHASSIS_CONTEXT_SHARE` and `CHASSIS_CONTEXT_MAX_TOKENS`); older steps are compressed to
+ * stay within it.
+ */
+export interface ContextSettings {
+  /** Share of the smallest routed window. @default 0.5 */
+  share?: number;
+  /** Ceiling in tokens, whatever the window. @default none */
+  maxTokens?: number;
+}
+
 /** Result of `describeModels`: tiers (ordered chains), models and routing rules. */
 export interface ModelsDescription {
   tiers: Record<TierName, string[]>;
@@ -83,6 +95,8 @@ export interface ModelsDescription {
   routing: RoutingConfig;
   /** Absent in histories recorded before it existed: then the defaults apply. */
   calls?: ModelCallSettings;
+  /** Absent when the worker sets none (and in older histories): then the defaults apply. */
+  context?: ContextSettings;
 }
 
 /** Why a call went to a model; recorded in the activity input and the task result. */

@@ -21,7 +21,10 @@ export interface MemorySettings {
   embeddingDimensions: number | undefined;
   /** Namespace of semantic memory when a caller names none. */
   namespace: string;
-  /** Working-context budget: share of the model's window, and an absolute ceiling. */
+  /**
+   * The agent loop's context budget: share of the smallest routed window, and an absolute
+   * ceiling. The worker hands it to the model gateway, whose `describe()` carries it to workflows.
+   */
   context: { share: number; maxTokens: number | undefined };
 }
 

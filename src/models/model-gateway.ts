@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type OpenAI from 'openai';
 import type { ModelCallInput, ModelCallResult } from '../contracts/activities';
 import { FailureType } from '../contracts/failure-types';
-import type { ModelsDescription } from '../contracts/models';
+import type { ContextSettings, ModelsDescription } from '../contracts/models';
 import { UncountedFailure, type KeyedCircuitBreaker } from '../resilience/keyed-circuit-breaker';
 import type { ModelCatalog, ModelEntry } from './catalog';
 import { EndpointClients, type EndpointClient, type SingleEndpoint } from './endpoint-clients';
@@ -42,6 +42,11 @@ export interface ModelGatewayOptions {
   singleEndpoint?: SingleEndpoint;
   /** This process's per-model breakers. @default `createModelBreaker(catalog.breaker)` */
   breakers?: KeyedCircuitBreaker;
+  /**
+   * The agent loop's prompt budget (`CHASSIS_CONTEXT_SHARE`, `CHASSIS_CONTEXT_MAX_TOKENS`),
+   * passed to workflows by `describe()`. @default half the smallest window, no ceiling
+   */
+  context?: ContextSettings;
   /** Where cache problems are reported (the call goes on without the cache). @default a line on stderr */
   warn?: (message: string) => void;
 }
@@ -71,6 +76,7 @@ export class ModelGateway {
   readonly timeoutMs: number;
   private readonly clients: EndpointClients;
   private readonly warn: (message: string) => void;
+  private readonly context: ContextSettings | undefined;
 
   constructor(options: ModelGatewayOptions);
   /**
@@ -95,6 +101,7 @@ export class ModelGateway {
       single: resolved.singleEndpoint,
     });
     this.warn = resolved.warn ?? ((message) => process.stderr.write(`${message}\n`));
+    this.context = resolved.context;
   }
 
   /**
@@ -105,6 +112,7 @@ export class ModelGateway {
     return {
       ...this.catalog.describe(),
       calls: { requestTimeoutMs: this.timeoutMs, breakerCoolDownMs: this.breakers.coolDownMs },
+      ...(this.context === undefined ? {} : { context: this.context }),
     };
   }
 

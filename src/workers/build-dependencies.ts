@@ -152,11 +152,12 @@ export async function buildDependencies(
         catalog,
         timeoutMs: config.openai.timeoutMs,
         singleEndpoint: { baseUrl: server.baseURL },
+        context: config.memory.context,
       });
       offlineNotice = `no OPENAI_API_KEY or OPENAI_BASE_URL set: answers come from the scripted offline model at ${server.baseURL} (a test double that only knows the demo goal), not a real model`;
       modelEndpoints = [{ name: 'scripted', baseUrl: server.baseURL, description: 'scripted offline model' }];
     } else {
-      models = new ModelGateway({ catalog, timeoutMs: config.openai.timeoutMs });
+      models = new ModelGateway({ catalog, timeoutMs: config.openai.timeoutMs, context: config.memory.context });
       modelEndpoints = modelEndpointTargets(catalog, { pinned: config.models.pinned });
     }
     const memory = buildMemory(config, mongo, models);

@@ -80,3 +80,12 @@ export const factExtraction: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
 };
+
+/**
+ * Summaries of an agent loop's older steps: a few attempts, then the loop keeps a plain
+ * digest instead (the task goes on; the small model is a convenience, not a dependency).
+ */
+export const stepSummary: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 3 },
+};

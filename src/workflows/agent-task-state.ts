@@ -4,6 +4,7 @@ import type {
   AgentTaskPhase,
   AgentTaskStatusView,
   SubtaskSummary,
+  TaskStateCarry,
   UnknownOutcome,
 } from '../contracts/agent-task';
 import type { Budget } from '../contracts/budget';
@@ -60,6 +61,43 @@ export class AgentTaskState implements AgentLoopObserver {
 
   onUnknownOutcome(outcome: UnknownOutcome): void {
     this.unknownOutcomes.push(outcome);
+  }
+
+  onSummary(usage: Partial<Usage>, route: RouteDecision): void {
+    this.routes.push(route);
+    this.addUsage(usage);
+  }
+
+  onNote(note: string): void {
+    if (!this.notes.includes(note)) this.notes.push(note);
+  }
+
+  /** What a continued run (continue-as-new) needs of this state. */
+  carry(): TaskStateCarry {
+    return {
+      startedAt: this.startedAt,
+      steps: this.steps,
+      routes: this.routes,
+      usage: this.usage,
+      notes: this.notes,
+      unknownOutcomes: this.unknownOutcomes,
+      instructions: this.instructions,
+      instructionsTaken: this.instructionsTaken,
+      appliedRequestIds: [...this.appliedRequests],
+    };
+  }
+
+  /** Takes over what the previous run carried; call before anything else touches the state. */
+  restore(carried: TaskStateCarry): void {
+    this.steps.push(...carried.steps);
+    this.routes.push(...carried.routes);
+    this.usage = carried.usage;
+    this.notes.push(...carried.notes);
+    this.unknownOutcomes.push(...carried.unknownOutcomes);
+    this.instructions.push(...carried.instructions);
+    this.instructionsTaken = carried.instructionsTaken;
+    for (const id of carried.appliedRequestIds) this.appliedRequests.add(id);
+    this.step = carried.steps.at(-1)?.step ?? 0;
   }
 
   /**

@@ -1,6 +1,9 @@
 import {
+  allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
+  condition,
+  continueAsNew,
   isCancellation,
   ParentClosePolicy,
   patched,
@@ -9,11 +12,20 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { AgentTaskInput, AgentTaskResult, AgentTaskStatus, TaskFailure } from '../contracts/agent-task';
+import {
+  TASK_CONTINUATION_SCHEMA_VERSION,
+  type AgentTaskContinuation,
+  type AgentTaskInput,
+  type AgentTaskResult,
+  type AgentTaskStatus,
+  type TaskFailure,
+} from '../contracts/agent-task';
 import { FailureType } from '../contracts/failure-types';
+import type { ChatMessage } from '../contracts/messages';
 import type { ModelSelection } from '../contracts/models';
 import type { Plan } from '../contracts/plan';
 import type { AgentTool } from '../contracts/tools';
+import type { AgentLoopCarry } from '../contracts/working-memory';
 import { workerLookup } from './activity-options';
 import { runAgentLoop } from './agent-loop';
 import { AgentTaskState } from './agent-task-state';
@@ -35,6 +47,8 @@ const DEFAULT_NAMESPACE = 'default';
 /** Patch id of recall-before / remember-after (added while tasks may be running). */
 const TASK_MEMORY_PATCH = 'task-memory-v1';
 const DEFAULT_MAX_DEPTH = 2;
+/** Below this a prompt cannot hold a system prompt, a goal and one step. */
+const MIN_CONTEXT_MAX_TOKENS = 256;
 const MAX_SUBTASKS = 8;
 
 const { describeTools } = proxyActivities<Activities>(workerLookup);
@@ -46,6 +60,21 @@ function validate(input: AgentTaskInput): void {
     problems.push('model must name a model');
   if (input?.maxSteps !== undefined && !(Number.isInteger(input.maxSteps) && input.maxSteps >= 1)) {
     problems.push('maxSteps must be a positive integer');
+  }
+  if (input?.stepsPerRun !== undefined && !(Number.isInteger(input.stepsPerRun) && input.stepsPerRun >= 1)) {
+    problems.push('stepsPerRun must be a positive integer');
+  }
+  if (
+    input?.contextMaxTokens !== undefined &&
+    !(Number.isInteger(input.contextMaxTokens) && input.contextMaxTokens >= MIN_CONTEXT_MAX_TOKENS)
+  ) {
+    problems.push(`contextMaxTokens must be an integer of at least ${MIN_CONTEXT_MAX_TOKENS}`);
+  }
+  const carried = input?.continued;
+  if (carried !== undefined && carried.schemaVersion !== TASK_CONTINUATION_SCHEMA_VERSION) {
+    problems.push(
+      `continued carries schema version ${String(carried.schemaVersion)}, this worker reads ${TASK_CONTINUATION_SCHEMA_VERSION}: run the task on a worker of the version that continued it`,
+    );
   }
   if (problems.length > 0) {
     throw ApplicationFailure.create({
@@ -66,27 +95,38 @@ export async function agentTaskWorkflow(input: AgentTaskInput): Promise<AgentTas
   const depth = input.depth ?? 0;
   const maxDepth = input.maxDepth ?? DEFAULT_MAX_DEPTH;
   const maxSteps = input.maxSteps ?? DEFAULT_MAX_STEPS;
-  const state = new AgentTaskState(input.goal, maxSteps, input.budget ?? {}, Date.now(), () => Date.now());
+  // A continued run (continue-as-new) picks up the loop where the previous run left it.
+  const continued = input.continued;
+  const startedAt = continued?.state.startedAt ?? Date.now();
+  const state = new AgentTaskState(input.goal, maxSteps, input.budget ?? {}, startedAt, () => Date.now());
+  if (continued !== undefined) state.restore(continued.state);
   installTaskHandlers(state);
   publishStatus('running', state.usage);
-  let plan: Plan = { mode: 'direct' };
+  let plan: Plan = continued?.plan ?? { mode: 'direct' };
   let answer = '';
   let stopReason: string | undefined;
   let failure: TaskFailure | undefined;
-  let selection: ModelSelection = { kind: 'pinned', model: input.model ?? '' };
-  let remembers = false;
+  let selection: ModelSelection = continued?.selection ?? { kind: 'pinned', model: input.model ?? '' };
+  let remembers = continued?.remembers ?? false;
+  let carry: AgentLoopCarry | undefined;
+  let tools: AgentTool[] = continued?.tools ?? [];
   try {
-    const { tools }: { tools: AgentTool[] } = await describeTools({ names: input.tools });
-    selection = await selectModels(input.model);
-    // Memory came after the first recorded histories: patched() keeps them replaying.
-    remembers = depth === 0 && input.memory !== false && patched(TASK_MEMORY_PATCH);
-    const recalled = remembers
-      ? await recallMemory(input.goal, input.sessionId ?? DEFAULT_SESSION, input.memoryNamespace ?? DEFAULT_NAMESPACE)
-      : { items: 0 };
-    if (recalled.note) state.notes.push(recalled.note);
-    const context = [...(recalled.message ? [recalled.message] : []), ...(input.context ?? [])];
+    let context: ChatMessage[] = [];
+    if (continued === undefined) {
+      ({ tools } = await describeTools({ names: input.tools }));
+      selection = await selectModels(input.model);
+      // Memory came after the first recorded histories: patched() keeps them replaying.
+      remembers = depth === 0 && input.memory !== false && patched(TASK_MEMORY_PATCH);
+      const recalled = remembers
+        ? await recallMemory(input.goal, input.sessionId ?? DEFAULT_SESSION, input.memoryNamespace ?? DEFAULT_NAMESPACE)
+        : { items: 0 };
+      if (recalled.note) state.notes.push(recalled.note);
+      context = [...(recalled.message ? [recalled.message] : []), ...(input.context ?? [])];
+    }
 
-    if (input.planning === 'direct') {
+    if (continued !== undefined) {
+      // Planned in the first run; the plan is carried.
+    } else if (input.planning === 'direct') {
       plan = { mode: 'direct', reason: 'planning turned off for this task' };
     } else {
       state.phase = 'planning';
@@ -116,12 +156,17 @@ export async function agentTaskWorkflow(input: AgentTaskInput): Promise<AgentTas
             ...context,
             { role: 'user', content: input.goal },
           ],
+          goal: input.goal,
+          resume: continued?.loop,
+          stepsPerRun: input.stepsPerRun,
+          contextMaxTokens: input.contextMaxTokens,
         },
         state,
       );
       answer = outcome.answer;
       stopReason = outcome.finished ? undefined : outcome.stopReason;
       failure = outcome.failure;
+      carry = outcome.carry;
     } else {
       state.phase = 'delegating';
       const outcomes: SubtaskOutcome[] = await runSubtasks({
@@ -132,6 +177,8 @@ export async function agentTaskWorkflow(input: AgentTaskInput): Promise<AgentTas
         maxSteps,
         depth,
         maxDepth,
+        stepsPerRun: input.stepsPerRun,
+        contextMaxTokens: input.contextMaxTokens,
         state,
       });
       for (const outcome of outcomes) {
@@ -158,6 +205,19 @@ export async function agentTaskWorkflow(input: AgentTaskInput): Promise<AgentTas
     publishStatus('failed', state.usage);
     throw error;
   }
+  if (carry !== undefined) {
+    const loop = carry;
+    return continueTask(input, () => ({
+      schemaVersion: TASK_CONTINUATION_SCHEMA_VERSION,
+      runs: (continued?.runs ?? 0) + 1,
+      loop,
+      plan,
+      selection,
+      tools,
+      remembers,
+      state: state.carry(),
+    }));
+  }
   state.phase = 'done';
   const status: AgentTaskStatus =
     failure !== undefined ? 'failed' : stopReason === undefined ? 'completed' : 'budget_exceeded';
@@ -175,6 +235,17 @@ export async function agentTaskWorkflow(input: AgentTaskInput): Promise<AgentTas
   }
   publishStatus(status, state.usage);
   return { ...result(status, answer, plan, state), ...(failure !== undefined ? { failure } : {}) };
+}
+
+/**
+ * Continues the task as new: a fresh history (the old one stays bounded), the same workflow
+ * id, and the carried loop and bookkeeping. Handlers finish first so no instruction or
+ * decision is lost between runs; the client's `result()` follows the new run.
+ */
+async function continueTask(input: AgentTaskInput, continuation: () => AgentTaskContinuation): Promise<never> {
+  await condition(allHandlersFinished);
+  // Built after the handlers finished, so an instruction that arrived meanwhile is carried.
+  return continueAsNew<typeof agentTaskWorkflow>({ ...input, continued: continuation() });
 }
 
 /**

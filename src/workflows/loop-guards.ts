@@ -57,10 +57,28 @@ function isMalformedCall(result: ToolCallResult): boolean {
  */
 export class LoopGuards {
   private previous: PreviousCall | undefined;
-  private malformedSteps = 0;
 
-  /** @param tokensLeft what is left of the loop's token budget, or undefined without one */
-  constructor(private readonly tokensLeft: () => number | undefined) {}
+  /**
+   * @param tokensLeft what is left of the loop's token budget, or undefined without one
+   * @param malformedSteps malformed steps in a row carried from a previous run (continue-as-new)
+   */
+  constructor(
+    private readonly tokensLeft: () => number | undefined,
+    private malformedSteps = 0,
+  ) {}
+
+  /** Steps in a row whose tool calls were all malformed, to carry into a continued run. */
+  get malformedStepsInARow(): number {
+    return this.malformedSteps;
+  }
+
+  /**
+   * The loop's messages were compressed: the previous call's count no longer predicts the
+   * next one (the conversation did not only grow), so the estimate alone is used.
+   */
+  contextReplaced(): void {
+    this.previous = undefined;
+  }
 
   /** Before a model call: stop, or make it with at most `maxOutputTokens` of output. */
   beforeModelCall(messages: readonly ChatMessage[], tools: readonly ToolDefinition[]): CallAllowance {

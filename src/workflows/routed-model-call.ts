@@ -59,6 +59,18 @@ function modelActivities(settings: ModelCallSettings | undefined) {
   });
 }
 
+/**
+ * The provider's "context too long" answer behind a failed routed call (rethrown as it is,
+ * see {@link callModelRouted}), or undefined for any other error. The agent loop compresses
+ * its working memory and retries on it.
+ */
+export function contextTooLongOf(error: unknown): { message: string } | undefined {
+  if (!(error instanceof ActivityFailure)) return undefined;
+  const cause = error.cause;
+  if (!(cause instanceof ApplicationFailure) || cause.type !== FailureType.ModelContextTooLong) return undefined;
+  return { message: cause.message };
+}
+
 /** True when `error` means no model could answer (a failed activity, or a tier that stayed down). */
 export function isModelUnavailable(error: unknown): boolean {
   if (error instanceof ActivityFailure) return true;
@@ -77,7 +89,8 @@ function failureTypeOf(error: ActivityFailure): string | undefined {
  * tier failed, the call moves to the tier the catalog names (`whenTierUnavailable.moveTo`)
  * or waits durably until the earliest breaker half-opens, and fails with
  * `Model.TierUnavailable` only after `maxWaitSeconds`. A context-too-long failure is
- * rethrown for the caller to compress and retry; so is a failure waiting cannot fix.
+ * rethrown for the caller to compress and retry (the agent loop does: see
+ * {@link contextTooLongOf}); so is a failure waiting cannot fix.
  */
 export async function callModelRouted(input: RoutedCallInput): Promise<RoutedCallOutcome> {
   const description = input.selection.models;

@@ -1,4 +1,6 @@
-import type { SubtaskInput, SubtaskResult } from '../contracts/agent-task';
+import { allHandlersFinished, ApplicationFailure, condition, continueAsNew } from '@temporalio/workflow';
+import { TASK_CONTINUATION_SCHEMA_VERSION, type SubtaskInput, type SubtaskResult } from '../contracts/agent-task';
+import { FailureType } from '../contracts/failure-types';
 import { runAgentLoop } from './agent-loop';
 import { AgentTaskState } from './agent-task-state';
 import { publishStatus } from './publish-status';
@@ -20,7 +22,17 @@ function subtaskPrompt(input: SubtaskInput): string {
 
 /** One planned subtask: the agent loop with the tools and budget the plan gave it. */
 export async function subtaskWorkflow(input: SubtaskInput): Promise<SubtaskResult> {
-  const state = new AgentTaskState(input.subtask.title, input.maxSteps, input.budget, Date.now(), () => Date.now());
+  const continued = input.continued;
+  if (continued !== undefined && continued.schemaVersion !== TASK_CONTINUATION_SCHEMA_VERSION) {
+    throw ApplicationFailure.create({
+      type: FailureType.TaskInvalidInput,
+      message: `the subtask continues from schema version ${String(continued.schemaVersion)}, this worker reads ${TASK_CONTINUATION_SCHEMA_VERSION}: run it on a worker of the version that continued it`,
+      nonRetryable: true,
+    });
+  }
+  const startedAt = continued?.state.startedAt ?? Date.now();
+  const state = new AgentTaskState(input.subtask.title, input.maxSteps, input.budget, startedAt, () => Date.now());
+  if (continued !== undefined) state.restore(continued.state);
   installTaskHandlers(state);
   const outcome = await runAgentLoop(
     {
@@ -32,9 +44,27 @@ export async function subtaskWorkflow(input: SubtaskInput): Promise<SubtaskResul
         { role: 'system', content: DEFAULT_SYSTEM_PROMPT },
         { role: 'user', content: subtaskPrompt(input) },
       ],
+      goal: `${input.subtask.title}: ${input.subtask.instructions}`,
+      resume: continued?.loop,
+      stepsPerRun: input.stepsPerRun,
+      contextMaxTokens: input.contextMaxTokens,
     },
     state,
   );
+  const carry = outcome.carry;
+  if (carry !== undefined) {
+    // A fresh history for a long subtask; the parent's child handle follows the new run.
+    await condition(allHandlersFinished);
+    return continueAsNew<typeof subtaskWorkflow>({
+      ...input,
+      continued: {
+        schemaVersion: TASK_CONTINUATION_SCHEMA_VERSION,
+        runs: (continued?.runs ?? 0) + 1,
+        loop: carry,
+        state: state.carry(),
+      },
+    });
+  }
   state.phase = 'done';
   const status = outcome.failure !== undefined ? 'failed' : outcome.finished ? 'completed' : 'budget_exceeded';
   publishStatus(status, state.usage);

@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
 import { historyToJson } from '../../src/client/replay/history-json';
 import { MongoClient } from 'mongodb';
 import type { AgentTaskInput } from '../../src/contracts/agent-task';
@@ -192,6 +193,39 @@ export const SCENARIOS: Scenario[] = [
       ],
     },
   },
+  {
+    name: 'long-task',
+    description:
+      'pinned model, no planner, a 700-token context budget and 3 steps per run: older steps folded by the summarizer, continue-as-new twice (each run kept), then the answer',
+    input: {
+      goal: 'Add up the numbers one step at a time.',
+      model: MODEL,
+      planning: 'direct',
+      maxSteps: 8,
+      stepsPerRun: 3,
+      contextMaxTokens: 700,
+      memory: false,
+    },
+    script: {
+      rules: [
+        {
+          name: 'summarize',
+          match: { system: '^You compress conversation history' },
+          reply: { content: 'SUMMARY: added the first numbers; the running total is 3.' },
+        },
+        {
+          name: 'step',
+          match: { system: '^You are Chassis' },
+          times: 6,
+          reply: {
+            content: `Next addition. ${'I keep a careful running record of every partial sum so far. '.repeat(6)}`,
+            toolCalls: [{ name: 'calculator', arguments: { expression: '1 + 2' } }],
+          },
+        },
+        { name: 'answer', match: { system: '^You are Chassis' }, reply: { content: 'The total is 3.' } },
+      ],
+    },
+  },
 ];
 
 /**
@@ -297,7 +331,14 @@ async function record(stack: TestStack, scenario: Scenario, setScript: (script: 
   if (outcome.startsWith('failed') !== (scenario.fails === true)) {
     throw new Error(`scenario ${scenario.name} ended "${outcome}"; fix its script`);
   }
-  await saveHistory(handle, `${scenario.name}.json`);
+  // Every run of a task that continued as new: `<name>.json`, `<name>.run-2.json`, ...
+  let runId: string | undefined = handle.firstExecutionRunId;
+  for (let run = 1; runId !== undefined; run++) {
+    const runHandle: WorkflowHandle = stack.client.workflow.getHandle(workflowId, runId);
+    await saveHistory(runHandle, run === 1 ? `${scenario.name}.json` : `${scenario.name}.run-${run}.json`);
+    const events: temporal.api.history.v1.IHistoryEvent[] = (await runHandle.fetchHistory()).events ?? [];
+    runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+  }
   for (const child of scenario.children ?? []) {
     const handle = stack.client.workflow.getHandle(`${workflowId}/${child}`);
     // The memory write is an abandoned child: it may still run when the task has answered.

@@ -15,9 +15,10 @@ function kindForStatus(status: number): { type: string; code: string | null } {
 
 /**
  * Builds an OpenAI-style error body. `type` and `code` default to what OpenAI sends for the
- * status; the scripted server's own failures (`script_exhausted`) pass theirs explicitly.
+ * status; the scripted server's own failures (`script_exhausted`) and faults with a `code`
+ * (`context_length_exceeded`) pass theirs explicitly.
  */
-export function errorBody(status: number, message: string, kind?: { type: string; code: string }): OpenAiErrorBody {
-  const { type, code } = kind ?? kindForStatus(status);
-  return { error: { message, type, code, param: null } };
+export function errorBody(status: number, message: string, kind?: { type?: string; code: string }): OpenAiErrorBody {
+  const defaults = kindForStatus(status);
+  return { error: { message, type: kind?.type ?? defaults.type, code: kind?.code ?? defaults.code, param: null } };
 }

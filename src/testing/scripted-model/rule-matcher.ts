@@ -1,5 +1,6 @@
 import type { ChatRequest } from './chat-request';
 import { firstSystemMessage, lastMessageWithRole, messageText, offeredToolNames } from './chat-request';
+import { estimatePromptTokens } from './reply-builder';
 import type { RuleMatch, ScriptRule } from './script-schema';
 
 /** What {@link selectRule} needs besides the request; the caller owns the counters. */
@@ -52,6 +53,8 @@ export function ruleMatches(match: RuleMatch, request: ChatRequest, callNumber: 
   if (!matchesPattern(match.lastToolResult, lastTool === undefined ? undefined : messageText(lastTool))) {
     return false;
   }
+
+  if (match.minPromptTokens !== undefined && estimatePromptTokens(request) < match.minPromptTokens) return false;
 
   if (match.toolsOffered !== undefined) {
     const offered = new Set(offeredToolNames(request));

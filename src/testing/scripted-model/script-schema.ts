@@ -39,6 +39,12 @@ const ruleMatchSchema = z.strictObject({
   toolsOffered: z.array(z.string().min(1)).optional(),
   /** Only the Nth chat request since the script was set (1-based). */
   callNumber: z.number().int().positive().optional(),
+  /**
+   * Only requests whose prompt has at least this many tokens, counted as the server reports
+   * usage (characters / 4): with a 400 fault, a provider whose window is smaller than the
+   * catalog says.
+   */
+  minPromptTokens: z.number().int().positive().optional(),
 });
 
 const scriptedToolCallSchema = z
@@ -85,6 +91,8 @@ const faultSchema = z
     retryAfterSeconds: z.number().nonnegative().optional(),
     /** Error message for `status`. @default a message naming the rule */
     message: z.string().optional(),
+    /** The error body's `code` with `status`, e.g. `context_length_exceeded`. @default what OpenAI sends for the status */
+    code: z.string().min(1).optional(),
     /** Never answer: the client times out, or the server closes the connection on `close()`. */
     hang: z.boolean().optional(),
   })
@@ -94,6 +102,10 @@ const faultSchema = z
   .refine((fault) => fault.retryAfterSeconds === undefined || fault.status !== undefined, {
     message: '"retryAfterSeconds" needs a "status" to go with it',
     path: ['retryAfterSeconds'],
+  })
+  .refine((fault) => fault.code === undefined || fault.status !== undefined, {
+    message: '"code" needs a "status" to go with it',
+    path: ['code'],
   });
 
 const usageSchema = z

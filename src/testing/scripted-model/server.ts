@@ -231,7 +231,8 @@ export async function startScriptedModelServer(options: ScriptedModelServerOptio
       const message = fault.message ?? `scripted fault: HTTP ${fault.status} from rule "${rule.name}"`;
       const headers: Record<string, string> =
         fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
-      send(response, record, fault.status, errorBody(fault.status, message), headers);
+      const kind = fault.code === undefined ? undefined : { code: fault.code };
+      send(response, record, fault.status, errorBody(fault.status, message, kind), headers);
       return;
     }
     if (rule.reply === undefined) {

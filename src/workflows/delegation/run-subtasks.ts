@@ -42,6 +42,9 @@ export interface DelegationInput {
   maxSteps: number;
   depth: number;
   maxDepth: number;
+  /** The parent's working-memory settings, passed on to every child. */
+  stepsPerRun?: number;
+  contextMaxTokens?: number;
   /** The parent's state: its budget, usage and clock; children's shares come out of it. */
   state: AgentTaskState;
 }
@@ -89,6 +92,8 @@ async function runChild(
       budget,
       depth: input.depth + 1,
       maxDepth: input.maxDepth,
+      stepsPerRun: input.stepsPerRun,
+      contextMaxTokens: input.contextMaxTokens,
     };
     const result: AgentTaskResult = await executeChild('agentTaskWorkflow', { ...common, args: [nested] });
     return {
@@ -113,6 +118,8 @@ async function runChild(
     tools,
     maxSteps: budget.maxSteps ?? input.maxSteps,
     budget,
+    stepsPerRun: input.stepsPerRun,
+    contextMaxTokens: input.contextMaxTokens,
   };
   const result: SubtaskResult = await executeChild('subtaskWorkflow', { ...common, args: [childInput] });
   return result;

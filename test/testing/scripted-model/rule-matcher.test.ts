@@ -41,6 +41,9 @@ describe('selectRule', () => {
     [{ toolsOffered: ['calculator'] }, 'candidate'],
     [{ toolsOffered: ['calculator', 'clock'] }, 'fallback'],
     [{ callNumber: 2 }, 'fallback'],
+    // 35 characters of text and arguments: 9 tokens as the server counts them.
+    [{ minPromptTokens: 9 }, 'candidate'],
+    [{ minPromptTokens: 10 }, 'fallback'],
     [{ lastUser: 'add', hasToolResults: true, toolsOffered: ['calculator'] }, 'candidate'],
     [{ lastUser: 'add', hasToolResults: false }, 'fallback'],
   ])('match %j picks %s', (match, expected) => {

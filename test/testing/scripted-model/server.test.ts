@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 
+import { translateProviderError } from '../../../src/models/provider-errors';
 import { startScriptedModelServer } from '../../../src/testing/scripted-model';
 import type { ModelScriptInput, ScriptedModelServer } from '../../../src/testing/scripted-model';
 
@@ -296,6 +297,32 @@ describe('scripted model server, through the real openai client', () => {
     expect(apiError.status).toBe(500);
     expect(apiError.message).toContain('upstream exploded');
     expect(apiError.headers?.get('retry-after')).toBeNull();
+  });
+
+  it('answers a prompt over minPromptTokens with the code OpenAI sends for a context that is too long', async () => {
+    const { client } = await start({
+      rules: [
+        {
+          name: 'window-exceeded',
+          match: { minPromptTokens: 50 },
+          fault: { status: 400, code: 'context_length_exceeded', message: 'the prompt was rejected' },
+        },
+        { name: 'fits', reply: { content: 'short enough' } },
+      ],
+    });
+    // The server counts ceil(characters / 4): 200 characters are 50 tokens, 196 are 49.
+    const long = await client.chat.completions
+      .create({ model: 'm', messages: [{ role: 'user', content: 'x'.repeat(200) }] })
+      .catch((error: unknown) => error);
+    expect(long).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((long as InstanceType<typeof OpenAI.APIError>).code).toBe('context_length_exceeded');
+    // The one translation of provider errors recognises it by its code alone.
+    expect(translateProviderError(long, 'm').type).toBe('Model.ContextTooLong');
+    const short = await client.chat.completions.create({
+      model: 'm',
+      messages: [{ role: 'user', content: 'x'.repeat(196) }],
+    });
+    expect(short.choices[0]?.message.content).toBe('short enough');
   });
 
   it('delivers malformed rawArguments verbatim', async () => {
