@@ -48,7 +48,7 @@ beforeAll(async () => {
 });
 
 describe('recorded histories replay against the current workflow code', () => {
-  test('the fixtures cover a direct task with tools, a decomposed task and its subtask, a failed task, a session across continue-as-new, and the honest-ending and shared-budget paths', () => {
+  test('the fixtures cover a direct task with tools, a decomposed task and its subtask, a failed task, a session across continue-as-new, the honest-ending and shared-budget paths, and approvals keyed by provider ids', () => {
     expect(FIXTURES).toEqual(
       expect.arrayContaining([
         'direct-task-with-tools.json',
@@ -61,6 +61,7 @@ describe('recorded histories replay against the current workflow code', () => {
         'malformed-tool-calls.json',
         'shared-budget.json',
         'shared-budget.north.json',
+        'approvals-repeated-call-ids.json',
       ]),
     );
   });
