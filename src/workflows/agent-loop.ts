@@ -105,8 +105,10 @@ export async function runAgentLoop(input: AgentLoopInput, observer: AgentLoopObs
     messages.push({ role: 'assistant', content: result.content, toolCalls: result.toolCalls });
     observer.onToolCalls(step, result.toolCalls);
     const toolResults = await Promise.all(
-      result.toolCalls.map((call) =>
-        runToolCall(call, input.tools, step, observer.gate, (outcome) => observer.onUnknownOutcome?.(outcome)),
+      result.toolCalls.map((call, index) =>
+        runToolCall(call, input.tools, { step, index: index + 1 }, observer.gate, (outcome) =>
+          observer.onUnknownOutcome?.(outcome),
+        ),
       ),
     );
     record.toolCalls = toolResults.map((toolResult) => ({ name: toolResult.name, ok: toolResult.ok }));
