@@ -17,7 +17,7 @@ import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJson } from '../../src/client/replay/history-json';
 import { MongoClient } from 'mongodb';
-import { agentTaskStatusQuery, type AgentTaskInput } from '../../src/contracts/agent-task';
+import { agentTaskStatusQuery, type AgentTaskInput, type AgentTaskResult } from '../../src/contracts/agent-task';
 import { decideApprovalUpdate } from '../../src/contracts/human';
 import {
   postMessageSignal,
@@ -63,7 +63,7 @@ interface Scenario {
   description: string;
   input: AgentTaskInput;
   script: ModelScriptInput;
-  /** Child workflows whose histories are kept too, by the suffix of their id (`remember` is the memory write). */
+  /** Child workflows whose histories are kept too: a subtask's planner id, or `remember` (the memory write). */
   children?: string[];
   /** The task is expected to fail (its history ends in WorkflowExecutionFailed). */
   fails?: boolean;
@@ -330,8 +330,12 @@ async function record(stack: TestStack, scenario: Scenario, setScript: (script: 
     workflowExecutionTimeout: '2 minutes',
   });
   const approving = scenario.approveAll ? approveWhilePending(handle) : undefined;
+  let subtasks: AgentTaskResult['subtasks'] = [];
   const outcome = await handle.result().then(
-    () => 'completed',
+    (result: AgentTaskResult) => {
+      subtasks = result.subtasks;
+      return 'completed';
+    },
     (error: Error) => `failed: ${(error.cause as Error | undefined)?.message ?? error.message}`,
   );
   await approving?.stop();
@@ -340,7 +344,9 @@ async function record(stack: TestStack, scenario: Scenario, setScript: (script: 
   }
   await saveHistory(handle, `${scenario.name}.json`);
   for (const child of scenario.children ?? []) {
-    const handle = stack.client.workflow.getHandle(`${workflowId}/${child}`);
+    // Subtasks run as `<task>/subtask-<n>`; the file keeps the planner's id for its name.
+    const childId = subtasks.find((subtask) => subtask.id === child)?.workflowId ?? `${workflowId}/${child}`;
+    const handle = stack.client.workflow.getHandle(childId);
     // The memory write is an abandoned child: it may still run when the task has answered.
     await handle.result().catch(() => undefined);
     await saveHistory(handle, `${scenario.name}.${child}.json`);
