@@ -1,9 +1,12 @@
 import type { EmbedderDescription, EpisodeKind, EpisodeRole, JsonValue, KnowledgeKind } from '../contracts/memory';
+import type { Stored } from '../codec/field-encryption';
 import type { StoredVector } from './vectors';
 
 /**
  * The shapes stored in MongoDB. Times are BSON dates here and ISO strings at activity
  * boundaries; ids are caller-derived strings, never ObjectIds, so every write is idempotent.
+ * What users and models wrote (episode content, knowledge text and metadata) is sealed with
+ * the payload keys when encryption is on; vectors, tags, sources and ids stay plain.
  */
 
 /** One episode in `memory_episodes`. */
@@ -14,7 +17,8 @@ export interface EpisodeDocument {
   workflowId: string | null;
   kind: EpisodeKind;
   role: EpisodeRole;
-  content: string;
+  /** Sealed when payload encryption is on. */
+  content: Stored<string>;
   importance: number;
   occurredAt: Date;
   recordedAt: Date;
@@ -29,7 +33,8 @@ export interface KnowledgeDocument {
   _id: string;
   namespace: string;
   kind: KnowledgeKind;
-  text: string;
+  /** Sealed when payload encryption is on (BM25 runs in the worker, over the opened text). */
+  text: Stored<string>;
   source: string;
   tags: string[];
   createdAt: Date;
@@ -40,7 +45,8 @@ export interface KnowledgeDocument {
   embedder: EmbedderDescription;
   sessionId?: string;
   occurredAt?: Date;
-  meta?: Record<string, JsonValue>;
+  /** Sealed when payload encryption is on. */
+  meta?: Stored<Record<string, JsonValue>>;
 }
 
 /**

@@ -4,7 +4,8 @@ import { memoryCollections } from './database';
 import type { EpisodeDocument } from './documents';
 import type { Embedder } from './embedders/embedder';
 import { rankCandidates } from './hybrid-search';
-import { toEpisode } from './mapping';
+import { memoryFieldContext, toEpisode } from './mapping';
+import { PLAIN_FIELDS, type FieldEncryption } from '../codec/field-encryption';
 import { EmbedderMismatchError, MemoryInputError } from './memory-errors';
 import { detectVectorEncoding } from './vector-encoding-probe';
 import { decodeVector, encodeVector, normalizeInPlace } from './vectors';
@@ -17,6 +18,8 @@ export interface EpisodesStoreOptions {
   now?: () => Date;
   /** Most episodes of a session ranked by relevance (the most recent ones). @default 2000 */
   relevanceWindow?: number;
+  /** Encrypts episode content at rest with the payload keys. @default plain */
+  fields?: FieldEncryption;
 }
 
 const EPISODE_KINDS: readonly EpisodeKind[] = ['turn', 'task', 'summary'];
@@ -45,6 +48,7 @@ function limit(value: number | undefined, fallback: number, what: string): numbe
 export class EpisodesStore {
   private readonly now: () => Date;
   private readonly relevanceWindow: number;
+  private readonly fields: FieldEncryption;
 
   constructor(
     private readonly db: Db,
@@ -52,6 +56,7 @@ export class EpisodesStore {
   ) {
     this.now = options.now ?? (() => new Date());
     this.relevanceWindow = options.relevanceWindow ?? 2000;
+    this.fields = options.fields ?? PLAIN_FIELDS;
   }
 
   /** Records an episode once; `created: false` when its id was already stored. */
@@ -75,7 +80,7 @@ export class EpisodesStore {
       workflowId: input.workflowId ?? null,
       kind: input.kind,
       role: input.role,
-      content: input.content,
+      content: this.fields.sealText(input.content, memoryFieldContext('episodes', input.id, 'content')),
       importance,
       occurredAt: input.occurredAt === undefined ? recordedAt : parseTime(input.occurredAt, 'occurredAt'),
       recordedAt,
@@ -111,7 +116,7 @@ export class EpisodesStore {
       .sort({ occurredAt: -1, _id: -1 })
       .limit(count)
       .toArray();
-    return documents.reverse().map(toEpisode);
+    return documents.reverse().map((document) => toEpisode(document, this.fields));
   }
 
   /**
@@ -141,6 +146,8 @@ export class EpisodesStore {
       .toArray();
     const candidates = documents.filter((document) => options.excludeIds?.has(document._id) !== true);
     if (candidates.length === 0) return [];
+    // Opened here: BM25 runs in the worker, over the text in clear.
+    const episodesFound = candidates.map((document) => toEpisode(document, this.fields));
     const embedder = this.options.embedder;
     let goalVector: Float32Array | undefined;
     if (embedder !== undefined && candidates.some((document) => document.embedding !== undefined)) {
@@ -152,14 +159,15 @@ export class EpisodesStore {
       goalVector,
       candidates.map((document, position) => ({
         key: position,
-        text: document.content,
+        text: (episodesFound[position] as Episode).content,
         vector: this.vectorOf(document),
       })),
     );
     return ranked
       .map((item) => {
         const document = candidates[item.key] as EpisodeDocument;
-        return { episode: toEpisode(document), score: item.score * (0.5 + document.importance), signals: item.signals };
+        const episode = episodesFound[item.key] as Episode;
+        return { episode, score: item.score * (0.5 + document.importance), signals: item.signals };
       })
       .sort((left, right) => right.score - left.score || (left.episode.occurredAt < right.episode.occurredAt ? 1 : -1))
       .slice(0, count);

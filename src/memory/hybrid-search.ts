@@ -129,7 +129,7 @@ export async function searchKnowledge(
       kinds: input.kinds,
       tags: input.tags,
     });
-    const chunks = found.map((hit) => toKnowledgeChunk(hit.document));
+    const chunks = found.map((hit) => toKnowledgeChunk(hit.document, dependencies.cache.fields));
     const lists: RankedList<number>[] = [
       { signal: 'vector', items: found.map((hit, position) => ({ key: position, score: hit.cosine })) },
     ];

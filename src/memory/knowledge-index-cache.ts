@@ -1,4 +1,5 @@
 import type { Db } from 'mongodb';
+import { PLAIN_FIELDS, type FieldEncryption } from '../codec/field-encryption';
 import type { KnowledgeChunk } from '../contracts/memory';
 import { memoryCollections } from './database';
 import type { NamespaceDocument } from './documents';
@@ -12,6 +13,8 @@ export interface KnowledgeIndexCacheOptions {
   maxNamespaces?: number;
   /** Documents per round trip of a full load. @default 2000 */
   loadBatchSize?: number;
+  /** Opens text sealed with the payload keys as it loads (BM25 indexes the text in clear). @default plain */
+  fields?: FieldEncryption;
 }
 
 /** What a sync did, for logs and benchmarks. */
@@ -29,7 +32,9 @@ const MAX_HOLE_RATIO = 0.25;
  * document (`memory_namespaces`): when its revision moved, the change log there names the
  * ids written or deleted since, and only those are fetched. Writes made by this worker are
  * applied directly ({@link applyLocalChange}). A reload happens on first use, when the
- * log no longer reaches back far enough, or when the namespace was re-created.
+ * log no longer reaches back far enough, or when the namespace was re-created. Text sealed
+ * with the payload keys is opened as it is loaded, so lexical search works over encrypted
+ * knowledge (MongoDB never sees the text in clear, so it could not index it anyway).
  */
 export class KnowledgeIndexCache {
   private readonly indexes = new Map<string, NamespaceIndex>();
@@ -38,6 +43,8 @@ export class KnowledgeIndexCache {
   private readonly loadBatchSize: number;
   /** What the last sync of each namespace did (tests and benchmarks read it). */
   readonly lastSync = new Map<string, SyncOutcome>();
+  /** How stored text is opened; stores sharing this cache seal with it too. */
+  readonly fields: FieldEncryption;
 
   constructor(
     private readonly db: Db,
@@ -45,6 +52,7 @@ export class KnowledgeIndexCache {
   ) {
     this.maxNamespaces = options.maxNamespaces ?? 16;
     this.loadBatchSize = options.loadBatchSize ?? 2000;
+    this.fields = options.fields ?? PLAIN_FIELDS;
   }
 
   /**
@@ -145,7 +153,7 @@ export class KnowledgeIndexCache {
     const present = new Set<string>();
     for (const document of found) {
       present.add(document._id);
-      index.upsert(toKnowledgeChunk(document), normalizeInPlace(decodeVector(document.embedding)));
+      index.upsert(toKnowledgeChunk(document, this.fields), normalizeInPlace(decodeVector(document.embedding)));
     }
     for (const id of upserted) if (!present.has(id)) index.remove(id);
     index.revision = state.revision;
@@ -162,7 +170,7 @@ export class KnowledgeIndexCache {
     const { knowledge } = memoryCollections(this.db);
     const cursor = knowledge.find({ namespace: state._id }).batchSize(this.loadBatchSize);
     for await (const document of cursor) {
-      index.upsert(toKnowledgeChunk(document), normalizeInPlace(decodeVector(document.embedding)));
+      index.upsert(toKnowledgeChunk(document, this.fields), normalizeInPlace(decodeVector(document.embedding)));
     }
     return index;
   }

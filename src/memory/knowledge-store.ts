@@ -13,11 +13,12 @@ import type {
 } from '../contracts/memory';
 import { chunkText, type ChunkingOptions } from './chunking';
 import { memoryCollections } from './database';
-import { contentHash, findNearDuplicate, type NearDuplicate } from './dedupe';
+import { findNearDuplicate, normalizeForHash, type NearDuplicate } from './dedupe';
+import { PLAIN_FIELDS, type FieldEncryption } from '../codec/field-encryption';
 import type { KnowledgeDocument, NamespaceDocument } from './documents';
 import type { Embedder } from './embedders/embedder';
 import { KnowledgeIndexCache } from './knowledge-index-cache';
-import { toKnowledgeChunk } from './mapping';
+import { memoryFieldContext, toKnowledgeChunk } from './mapping';
 import { EmbedderMismatchError, MemoryInputError } from './memory-errors';
 import type { NamespaceIndex } from './namespace-index';
 import { detectVectorEncoding } from './vector-encoding-probe';
@@ -64,9 +65,14 @@ export interface KnowledgeStoreOptions {
   cache?: KnowledgeIndexCache;
   /** @default () => new Date() */
   now?: () => Date;
+  /**
+   * Encrypts text and metadata at rest with the payload keys, and keys the content hashes
+   * (a plain hash of a short fact would confirm a guess). Share it with the cache. @default the cache's
+   */
+  fields?: FieldEncryption;
 }
 
-/** A chunk ready to write: its document and its unit-length vector. */
+/** A chunk ready to write: its document (text in clear) and its unit-length vector. */
 interface PreparedEntry {
   document: KnowledgeDocument;
   vector: Float32Array;
@@ -119,14 +125,21 @@ export function factId(namespace: string, hash: string): string {
 export class KnowledgeStore {
   readonly cache: KnowledgeIndexCache;
   private readonly now: () => Date;
+  private readonly fields: FieldEncryption;
 
   constructor(
     private readonly db: Db,
     private readonly embedder: Embedder,
     options: KnowledgeStoreOptions = {},
   ) {
-    this.cache = options.cache ?? new KnowledgeIndexCache(db);
+    this.fields = options.fields ?? options.cache?.fields ?? PLAIN_FIELDS;
+    this.cache = options.cache ?? new KnowledgeIndexCache(db, { fields: this.fields });
     this.now = options.now ?? (() => new Date());
+  }
+
+  /** The content hash exact de-duplication compares: of the normalized text, keyed when encrypted. */
+  private contentHash(text: string): string {
+    return this.fields.address(normalizeForHash(text));
   }
 
   /** The embedder this store writes with. */
@@ -148,14 +161,14 @@ export class KnowledgeStore {
     const namespace = requireNamespace(input.namespace);
     const text = requireText(input.text, 'document text');
     const threshold = input.nearDuplicateThreshold ?? 0.97;
-    const documentId = input.documentId ?? contentHash(text);
+    const documentId = input.documentId ?? this.contentHash(text);
     const chunks = chunkText(text, input.chunking);
     const state = await this.ensureNamespace(namespace);
     let index = await this.cache.get(namespace);
     // The same document id with changed text is a new version: the old chunks go first.
     const changed = chunks.some((chunk) => {
       const stored = index?.get(chunkId(namespace, documentId, chunk.index));
-      return stored !== undefined && stored.contentHash !== contentHash(chunk.text);
+      return stored !== undefined && stored.contentHash !== this.contentHash(chunk.text);
     });
     let replacedChunks = 0;
     if (changed) {
@@ -173,7 +186,7 @@ export class KnowledgeStore {
     const acceptedHashes = new Map<string, string>();
     chunks.forEach((chunk, position) => {
       const id = chunkId(namespace, documentId, chunk.index);
-      const hash = contentHash(chunk.text);
+      const hash = this.contentHash(chunk.text);
       const vector = vectors[position] as Float32Array;
       if (index?.has(id) === true) {
         alreadyStoredIds.push(id);
@@ -226,7 +239,7 @@ export class KnowledgeStore {
   async saveFact(input: SaveFactInput, options: { signal?: AbortSignal } = {}): Promise<SaveFactResult> {
     const namespace = requireNamespace(input.namespace);
     const text = requireText(input.text, 'fact text').trim();
-    const hash = contentHash(text);
+    const hash = this.contentHash(text);
     const id = factId(namespace, hash);
     const state = await this.ensureNamespace(namespace);
     const index = await this.cache.get(namespace);
@@ -285,11 +298,11 @@ export class KnowledgeStore {
       }> = [];
       batch.forEach((record, offset) => {
         const text = requireText(record.text, `record ${start + offset + 1} text`);
-        const documentId = record.id ?? contentHash(text);
+        const documentId = record.id ?? this.contentHash(text);
         for (const chunk of chunkText(text, options.chunking)) {
           result.chunks += 1;
           const id = chunkId(namespace, documentId, chunk.index);
-          const hash = contentHash(chunk.text);
+          const hash = this.contentHash(chunk.text);
           if (index?.has(id) === true || this.cache.peek(namespace)?.has(id) === true) {
             result.alreadyStored += 1;
             continue;
@@ -353,7 +366,7 @@ export class KnowledgeStore {
       .skip(options.skip ?? 0)
       .limit(options.limit ?? 100)
       .toArray();
-    return documents.map((document) => toKnowledgeChunk(document));
+    return documents.map((document) => toKnowledgeChunk(document, this.fields));
   }
 
   /** Every namespace with its embedder and revision. */
@@ -548,6 +561,17 @@ export class KnowledgeStore {
     };
   }
 
+  /** The document as stored: its vector encoded, its text and metadata sealed when encryption is on. */
+  private sealed(document: KnowledgeDocument, embedding: KnowledgeDocument['embedding']): KnowledgeDocument {
+    const context = (field: string) => memoryFieldContext('knowledge', document._id, field);
+    return {
+      ...document,
+      text: this.fields.sealText(document.text as string, context('text')),
+      ...(document.meta === undefined ? {} : { meta: this.fields.sealJson(document.meta, context('meta')) }),
+      embedding,
+    };
+  }
+
   /**
    * Inserts entries (a duplicate key means an earlier attempt stored it), then records the
    * change in the namespace log and applies it to this worker's cache.
@@ -558,7 +582,7 @@ export class KnowledgeStore {
   ): Promise<{ inserted: string[]; existing: string[] }> {
     if (entries.length === 0) return { inserted: [], existing: [] };
     const encoding = await detectVectorEncoding(this.db);
-    const documents = entries.map((entry) => ({ ...entry.document, embedding: encodeVector(entry.vector, encoding) }));
+    const documents = entries.map((entry) => this.sealed(entry.document, encodeVector(entry.vector, encoding)));
     const { knowledge } = memoryCollections(this.db);
     const existingPositions = new Set<number>();
     try {
@@ -579,10 +603,7 @@ export class KnowledgeStore {
     });
     if (revision !== undefined) {
       this.cache.applyLocalChange(state._id, state.generation, revision, {
-        upserted: documents.map((document, position) => ({
-          chunk: toKnowledgeChunk(document),
-          vector: (entries[position] as PreparedEntry).vector,
-        })),
+        upserted: entries.map((entry) => ({ chunk: toKnowledgeChunk(entry.document), vector: entry.vector })),
         deleted: [],
       });
     }

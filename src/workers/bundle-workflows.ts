@@ -10,10 +10,23 @@ export const quietBundlerLogger = {
   error: console.error,
 };
 
+/** Options of {@link bundleWorkflows}. */
+export interface BundleWorkflowsOptions {
+  /**
+   * The data converter's `failureConverterPath`, compiled into the sandbox (with encryption
+   * on, `createDataConverter` sets one that encodes failure messages). @default the SDK's
+   */
+  failureConverterPath?: string;
+}
+
 /**
  * Bundles the workflows (the one `workflowsPath`) once. A worker process reuses the bundle
  * when it restarts its workers; tests share one per file.
  */
-export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietBundlerLogger });
+export function bundleWorkflows(options: BundleWorkflowsOptions = {}): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    logger: quietBundlerLogger,
+    ...(options.failureConverterPath !== undefined ? { failureConverterPath: options.failureConverterPath } : {}),
+  });
 }

@@ -152,7 +152,10 @@ export async function startWorker(config: ChassisConfig, options: StartWorkerOpt
   let supervised: Promise<void> | undefined;
   try {
     // Bundled once, while MongoDB is being reached: a restart of the workers reuses it.
-    [workflowBundle] = await Promise.all([bundleWorkflows(), built.mongo.firstAttempt]);
+    [workflowBundle] = await Promise.all([
+      bundleWorkflows({ failureConverterPath: built.dataConverter.failureConverterPath }),
+      built.mongo.firstAttempt,
+    ]);
     // A setup problem found at once (CHASSIS_VECTOR_SEARCH=atlas without Atlas Search) ends the start here.
     const setupFailure = built.mongo.failure();
     if (setupFailure !== undefined) throw setupFailure;
