@@ -24,7 +24,9 @@ const MINIMUM_THRESHOLD_BYTES = 256;
  *   fingerprint of the key);
  * - `CHASSIS_PAYLOAD_PREVIOUS_KEYS`: comma-separated older keys (`base64` or `id:base64`),
  *   used only to decrypt, during a rotation;
- * - `CHASSIS_CODEC_SERVER_TOKEN`: bearer token `chassis codec-server` requires.
+ * - `CHASSIS_CODEC_SERVER_TOKEN`: bearer token `chassis codec-server` requires; when unset,
+ *   Temporal's own `TEMPORAL_CODEC_AUTH` (what the `temporal` CLI sends to a codec endpoint,
+ *   `Bearer <token>`), so one environment configures both ends.
  *
  * @throws {ConfigError} naming the bad variable, never echoing a key.
  */
@@ -40,8 +42,15 @@ export function loadCodecSettings(environment: Record<string, string | undefined
       value('CHASSIS_PAYLOAD_KEY_ID'),
       value('CHASSIS_PAYLOAD_PREVIOUS_KEYS'),
     ),
-    codecServerToken: value('CHASSIS_CODEC_SERVER_TOKEN'),
+    codecServerToken: value('CHASSIS_CODEC_SERVER_TOKEN') ?? bearerToken(value('TEMPORAL_CODEC_AUTH')),
   };
+}
+
+/** The token of an `Authorization` value (`Bearer <token>`, or the bare token). */
+function bearerToken(authorization: string | undefined): string | undefined {
+  if (authorization === undefined) return undefined;
+  const token = authorization.replace(/^Bearer\s+/i, '').trim();
+  return token === '' ? undefined : token;
 }
 
 function threshold(raw: string | undefined): number | undefined {

@@ -7,10 +7,20 @@ import { loadCodecSettings, type CodecSettings } from '../codec/codec-settings';
 import { parseAllowPrivateAddresses, type PrivateAddressAllowance } from '../security/address-policy';
 import { ConfigError } from './config-error';
 import { isSecretVariableName, MASK, maskSecrets, maskUri, secretValuesFromEnvironment } from './mask-secrets';
+import { loadTemporalConnection, type TemporalConnectionSettings } from './temporal-connection';
+import { loadWorkerSettings, type WorkerSettings } from '../workers/worker-settings';
+import { loadTracingSettings, type TracingSettings } from '../observability/telemetry-settings';
 
 /** The validated configuration of every Chassis process. */
 export interface ChassisConfig {
-  temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
+  temporal: {
+    address: string;
+    namespace: string;
+    taskQueue: string;
+    uiUrl: string;
+    /** TLS, API key, gRPC headers and profile: how to connect (see `temporal-connection.ts`). */
+    connection: TemporalConnectionSettings;
+  };
   mongo: { uri: string; database: string };
   openai: {
     /** Never logged: use {@link describeConfig} to print a config. */
@@ -26,6 +36,10 @@ export interface ChassisConfig {
   memory: MemorySettings;
   /** Payload codecs: claim check (large payloads to MongoDB) and encryption. */
   codec: CodecSettings;
+  /** Shutdown grace time, worker versioning and the metrics endpoint of `chassis worker`. */
+  worker: WorkerSettings;
+  /** OpenTelemetry trace export (`OTEL_*` variables); undefined when off, the default. */
+  tracing: TracingSettings | undefined;
   /**
    * How infrastructure outages are waited out. `outageBudgetMs`: how long one tool call waits
    * inside its activity for MongoDB (ledger, stored outputs), heartbeating, before it fails
@@ -54,7 +68,7 @@ function mongoUri(value: string, context: z.RefinementCtx): void {
 
 const environmentSchema = z.object({
   TEMPORAL_ADDRESS: z.string().regex(hostPort, 'must be host:port, e.g. 127.0.0.1:7233').optional(),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_NAMESPACE: z.string().min(1).optional(),
   TEMPORAL_UI_URL: z.url().optional(),
   CHASSIS_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
   MONGODB_URI: z.string().superRefine(mongoUri).optional(),
@@ -136,12 +150,14 @@ export function loadConfig(
     throw new ConfigError(`CHASSIS_MCP_SERVERS is invalid: ${message}`);
   }
   const home = env.CHASSIS_HOME ?? `${projectRoot}/.chassis`;
+  const connection = loadTemporalConnection(cleaned);
   return {
     temporal: {
-      address: env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
-      namespace: env.TEMPORAL_NAMESPACE,
+      address: connection.address,
+      namespace: connection.namespace,
       taskQueue: env.CHASSIS_TASK_QUEUE,
       uiUrl: env.TEMPORAL_UI_URL ?? 'http://localhost:8233',
+      connection,
     },
     mongo: { uri: env.MONGODB_URI ?? 'mongodb://127.0.0.1:27017/', database: env.MONGODB_DB },
     openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, timeoutMs: env.OPENAI_TIMEOUT_MS },
@@ -149,6 +165,8 @@ export function loadConfig(
     agent: { maxSteps: env.CHASSIS_MAX_STEPS },
     memory: loadMemorySettings(environment),
     codec: loadCodecSettings(environment),
+    worker: loadWorkerSettings(environment),
+    tracing: loadTracingSettings(environment),
     resilience: { outageBudgetMs: env.CHASSIS_OUTAGE_BUDGET_MS },
     tools: {
       workspaceDir: env.CHASSIS_WORKSPACE_DIR,
@@ -157,7 +175,7 @@ export function loadConfig(
       mcpServers,
     },
     home,
-    external: { temporal: env.TEMPORAL_ADDRESS !== undefined, mongo: env.MONGODB_URI !== undefined },
+    external: { temporal: connection.external, mongo: env.MONGODB_URI !== undefined },
   };
 }
 
@@ -180,7 +198,11 @@ export function describeConfig(config: ChassisConfig): Record<string, unknown> {
   const masked = (value: string | undefined) => (value === undefined ? undefined : MASK);
   return {
     ...config,
-    temporal: { ...config.temporal, uiUrl: maskUri(config.temporal.uiUrl) },
+    temporal: {
+      ...config.temporal,
+      uiUrl: maskUri(config.temporal.uiUrl),
+      connection: describeConnection(config.temporal.connection),
+    },
     mongo: { ...config.mongo, uri: maskUri(config.mongo.uri) },
     openai: {
       ...config.openai,
@@ -203,5 +225,28 @@ export function describeConfig(config: ChassisConfig): Record<string, unknown> {
             : Object.fromEntries(Object.keys(server.env).map((name) => [name, MASK])),
       })),
     },
+  };
+}
+
+/** The connection settings without the API key, certificate bytes or header values. */
+function describeConnection(connection: TemporalConnectionSettings): Record<string, unknown> {
+  const tls = connection.tls;
+  return {
+    address: connection.address,
+    namespace: connection.namespace,
+    profile: connection.profile,
+    apiKey: connection.apiKey === undefined ? undefined : MASK,
+    tls:
+      typeof tls === 'object'
+        ? {
+            serverNameOverride: tls.serverNameOverride,
+            serverRootCACertificate: tls.serverRootCACertificate === undefined ? undefined : 'set',
+            clientCertPair: tls.clientCertPair === undefined ? undefined : 'set (key masked)',
+          }
+        : tls,
+    metadata:
+      connection.metadata === undefined
+        ? undefined
+        : Object.fromEntries(Object.keys(connection.metadata).map((name) => [name, MASK])),
   };
 }

@@ -5,8 +5,12 @@ export const MASK = '***';
 const SECRET_PARAMETER =
   /^(password|passwd|pwd|pass|secret|token|access_token|api[-_]?key|apikey|key|sig|signature|credential|credentials|authmechanismproperties|tlscertificatekeyfilepassword|sslpass(word)?)$/i;
 
-/** Environment variable names whose values are secrets, whatever the variable. */
-const SECRET_VARIABLE_NAME = /(KEYS?|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)$/i;
+/**
+ * Environment variable names whose values are secrets, whatever the variable; `KEY_DATA`,
+ * `_AUTH` and `AUTHORIZATION` cover Temporal's `TEMPORAL_TLS_CLIENT_KEY_DATA`,
+ * `TEMPORAL_CODEC_AUTH` and `TEMPORAL_GRPC_META_AUTHORIZATION`.
+ */
+const SECRET_VARIABLE_NAME = /(KEYS?|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?|KEY_DATA|_AUTH|AUTHORIZATION)$/i;
 
 /** True when an environment variable's name says its value is a secret (`OPENAI_API_KEY`, `…_TOKEN`). */
 export function isSecretVariableName(name: string): boolean {

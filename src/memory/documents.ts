@@ -1,12 +1,15 @@
 import type { EmbedderDescription, EpisodeKind, EpisodeRole, JsonValue, KnowledgeKind } from '../contracts/memory';
 import type { Stored } from '../codec/field-encryption';
+import type { ContextNeighbour } from './memory-context';
 import type { StoredVector } from './vectors';
 
 /**
  * The shapes stored in MongoDB. Times are BSON dates here and ISO strings at activity
  * boundaries; ids are caller-derived strings, never ObjectIds, so every write is idempotent.
- * What users and models wrote (episode content, knowledge text and metadata) is sealed with
- * the payload keys when encryption is on; vectors, tags, sources and ids stay plain.
+ * What users and models wrote (episode content; knowledge text, metadata and context) is
+ * sealed with the payload keys when encryption is on: the `Stored…` shapes are what the
+ * collections hold, the others the same documents opened. Vectors, tags, sources, sessions
+ * and ids stay plain.
  */
 
 /** One episode in `memory_episodes`. */
@@ -17,8 +20,7 @@ export interface EpisodeDocument {
   workflowId: string | null;
   kind: EpisodeKind;
   role: EpisodeRole;
-  /** Sealed when payload encryption is on. */
-  content: Stored<string>;
+  content: string;
   importance: number;
   occurredAt: Date;
   recordedAt: Date;
@@ -28,13 +30,15 @@ export interface EpisodeDocument {
   embedder?: EmbedderDescription;
 }
 
+/** An episode as stored: its content sealed when encryption is on. */
+export type StoredEpisodeDocument = Omit<EpisodeDocument, 'content'> & { content: Stored<string> };
+
 /** One chunk or fact in `memory_knowledge`. */
 export interface KnowledgeDocument {
   _id: string;
   namespace: string;
   kind: KnowledgeKind;
-  /** Sealed when payload encryption is on (BM25 runs in the worker, over the opened text). */
-  text: Stored<string>;
+  text: string;
   source: string;
   tags: string[];
   createdAt: Date;
@@ -45,9 +49,17 @@ export interface KnowledgeDocument {
   embedder: EmbedderDescription;
   sessionId?: string;
   occurredAt?: Date;
-  /** Sealed when payload encryption is on. */
-  meta?: Stored<Record<string, JsonValue>>;
+  meta?: Record<string, JsonValue>;
+  /** Neighbouring texts of the same session at import, indexed with this entry (never returned). */
+  context?: ContextNeighbour[];
 }
+
+/** A knowledge entry as stored: text, metadata and context sealed when encryption is on. */
+export type StoredKnowledgeDocument = Omit<KnowledgeDocument, 'text' | 'meta' | 'context'> & {
+  text: Stored<string>;
+  meta?: Stored<Record<string, JsonValue>>;
+  context?: Stored<ContextNeighbour[]>;
+};
 
 /**
  * One change to a namespace, in the order applied. `null` lists mean "too many to list":

@@ -1,11 +1,13 @@
 import { MongoServerError, type Db, type Filter } from 'mongodb';
 import type { Episode, EpisodeInput, EpisodeKind, RememberEpisodeResult, ScoredEpisode } from '../contracts/memory';
 import { memoryCollections } from './database';
-import type { EpisodeDocument } from './documents';
-import type { Embedder } from './embedders/embedder';
-import { rankCandidates } from './hybrid-search';
-import { memoryFieldContext, toEpisode } from './mapping';
+import type { EpisodeDocument, StoredEpisodeDocument } from './documents';
 import { PLAIN_FIELDS, type FieldEncryption } from '../codec/field-encryption';
+import { openEpisode, sealEpisode } from './sealed-documents';
+import type { Embedder } from './embedders/embedder';
+import { neighboursInTime, rankCandidates } from './hybrid-search';
+import { signalWeights } from './signal-weights';
+import { toEpisode } from './mapping';
 import { EmbedderMismatchError, MemoryInputError } from './memory-errors';
 import { detectVectorEncoding } from './vector-encoding-probe';
 import { decodeVector, encodeVector, normalizeInPlace } from './vectors';
@@ -80,7 +82,7 @@ export class EpisodesStore {
       workflowId: input.workflowId ?? null,
       kind: input.kind,
       role: input.role,
-      content: this.fields.sealText(input.content, memoryFieldContext('episodes', input.id, 'content')),
+      content: input.content,
       importance,
       occurredAt: input.occurredAt === undefined ? recordedAt : parseTime(input.occurredAt, 'occurredAt'),
       recordedAt,
@@ -95,7 +97,7 @@ export class EpisodesStore {
       }
     }
     try {
-      await episodes.insertOne(document);
+      await episodes.insertOne(sealEpisode(document, this.fields));
       return { id: input.id, created: true };
     } catch (error) {
       if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return { id: input.id, created: false };
@@ -116,7 +118,7 @@ export class EpisodesStore {
       .sort({ occurredAt: -1, _id: -1 })
       .limit(count)
       .toArray();
-    return documents.reverse().map((document) => toEpisode(document, this.fields));
+    return documents.reverse().map((document) => toEpisode(openEpisode(document, this.fields)));
   }
 
   /**
@@ -144,36 +146,45 @@ export class EpisodesStore {
       .sort({ occurredAt: -1, _id: -1 })
       .limit(this.relevanceWindow)
       .toArray();
-    const candidates = documents.filter((document) => options.excludeIds?.has(document._id) !== true);
-    if (candidates.length === 0) return [];
     // Opened here: BM25 runs in the worker, over the text in clear.
-    const episodesFound = candidates.map((document) => toEpisode(document, this.fields));
+    const candidates = documents
+      .filter((document) => options.excludeIds?.has(document._id) !== true)
+      .map((document) => openEpisode(document, this.fields));
+    if (candidates.length === 0) return [];
     const embedder = this.options.embedder;
     let goalVector: Float32Array | undefined;
     if (embedder !== undefined && candidates.some((document) => document.embedding !== undefined)) {
       const [vector] = await embedder.embed([goal], { signal: options.signal });
       goalVector = vector === undefined ? undefined : normalizeInPlace(vector);
     }
+    // Each episode is found with the turns around it, as imported conversations are.
+    const neighbours = neighboursInTime(
+      candidates,
+      (document) => document.occurredAt.getTime(),
+      (document) => document.content,
+    );
     const ranked = rankCandidates(
       goal,
       goalVector,
       candidates.map((document, position) => ({
         key: position,
-        text: (episodesFound[position] as Episode).content,
+        text: document.content,
         vector: this.vectorOf(document),
+        context: neighbours[position],
+        occurredAt: document.occurredAt,
       })),
+      { vectorWeight: embedder === undefined ? 1 : signalWeights(embedder).vector },
     );
     return ranked
       .map((item) => {
         const document = candidates[item.key] as EpisodeDocument;
-        const episode = episodesFound[item.key] as Episode;
-        return { episode, score: item.score * (0.5 + document.importance), signals: item.signals };
+        return { episode: toEpisode(document), score: item.score * (0.5 + document.importance), signals: item.signals };
       })
       .sort((left, right) => right.score - left.score || (left.episode.occurredAt < right.episode.occurredAt ? 1 : -1))
       .slice(0, count);
   }
 
-  private filter(sessionId: string, kinds: readonly EpisodeKind[] | undefined): Filter<EpisodeDocument> {
+  private filter(sessionId: string, kinds: readonly EpisodeKind[] | undefined): Filter<StoredEpisodeDocument> {
     return kinds !== undefined && kinds.length > 0 ? { sessionId, kind: { $in: [...kinds] } } : { sessionId };
   }
 

@@ -1,22 +1,15 @@
-import { PLAIN_FIELDS, type FieldEncryption } from '../codec/field-encryption';
 import type { Episode, KnowledgeChunk } from '../contracts/memory';
-import { MemoryCollection } from './database';
 import type { EpisodeDocument, KnowledgeDocument } from './documents';
 
-/** Where a sealed memory field belongs (bound into its ciphertext). */
-export function memoryFieldContext(collection: 'episodes' | 'knowledge', id: string, field: string): string {
-  return `${MemoryCollection[collection]}/${id}/${field}`;
-}
-
 /** A stored episode as it crosses the activity boundary: ISO times, no vector. */
-export function toEpisode(document: EpisodeDocument, fields: FieldEncryption = PLAIN_FIELDS): Episode {
+export function toEpisode(document: EpisodeDocument): Episode {
   return {
     id: document._id,
     sessionId: document.sessionId,
     workflowId: document.workflowId,
     kind: document.kind,
     role: document.role,
-    content: fields.openText(document.content, memoryFieldContext('episodes', document._id, 'content')),
+    content: document.content,
     importance: document.importance,
     occurredAt: document.occurredAt.toISOString(),
     recordedAt: document.recordedAt.toISOString(),
@@ -25,15 +18,12 @@ export function toEpisode(document: EpisodeDocument, fields: FieldEncryption = P
 }
 
 /** A stored knowledge entry as it crosses the activity boundary: ISO times, no vector. */
-export function toKnowledgeChunk(
-  document: Omit<KnowledgeDocument, 'embedding'>,
-  fields: FieldEncryption = PLAIN_FIELDS,
-): KnowledgeChunk {
+export function toKnowledgeChunk(document: Omit<KnowledgeDocument, 'embedding'>): KnowledgeChunk {
   return {
     id: document._id,
     namespace: document.namespace,
     kind: document.kind,
-    text: fields.openText(document.text, memoryFieldContext('knowledge', document._id, 'text')),
+    text: document.text,
     source: document.source,
     tags: document.tags,
     createdAt: document.createdAt.toISOString(),
@@ -45,8 +35,6 @@ export function toKnowledgeChunk(
     ...(document.occurredAt === undefined || document.occurredAt === null
       ? {}
       : { occurredAt: document.occurredAt.toISOString() }),
-    ...(document.meta === undefined || document.meta === null
-      ? {}
-      : { meta: fields.openJson(document.meta, memoryFieldContext('knowledge', document._id, 'meta')) }),
+    ...(document.meta === undefined || document.meta === null ? {} : { meta: document.meta }),
   };
 }

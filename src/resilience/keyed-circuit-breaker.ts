@@ -175,6 +175,11 @@ export class KeyedCircuitBreaker {
     return circuit;
   }
 
+  /** The keys that have had a call in this process (for metrics). */
+  keys(): string[] {
+    return [...this.circuits.keys()];
+  }
+
   /** `closed`, `open` (refusing calls) or `half-open` (cool-down over, or a trial call running). */
   state(key: string): CircuitBreakerState {
     const circuit = this.circuits.get(key);

@@ -5,6 +5,7 @@ import type { DataConverter } from '@temporalio/common';
 import type { ActivityDependencies } from '../activities';
 import { dataConverterPlugin } from '../codec/codec-plugin';
 import { loadConfig } from '../config/load-config';
+import { clientConnectionOptions, nativeConnectionOptions } from '../config/temporal-connection';
 import { createWorkers, type ChassisWorkers } from '../workers/create-workers';
 import { installWorkerRuntime } from '../workers/install-runtime';
 
@@ -39,7 +40,10 @@ export async function startTestStack(options: {
   const config = loadConfig();
   const taskQueue = options.taskQueue ?? `${options.taskQueuePrefix ?? 'test'}-${randomUUID()}`;
   const plugins = options.dataConverter === undefined ? [] : [dataConverterPlugin(options.dataConverter)];
-  const nativeConnection = await NativeConnection.connect({ address: config.temporal.address, plugins });
+  const nativeConnection = await NativeConnection.connect({
+    ...nativeConnectionOptions(config.temporal.connection),
+    plugins,
+  });
   const workers = await createWorkers({
     connection: nativeConnection,
     namespace: config.temporal.namespace,
@@ -50,7 +54,7 @@ export async function startTestStack(options: {
   });
   const running = workers.run();
   const connection = await Connection.connect({
-    address: config.temporal.address,
+    ...clientConnectionOptions(config.temporal.connection),
     plugins,
     // The SDK's 128 MB default sits under a key gRPC ignores, leaving 4 MB: too small for big histories.
     channelArgs: { 'grpc.max_receive_message_length': 128 * 1024 * 1024 },

@@ -3,6 +3,11 @@ import { createModelActivities } from '../activities/model-activities';
 import { createToolActivities } from '../activities/tool-activities';
 import { memoryActivitiesFor, type ActivityDependencies } from '../activities';
 import { modelTaskQueueFor } from '../contracts/task-queues';
+import type { WorkerVersioning } from './worker-settings';
+import { reportBreakerStates, type ChassisMetrics } from '../observability/chassis-metrics';
+import { instrumentModelActivities, instrumentToolActivities } from '../observability/instrument-activities';
+import type { Tracing } from '../observability/tracing';
+import { createToolBreaker } from '../tools/tool-breaker';
 
 /** Options for {@link createWorkers}. */
 export interface CreateWorkersOptions {
@@ -26,6 +31,19 @@ export interface CreateWorkersOptions {
    * failed) before they are cancelled and left to the server's retry. @default 0 (the SDK's)
    */
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+  /**
+   * Worker versioning: both workers join this Worker Deployment Version, so a workflow stays
+   * on the code it started with (PINNED) while new tasks go to the deployment's current version.
+   * @default unversioned
+   */
+  versioning?: WorkerVersioning;
+  /**
+   * Traces (the bundle must have been built with `tracing: true`) and Chassis's metrics.
+   * @default neither
+   */
+  telemetry?: { tracing?: Tracing; metrics?: ChassisMetrics };
+  /** Workflows kept in memory; 0 makes every workflow task replay its history (tests of replay). @default the SDK's */
+  maxCachedWorkflows?: number;
 }
 
 /** The workers of one process: workflows and tools on the task queue, model calls on their own queue. */
@@ -34,6 +52,18 @@ export interface ChassisWorkers {
   /** Runs every worker until shutdown; rejects if one fails. */
   run(): Promise<void>;
   shutdown(): void;
+}
+
+/** The SDK's deployment options for a version; nothing when unversioned. */
+function deploymentOptions(versioning: WorkerVersioning | undefined): Pick<WorkerOptions, 'workerDeploymentOptions'> {
+  if (versioning === undefined) return {};
+  return {
+    workerDeploymentOptions: {
+      version: { deploymentName: versioning.deploymentName, buildId: versioning.buildId },
+      useWorkerVersioning: true,
+      defaultVersioningBehavior: versioning.defaultBehavior,
+    },
+  };
 }
 
 /**
@@ -47,7 +77,24 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Chas
       : { workflowsPath: require.resolve('../workflows') };
   // Only when set: the SDK rejects an explicit undefined instead of using its default.
   const shutdown = options.shutdownGraceTime === undefined ? {} : { shutdownGraceTime: options.shutdownGraceTime };
-  const modelActivities = createModelActivities(options.dependencies);
+  const versioning = deploymentOptions(options.versioning);
+  const telemetry = options.telemetry ?? {};
+  const tracingOptions = telemetry.tracing?.workerOptions() ?? {};
+  const activityTelemetry = { tracing: telemetry.tracing !== undefined, metrics: telemetry.metrics };
+  const instrumented = telemetry.tracing !== undefined || telemetry.metrics !== undefined;
+  // The tool breakers are made here (not inside the runner) so their states can be reported.
+  const dependencies = {
+    ...options.dependencies,
+    toolBreakers: options.dependencies.toolBreakers ?? createToolBreaker(),
+  };
+  const plainModelActivities = createModelActivities(dependencies);
+  const modelActivities = instrumented
+    ? instrumentModelActivities(plainModelActivities, activityTelemetry)
+    : plainModelActivities;
+  const toolActivities = instrumented
+    ? instrumentToolActivities(createToolActivities(dependencies), activityTelemetry)
+    : createToolActivities(dependencies);
+  const cache = options.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: options.maxCachedWorkflows };
   const limits = options.dependencies.models.catalog.limits;
   const modelCallsPerSecond = options.modelCallsPerSecond ?? limits.modelCallsPerSecond;
   const agentWorker = await Worker.create({
@@ -56,11 +103,14 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Chas
     taskQueue: options.taskQueue,
     dataConverter: options.dataConverter,
     ...shutdown,
+    ...versioning,
+    ...tracingOptions,
+    ...cache,
     ...workflowSource,
     // describeModels is a cheap local read: serving it here keeps it out of the model queue's rate limit.
     activities: {
-      ...createToolActivities(options.dependencies),
-      ...memoryActivitiesFor(options.dependencies),
+      ...toolActivities,
+      ...memoryActivitiesFor(dependencies),
       describeModels: modelActivities.describeModels,
     },
   });
@@ -70,6 +120,8 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Chas
     taskQueue: modelTaskQueueFor(options.taskQueue),
     dataConverter: options.dataConverter,
     ...shutdown,
+    ...versioning,
+    ...tracingOptions,
     // Activities only, by design: its own queue exists for the rate limit (see install-runtime.ts on the SDK's warning).
     activities: modelActivities,
     maxConcurrentActivityTaskExecutions: options.maxConcurrentModelCalls ?? limits.maxConcurrentModelCalls,
@@ -79,6 +131,11 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Chas
   return {
     workers,
     async run() {
+      const metrics = telemetry.metrics;
+      const stopReporting =
+        metrics === undefined
+          ? () => undefined
+          : reportBreakerStates(metrics, { model: dependencies.models.breakers, tool: dependencies.toolBreakers });
       // If one worker dies, stop the other so the process does not limp on half-working,
       // and settle only when both have drained, so a restart never overlaps old activities.
       const outcomes = await Promise.allSettled(
@@ -89,6 +146,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Chas
           }),
         ),
       );
+      stopReporting();
       const failed = outcomes.find((outcome) => outcome.status === 'rejected');
       if (failed !== undefined) throw failed.reason;
     },

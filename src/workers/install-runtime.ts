@@ -1,4 +1,6 @@
+import { noopMetricMeter, type MetricMeter } from '@temporalio/common';
 import { DefaultLogger, Runtime, type LogEntry, type LogLevel, type LogMetadata } from '@temporalio/worker';
+import { ConfigError } from '../config/config-error';
 
 let installed = false;
 
@@ -30,9 +32,13 @@ class WorkerRuntimeLogger extends DefaultLogger {
  * one per poller) are left out: the worker's health line says once that Temporal is down
  * and once that it is back. Everything else from the SDK's core still logs at WARN.
  */
-export function installWorkerRuntime(level: LogLevel, logFunction?: (entry: LogEntry) => void): void {
+export function installWorkerRuntime(
+  level: LogLevel,
+  logFunction?: (entry: LogEntry) => void,
+  options: { metrics?: { host: string; port: number } } = {},
+): void {
   if (installed) return;
-  installed = true;
+  const metrics = options.metrics;
   try {
     Runtime.install({
       logger: new WorkerRuntimeLogger(level, logFunction),
@@ -40,9 +46,36 @@ export function installWorkerRuntime(level: LogLevel, logFunction?: (entry: LogE
         logging: {
           filter: 'ERROR,temporalio_sdk_core=WARN,temporalio_common=WARN,temporalio_client=ERROR',
         },
+        // One Prometheus endpoint for the SDK's metrics and Chassis's (created on the runtime's meter).
+        ...(metrics === undefined ? {} : { metrics: prometheusExporter(metrics) }),
       },
     });
-  } catch {
+  } catch (error) {
+    if (metrics !== undefined && !/already (been )?(installed|instantiated)/i.test((error as Error).message)) {
+      throw new ConfigError(
+        `CHASSIS_METRICS_PORT: cannot serve metrics on ${metrics.host}:${metrics.port} (${(error as Error).message.split('\n')[0]}): pick a free port`,
+      );
+    }
     // A runtime was already created in this process (e.g. by a library): keep it.
   }
+  installed = true;
+}
+
+/** Cost buckets in USD: the default ones (50, 100, 500… as for milliseconds) would put every call in the first. */
+const COST_BUCKETS_USD = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5];
+
+function prometheusExporter(metrics: { host: string; port: number }) {
+  const host = metrics.host.includes(':') ? `[${metrics.host}]` : metrics.host;
+  return {
+    prometheus: {
+      bindAddress: `${host}:${metrics.port}`,
+      histogramBucketOverrides: { chassis_model_cost_usd: COST_BUCKETS_USD },
+    },
+  };
+}
+
+/** The runtime's metric meter when the process serves metrics; undefined otherwise. */
+export function runtimeMetricMeter(): MetricMeter | undefined {
+  const meter = Runtime.instance().metricMeter;
+  return meter === noopMetricMeter ? undefined : meter;
 }

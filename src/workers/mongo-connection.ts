@@ -3,6 +3,7 @@ import { isMongoUnavailable } from '../memory/memory-errors';
 import { Backoff, sleep, type BackoffOptions } from './backoff';
 import { maskSecrets } from '../config/mask-secrets';
 import { connectionErrorReason, mongoServerLabel } from './connection-labels';
+import { mongoClientOptions } from '../config/mongo-options';
 
 /**
  * Work that needs a reachable server and must happen once per process (creating indexes,
@@ -82,7 +83,10 @@ export class MongoConnection {
   private loop: Promise<void> | undefined;
 
   constructor(options: MongoConnectionOptions) {
-    this.client = new MongoClient(options.uri, { serverSelectionTimeoutMS: options.serverSelectionTimeoutMs ?? 3_000 });
+    this.client = new MongoClient(
+      options.uri,
+      mongoClientOptions(options.uri, { serverSelectionTimeoutMS: options.serverSelectionTimeoutMs ?? 3_000 }),
+    );
     this.db = this.client.db(options.database);
     this.label = mongoServerLabel(options.uri);
     this.log = options.log ?? (() => undefined);

@@ -1,11 +1,15 @@
 import { NativeConnection, type LogLevel, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { ChassisConfig } from '../config/load-config';
+import { describeTemporalSecurity, nativeConnectionOptions } from '../config/temporal-connection';
 import { modelTaskQueueFor } from '../contracts/task-queues';
 import { buildDependencies, type BuiltDependencies } from './build-dependencies';
 import { bundleWorkflows } from './bundle-workflows';
 import { createWorkers } from './create-workers';
 import { HealthMonitor } from './health-monitor';
-import { installWorkerRuntime } from './install-runtime';
+import { installWorkerRuntime, runtimeMetricMeter } from './install-runtime';
+import { maskUri } from '../config/mask-secrets';
+import { createChassisMetrics } from '../observability/chassis-metrics';
+import { startTracing } from '../observability/tracing';
 import { probeModelEndpoints } from './model-endpoints';
 import { formatStartupSummary, type StartupSummary } from './startup-summary';
 import { WorkerSupervisor } from './worker-supervisor';
@@ -32,23 +36,22 @@ export interface StartedWorker {
   stop(): Promise<void>;
 }
 
-/**
- * Activities in flight get this long to finish after Ctrl-C or a failed worker, before
- * they are cancelled and the server retries them elsewhere.
- */
-const SHUTDOWN_GRACE_TIME = '15 seconds';
-
 /** The names of the workflows the worker serves, from the one `workflowsPath`. */
 function workflowNames(): string[] {
   return Object.keys(require('../workflows') as Record<string, unknown>);
 }
 
 function startupSummary(config: ChassisConfig, built: BuiltDependencies): StartupSummary {
+  const security = describeTemporalSecurity(config.temporal.connection);
   const catalog = built.catalog;
   const mongo = built.mongo.state();
   const offline = built.modelEndpoints.find((endpoint) => endpoint.name === 'scripted');
   return {
-    temporal: { address: config.temporal.address, namespace: config.temporal.namespace },
+    temporal: {
+      address: config.temporal.address,
+      namespace: config.temporal.namespace,
+      ...(security === 'plain text' ? {} : { security }),
+    },
     taskQueue: config.temporal.taskQueue,
     workflows: workflowNames(),
     tools: built.dependencies.tools.names(),
@@ -74,6 +77,7 @@ function startupSummary(config: ChassisConfig, built: BuiltDependencies): Startu
               keySet: endpoint.apiKey !== undefined,
             })),
           },
+    operations: operationLines(config),
     memory: {
       server: built.mongo.label,
       database: config.mongo.database,
@@ -84,6 +88,31 @@ function startupSummary(config: ChassisConfig, built: BuiltDependencies): Startu
       ...(mongo.state === 'up' ? {} : { waiting: true }),
     },
   };
+}
+
+/** Versioning, tracing and metrics, as the start-up block says them. */
+function operationLines(config: ChassisConfig): string[] {
+  const lines: string[] = [];
+  const versioning = config.worker.versioning;
+  if (versioning !== undefined) {
+    lines.push(
+      `worker deployment "${versioning.deploymentName}", build "${versioning.buildId}" (${versioning.defaultBehavior === 'PINNED' ? 'tasks stay on the version they started on' : 'running tasks move to the current version'})`,
+    );
+  }
+  if (config.worker.metrics !== undefined) {
+    const { host, port } = config.worker.metrics;
+    lines.push(
+      `metrics on http://${host.includes(':') ? `[${host}]` : host}:${port}/metrics (Temporal's and Chassis's, Prometheus format)`,
+    );
+  }
+  if (config.tracing !== undefined) {
+    const endpoint =
+      process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+      process.env.OTEL_EXPORTER_OTLP_ENDPOINT ??
+      'http://localhost:4318';
+    lines.push(`traces to ${maskUri(endpoint)} (OTLP ${config.tracing.protocol})`);
+  }
+  return lines;
 }
 
 /** The health line's probes: Temporal through the supervisor, MongoDB through the worker's client, the model endpoints. */
@@ -125,7 +154,10 @@ function healthMonitor(
  * as they answer), bundles the workflows once, and restarts the workers if they fail.
  */
 export async function startWorker(config: ChassisConfig, options: StartWorkerOptions = {}): Promise<StartedWorker> {
-  installWorkerRuntime(options.logLevel ?? 'WARN');
+  installWorkerRuntime(options.logLevel ?? 'WARN', undefined, { metrics: config.worker.metrics });
+  const meter = config.worker.metrics === undefined ? undefined : runtimeMetricMeter();
+  const metrics = meter === undefined ? undefined : createChassisMetrics(meter);
+  const tracing = config.tracing === undefined ? undefined : startTracing(config.tracing, 'chassis-worker');
   const print = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   // With a start-up block, what the connections say before it is printed comes after it.
   const early: string[] = [];
@@ -136,7 +168,7 @@ export async function startWorker(config: ChassisConfig, options: StartWorkerOpt
   const supervisor = new WorkerSupervisor({
     address: config.temporal.address,
     log,
-    connect: () => NativeConnection.connect({ address: config.temporal.address }),
+    connect: () => NativeConnection.connect(nativeConnectionOptions(config.temporal.connection)),
     createWorkers: (connection) =>
       createWorkers({
         connection,
@@ -145,7 +177,11 @@ export async function startWorker(config: ChassisConfig, options: StartWorkerOpt
         dependencies: built.dependencies,
         dataConverter: built.dataConverter,
         workflowBundle,
-        shutdownGraceTime: SHUTDOWN_GRACE_TIME,
+        // Activities in flight get this long to finish after SIGTERM, Ctrl-C or a failed worker,
+        // before they are cancelled and the server retries them elsewhere.
+        shutdownGraceTime: config.worker.shutdownGraceMs,
+        versioning: config.worker.versioning,
+        telemetry: { tracing, metrics },
       }),
   });
   let monitor: HealthMonitor | undefined;
@@ -153,7 +189,11 @@ export async function startWorker(config: ChassisConfig, options: StartWorkerOpt
   try {
     // Bundled once, while MongoDB is being reached: a restart of the workers reuses it.
     [workflowBundle] = await Promise.all([
-      bundleWorkflows({ failureConverterPath: built.dataConverter.failureConverterPath }),
+      bundleWorkflows({
+        tracing: tracing !== undefined,
+        metrics: metrics !== undefined,
+        failureConverterPath: built.dataConverter.failureConverterPath,
+      }),
       built.mongo.firstAttempt,
     ]);
     // A setup problem found at once (CHASSIS_VECTOR_SEARCH=atlas without Atlas Search) ends the start here.
@@ -178,6 +218,8 @@ export async function startWorker(config: ChassisConfig, options: StartWorkerOpt
       supervisor.stop();
       await run.catch(() => undefined);
       await built.close();
+      // Last, so the spans of the activities that drained are exported.
+      await tracing?.shutdown().catch(() => undefined);
     });
     const ready = Promise.race([
       supervisor.ready,
@@ -202,6 +244,7 @@ export async function startWorker(config: ChassisConfig, options: StartWorkerOpt
     await supervised?.catch(() => undefined);
     for (const line of early.splice(0)) print(line);
     await built.close();
+    await tracing?.shutdown().catch(() => undefined);
     throw error;
   }
 }

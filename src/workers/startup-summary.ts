@@ -2,7 +2,8 @@ import type { EmbedderDescription } from '../contracts/memory';
 
 /** What a worker process serves and uses, for the block it prints at start. */
 export interface StartupSummary {
-  temporal: { address: string; namespace: string };
+  /** `security`: how the connection is secured (`TLS, API key`), shown when not plain text. */
+  temporal: { address: string; namespace: string; security?: string };
   /** The workflow and tool task queue. */
   taskQueue: string;
   workflows: readonly string[];
@@ -19,6 +20,8 @@ export interface StartupSummary {
         tiers: Readonly<Record<string, readonly string[]>>;
         endpoints: readonly { name: string; location: string; keyVariable?: string; keySet: boolean }[];
       };
+  /** Worker versioning, tracing and metrics, when any is on (one line each). */
+  operations?: readonly string[];
   memory: {
     /** MongoDB hosts, without credentials. */
     server: string;
@@ -92,7 +95,10 @@ export function formatStartupSummary(summary: StartupSummary): string[] {
   ].join(', ');
   return [
     'chassis worker',
-    ...row('temporal', `${summary.temporal.address}, namespace "${summary.temporal.namespace}"`),
+    ...row(
+      'temporal',
+      `${summary.temporal.address}, namespace "${summary.temporal.namespace}"${summary.temporal.security === undefined ? '' : `, ${summary.temporal.security}`}`,
+    ),
     ...row(
       'serves',
       `task queue "${summary.taskQueue}": workflows ${summary.workflows.join(', ')}; tool and memory activities`,
@@ -101,5 +107,8 @@ export function formatStartupSummary(summary: StartupSummary): string[] {
     ...row('tools', summary.tools.length === 0 ? '(none)' : summary.tools.join(', ')),
     ...modelLines(summary),
     ...memoryLines(summary),
+    ...(summary.operations === undefined || summary.operations.length === 0
+      ? []
+      : row('ops', ...(summary.operations as [string, ...string[]]))),
   ];
 }

@@ -18,6 +18,7 @@ describe('loadConfig', () => {
       namespace: 'default',
       taskQueue: 'chassis-agent',
       uiUrl: 'http://localhost:8233',
+      connection: expect.objectContaining({ address: '127.0.0.1:7233', tls: undefined, apiKey: undefined }),
     });
     expect(config.mongo).toEqual({ uri: 'mongodb://127.0.0.1:27017/', database: 'chassis' });
     expect(config.home).toBe('/project/.chassis');

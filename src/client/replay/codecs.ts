@@ -5,6 +5,7 @@ import { loadCodecSettings, type CodecSettings } from '../../codec/codec-setting
 import { createDataConverter } from '../../codec/data-converter';
 import type { ChassisConfig } from '../../config/load-config';
 import { connectTemporal, type TemporalSession } from '../connection';
+import { mongoClientOptions } from '../../config/mongo-options';
 
 /** A config that may already carry validated codec settings (once the config loader reads them). */
 export type ConfigWithCodec = ChassisConfig & { codec?: CodecSettings };
@@ -31,7 +32,7 @@ export function openDataConverter(config: ConfigWithCodec): OpenedDataConverter 
   const mongo =
     settings.claimCheckThresholdBytes === undefined
       ? undefined
-      : new MongoClient(config.mongo.uri, { serverSelectionTimeoutMS: 10_000 });
+      : new MongoClient(config.mongo.uri, mongoClientOptions(config.mongo.uri, { serverSelectionTimeoutMS: 10_000 }));
   const dataConverter = createDataConverter({
     db: mongo?.db(config.mongo.database),
     claimCheckThresholdBytes: settings.claimCheckThresholdBytes,
