@@ -153,7 +153,9 @@ export class AtlasVectorSearch {
     ];
     const documents = await this.db.collection(KNOWLEDGE_COLLECTION).aggregate(pipeline).toArray();
     return documents.map((found) => {
-      const { vectorScore, ...document } = found as Omit<StoredKnowledgeDocument, 'embedding'> & { vectorScore: number };
+      const { vectorScore, ...document } = found as Omit<StoredKnowledgeDocument, 'embedding'> & {
+        vectorScore: number;
+      };
       // Atlas reports cosine similarity as (1 + cosine) / 2; convert back so both paths report cosine.
       return { document, cosine: 2 * vectorScore - 1 };
     });
