@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { Db } from 'mongodb';
+import type { FieldEncryption } from '../codec/field-encryption';
 import type {
   ExtractFactsInput,
   ExtractFactsResult,
@@ -46,6 +47,8 @@ export interface MemoryActivityDependencies {
   cache?: KnowledgeIndexCache;
   /** @default () => new Date() */
   now?: () => Date;
+  /** Encrypts episodes and knowledge at rest with the payload keys. @default the cache's, else plain */
+  fields?: FieldEncryption;
 }
 
 /** Runs one activity body, translating errors once (see `translateMemoryError`). */
@@ -66,9 +69,10 @@ async function translated<T>(operation: string, work: () => Promise<T>): Promise
  */
 export function createMemoryActivities(dependencies: MemoryActivityDependencies) {
   const { db, embedder, models } = dependencies;
-  const cache = dependencies.cache ?? new KnowledgeIndexCache(db);
-  const knowledge = new KnowledgeStore(db, embedder, { cache, now: dependencies.now });
-  const episodes = new EpisodesStore(db, { embedder, now: dependencies.now });
+  const fields = dependencies.fields ?? dependencies.cache?.fields;
+  const cache = dependencies.cache ?? new KnowledgeIndexCache(db, { fields });
+  const knowledge = new KnowledgeStore(db, embedder, { cache, now: dependencies.now, fields });
+  const episodes = new EpisodesStore(db, { embedder, now: dependencies.now, fields });
   const vectorSearch = dependencies.vectorSearch ?? 'auto';
   const atlasSearch = new AtlasVectorSearch(db);
   // Read at each call: a worker started while MongoDB was down learns the capabilities later.

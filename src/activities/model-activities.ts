@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { Db } from 'mongodb';
+import type { FieldEncryption } from '../codec/field-encryption';
 import type { ModelCallInput, ModelCallResult } from '../contracts/activities';
 import type { ModelsDescription } from '../contracts/models';
 import { CompletedCalls, completedCallKey } from '../models/completed-calls';
@@ -20,6 +21,8 @@ export interface ModelActivityDependencies {
   db?: Db;
   /** Completed calls kept for retries of the same activity. @default a memo of 500 calls */
   completedCalls?: CompletedCalls;
+  /** Encrypts cached answers at rest with the payload keys. @default plain */
+  fields?: FieldEncryption;
 }
 
 /** Longest pause between two heartbeats of a running model call. */
@@ -41,7 +44,8 @@ function heartbeatWhileRunning(context: Context): () => void {
 
 /** Activities that call models; they run on the model task queue. */
 export function createModelActivities(dependencies: ModelActivityDependencies) {
-  const cache = dependencies.db === undefined ? undefined : new PromptCache(dependencies.db);
+  const cache =
+    dependencies.db === undefined ? undefined : new PromptCache(dependencies.db, { fields: dependencies.fields });
   const completed = dependencies.completedCalls ?? new CompletedCalls();
   return {
     /**

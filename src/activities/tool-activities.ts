@@ -2,6 +2,7 @@ import { Context, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { MongoError, type Db } from 'mongodb';
 import { InfrastructureUnavailableError } from '../resilience/infrastructure-retry';
+import type { FieldEncryption } from '../codec/field-encryption';
 import type { ToolCallInput } from '../contracts/activities';
 import { FailureType } from '../contracts/failure-types';
 import type { ToolDescriptor } from '../contracts/tools';
@@ -38,6 +39,11 @@ export interface ToolActivityDependencies {
   /** Ledger tuning (tests shorten the lease). */
   toolLedger?: ToolRunnerOptions['ledger'];
   /**
+   * Encryption at rest of tool outputs, cached results and ledger outcomes (and of cached
+   * model answers and memory), with the payload keys. @default plain
+   */
+  fields?: FieldEncryption;
+  /**
    * How long one tool call waits inside its activity for MongoDB before failing with
    * `Infra.Unavailable` (`CHASSIS_OUTAGE_BUDGET_MS`); sent to the workflow in each
    * descriptor's policy, which adds it to the activity's start-to-close timeout.
@@ -56,6 +62,7 @@ export function createToolActivities(dependencies: ToolActivityDependencies) {
     breakers: dependencies.toolBreakers,
     now: dependencies.clock,
     ledger: dependencies.toolLedger,
+    fields: dependencies.fields,
     outageBudgetMs,
     warn: activityWarning,
   });
@@ -94,6 +101,7 @@ export function createToolActivities(dependencies: ToolActivityDependencies) {
             idempotencyKey: input.idempotencyKey,
             signal: context.cancellationSignal,
             heartbeat: (details) => context.heartbeat(details),
+            workflowId: context.info.workflowExecution?.workflowId,
           },
           { cancelRequested: explicitCancellation(context.cancellationSignal) },
         );

@@ -125,7 +125,7 @@ export function buildProgram(): Command {
     .command('approve')
     .description('approve a tool call a task is waiting on')
     .argument('<workflowId>', 'the task (or subtask) that waits')
-    .argument('<callId>', 'the pending call, as `chassis status` shows it')
+    .argument('<call>', "the pending call's key, as `chassis status` shows it (e.g. 2/1)")
     .option('--reason <text>', 'why')
     .action(async (workflowId: string, callId: string, options: { reason?: string }) => {
       const { humanCommand } = require('./commands/human') as typeof HumanCommandModule;
@@ -136,7 +136,7 @@ export function buildProgram(): Command {
     .command('reject')
     .description('reject a tool call a task is waiting on; the model is told why')
     .argument('<workflowId>')
-    .argument('<callId>')
+    .argument('<call>', "the pending call's key (e.g. 2/1)")
     .option('--reason <text>', 'why (the model sees it)')
     .action(async (workflowId: string, callId: string, options: { reason?: string }) => {
       const { humanCommand } = require('./commands/human') as typeof HumanCommandModule;
@@ -147,7 +147,7 @@ export function buildProgram(): Command {
     .command('answer')
     .description('answer a question the agent asked with ask_user')
     .argument('<workflowId>')
-    .argument('<callId>')
+    .argument('<call>', "the pending question's call key (e.g. 3/1)")
     .argument('<answer>')
     .action(async (workflowId: string, callId: string, answer: string) => {
       const { humanCommand } = require('./commands/human') as typeof HumanCommandModule;

@@ -56,10 +56,12 @@ export function formatTaskTree(input: TaskTreeInput): string {
     );
   });
   for (const request of input.pending ?? []) {
+    // The call key names one call of the run; runs from before call keys are named by the provider's id.
+    const call = request.callKey ?? request.callId;
     const what =
       request.kind === 'question'
-        ? `question: ${request.question ?? ''} (chassis answer ${input.workflowId} ${request.callId} "…")`
-        : `approval of ${request.tool} ${request.arguments} (chassis approve|reject ${input.workflowId} ${request.callId})`;
+        ? `question: ${request.question ?? ''} (chassis answer ${input.workflowId} ${call} "…")`
+        : `approval of ${request.tool} ${request.arguments} (chassis approve|reject ${input.workflowId} ${call})`;
     lines.push(`  waiting for a person since ${request.since}: ${what}`);
   }
   if (input.usage) {

@@ -40,15 +40,15 @@ function usageTotals(usage: { inputTokens: number; outputTokens: number; costUsd
   return { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, costUsd: usage.costUsd };
 }
 
-/** A readable, unique workflow id: `task-<words of the goal>-<8 hex>`. */
-export function taskWorkflowId(goal: string): string {
-  const words = goal
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 40)
-    .replace(/-+$/, '');
-  return `task-${words || 'goal'}-${randomUUID().slice(0, 8)}`;
+/**
+ * A unique workflow id, `task-<16 hex>`, with nothing of the goal in it. Ids are never
+ * encrypted: they are in Temporal's visibility store, logs, URLs, shell history and the
+ * `workflowId` fields of stored documents, so they carry no user text whether or not
+ * payloads are encrypted (one rule, not two). The goal is in the task's summary, which is
+ * a payload: readable in the UI, or through the codec server when encrypted.
+ */
+export function taskWorkflowId(): string {
+  return `task-${randomUUID().replace(/-/g, '').slice(0, 16)}`;
 }
 
 /** True when at least one worker polls the task queue for workflows and for model calls. */
@@ -90,7 +90,7 @@ export async function startTask(
   const goalLine = input.goal.replace(/\s+/g, ' ').trim();
   return client.workflow.start<typeof agentTaskWorkflow>('agentTaskWorkflow', {
     taskQueue: options.taskQueue,
-    workflowId: options.workflowId ?? taskWorkflowId(input.goal),
+    workflowId: options.workflowId ?? taskWorkflowId(),
     args: [input],
     staticSummary: `Agent task: ${goalLine.length > 120 ? `${goalLine.slice(0, 117)}...` : goalLine}`,
     staticDetails: `Goal:\n\n${input.goal}\n\nModel: ${input.model ?? 'routed by the model catalog'}`,

@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import type { Payload, PayloadCodec } from '@temporalio/common';
+import type { Payload, PayloadCodec, SerializationContext } from '@temporalio/common';
 import type { ClaimCheckStore } from './claim-check-store';
 import { PayloadCodecError } from './codec-errors';
 import { open, seal, type PayloadKeyring } from './encryption-keys';
@@ -40,30 +40,49 @@ export interface ClaimCheckCodecOptions {
  * the model worker of the same process) and on replays after a cache eviction.
  */
 class BlobCache {
-  private readonly entries = new Map<string, Uint8Array>();
+  private readonly entries = new Map<string, { bytes: Uint8Array; owners: Set<string> }>();
   private size = 0;
 
   constructor(private readonly capacityBytes: number) {}
 
   get(id: string): Uint8Array | undefined {
-    const bytes = this.entries.get(id);
-    if (bytes !== undefined) {
-      this.entries.delete(id);
-      this.entries.set(id, bytes);
-    }
-    return bytes;
+    return this.entry(id)?.bytes;
   }
 
-  set(id: string, bytes: Uint8Array): void {
-    if (bytes.length > this.capacityBytes || this.entries.has(id)) return;
-    this.entries.set(id, bytes);
+  /** True when this process already recorded `workflowId` as an owner of the blob. */
+  hasOwner(id: string, workflowId: string | undefined): boolean {
+    return workflowId === undefined || this.entries.get(id)?.owners.has(workflowId) === true;
+  }
+
+  set(id: string, bytes: Uint8Array, owner?: string): void {
+    const existing = this.entry(id);
+    if (existing !== undefined) {
+      if (owner !== undefined) existing.owners.add(owner);
+      return;
+    }
+    if (bytes.length > this.capacityBytes) return;
+    this.entries.set(id, { bytes, owners: new Set(owner === undefined ? [] : [owner]) });
     this.size += bytes.length;
     for (const [oldest, value] of this.entries) {
       if (this.size <= this.capacityBytes) break;
       this.entries.delete(oldest);
-      this.size -= value.length;
+      this.size -= value.bytes.length;
     }
   }
+
+  private entry(id: string) {
+    const entry = this.entries.get(id);
+    if (entry !== undefined) {
+      this.entries.delete(id);
+      this.entries.set(id, entry);
+    }
+    return entry;
+  }
+}
+
+/** The workflow whose history will hold an encoded payload, when the SDK says (1.24 serialization context). */
+function ownerOf(context: SerializationContext | undefined): string | undefined {
+  return context?.workflowId;
 }
 
 /**
@@ -84,8 +103,9 @@ export class ClaimCheckCodec implements PayloadCodec {
     this.cache = new BlobCache(options.cacheBytes ?? DEFAULT_CLAIM_CHECK_CACHE_BYTES);
   }
 
-  async encode(payloads: Payload[]): Promise<Payload[]> {
-    return Promise.all(payloads.map((payload) => this.encodeOne(payload)));
+  async encode(payloads: Payload[], context?: SerializationContext): Promise<Payload[]> {
+    const owner = ownerOf(context);
+    return Promise.all(payloads.map((payload) => this.encodeOne(payload, owner)));
   }
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
@@ -100,18 +120,25 @@ export class ClaimCheckCodec implements PayloadCodec {
     return `hmac-sha256:${keyring.active.id}:${digest}`;
   }
 
-  private async encodeOne(payload: Payload): Promise<Payload> {
+  private async encodeOne(payload: Payload, owner: string | undefined): Promise<Payload> {
     const bytes = serializePayload(payload);
     if (bytes.length < this.options.thresholdBytes) return payload;
     const id = this.addressOf(bytes);
-    if (this.cache.get(id) === undefined) {
+    // Written when this process has not stored it for this workflow yet: the same content in
+    // another workflow's history makes that workflow an owner too (and re-stores the blob if
+    // the retention sweep removed it after its earlier owners were gone).
+    if (this.cache.get(id) === undefined || !this.cache.hasOwner(id, owner)) {
       const keyring = this.options.keyring;
-      await this.options.store.put(id, {
-        data: keyring === undefined ? bytes : seal(keyring.active, bytes, id),
-        bytes: bytes.length,
-        ...(keyring !== undefined ? { keyId: keyring.active.id } : {}),
-      });
-      this.cache.set(id, bytes);
+      await this.options.store.put(
+        id,
+        {
+          data: keyring === undefined ? bytes : seal(keyring.active, bytes, id),
+          bytes: bytes.length,
+          ...(keyring !== undefined ? { keyId: keyring.active.id } : {}),
+        },
+        owner,
+      );
+      this.cache.set(id, bytes, owner);
     }
     const reference: ClaimCheckReference = { id, bytes: bytes.length };
     return {

@@ -14,6 +14,14 @@ export interface StoredPayloadDocument {
   /** The key that encrypted `data`; absent when stored in clear. */
   keyId?: string;
   createdAt: Date;
+  /**
+   * The workflows whose histories hold a reference to it (and so need it to be read or
+   * replayed); the retention sweep keeps it while any of them (or a parent) has a history.
+   * Absent on blobs stored before owners were recorded.
+   */
+  workflowIds?: string[];
+  /** The last time a workflow was recorded as referencing it. */
+  lastUsedAt?: Date;
 }
 
 /** What {@link ClaimCheckStore.get} returns. */
@@ -27,10 +35,12 @@ function isDuplicateKey(error: unknown): boolean {
 }
 
 /**
- * Content-addressed payload blobs in MongoDB. A blob is written once (upsert with
+ * Content-addressed payload blobs in MongoDB. A blob's content is written once (upsert with
  * `$setOnInsert`) and never changed, so any number of histories can point at it and the
- * same working context sent at two steps is stored once. Blobs are kept until deleted:
- * deleting one breaks the replay and the UI view of every history that points at it.
+ * same working context sent at two steps is stored once. Each blob lists the workflows that
+ * reference it: deleting one breaks the replay and the UI view of every history that points
+ * at it, so the retention sweep (`chassis gc`) deletes only blobs none of whose workflows
+ * has a history any more.
  */
 export class ClaimCheckStore {
   private readonly collection: Collection<StoredPayloadDocument>;
@@ -43,8 +53,12 @@ export class ClaimCheckStore {
     this.collection = db.collection<StoredPayloadDocument>(PAYLOADS_COLLECTION);
   }
 
-  /** Stores a blob under its address unless one is there already (same address, same content). */
-  async put(id: string, blob: { data: Uint8Array; bytes: number; keyId?: string }): Promise<void> {
+  /**
+   * Stores a blob under its address unless one is there already (same address, same
+   * content), and records `workflowId` as one of its owners.
+   */
+  async put(id: string, blob: { data: Uint8Array; bytes: number; keyId?: string }, workflowId?: string): Promise<void> {
+    const now = new Date();
     try {
       await this.collection.updateOne(
         { _id: id },
@@ -53,14 +67,22 @@ export class ClaimCheckStore {
             data: new Binary(blob.data),
             bytes: blob.bytes,
             ...(blob.keyId !== undefined ? { keyId: blob.keyId } : {}),
-            createdAt: new Date(),
+            createdAt: now,
           },
+          $set: { lastUsedAt: now },
+          ...(workflowId !== undefined ? { $addToSet: { workflowIds: workflowId } } : {}),
         },
         { upsert: true },
       );
     } catch (error) {
-      // Two processes stored the same content at once: the other one won, which is fine.
+      // Two processes stored the same content at once: the other one won; record the owner on it.
       if (!isDuplicateKey(error)) throw error;
+      if (workflowId !== undefined) {
+        await this.collection.updateOne(
+          { _id: id },
+          { $addToSet: { workflowIds: workflowId }, $set: { lastUsedAt: now } },
+        );
+      }
     }
   }
 

@@ -44,11 +44,22 @@ export function createPayloadCodecs(options: PayloadCodecOptions): PayloadCodec[
 }
 
 /**
+ * The module whose `failureConverter` encodes failure messages and stack traces as a payload
+ * (so the encryption codec covers them). Workers must also bundle their workflows with it
+ * (`bundleWorkflows({ failureConverterPath })`): the sandbox converts the workflow's own failures.
+ */
+export const ENCODED_FAILURE_CONVERTER_PATH = require.resolve('./encoded-failure-converter');
+
+/**
  * A Temporal data converter with the Chassis codec chain, for `new Client({ dataConverter })`,
  * `Worker.create({ dataConverter })` and `Worker.runReplayHistory({ dataConverter })`.
  * Codecs run in the worker's main thread (not the workflow sandbox), so they may do I/O.
  * Use one converter per process: its claim-check cache is shared by client and workers.
+ * With encryption on, failure messages and stack traces are encoded (and so encrypted) too.
  */
 export function createDataConverter(options: PayloadCodecOptions): DataConverter {
-  return { payloadCodecs: createPayloadCodecs(options) };
+  return {
+    payloadCodecs: createPayloadCodecs(options),
+    ...(options.keyring !== undefined ? { failureConverterPath: ENCODED_FAILURE_CONVERTER_PATH } : {}),
+  };
 }

@@ -1,6 +1,6 @@
 import { MongoServerError, type Db, type Document } from 'mongodb';
 import type { EmbedderDescription, KnowledgeKind } from '../contracts/memory';
-import type { KnowledgeDocument } from './documents';
+import type { StoredKnowledgeDocument } from './documents';
 
 /**
  * The MongoDB Atlas `$vectorSearch` path: the search index over `memory_knowledge.embedding`
@@ -92,9 +92,9 @@ export async function ensureVectorSearchIndex(
   };
 }
 
-/** A `$vectorSearch` result: the document without its vector, and its cosine similarity. */
+/** A `$vectorSearch` result: the document as stored (sealed fields sealed) without its vector, and its cosine similarity. */
 export interface AtlasVectorHit {
-  document: Omit<KnowledgeDocument, 'embedding'>;
+  document: Omit<StoredKnowledgeDocument, 'embedding'>;
   cosine: number;
 }
 
@@ -153,7 +153,9 @@ export class AtlasVectorSearch {
     ];
     const documents = await this.db.collection(KNOWLEDGE_COLLECTION).aggregate(pipeline).toArray();
     return documents.map((found) => {
-      const { vectorScore, ...document } = found as Omit<KnowledgeDocument, 'embedding'> & { vectorScore: number };
+      const { vectorScore, ...document } = found as Omit<StoredKnowledgeDocument, 'embedding'> & {
+        vectorScore: number;
+      };
       // Atlas reports cosine similarity as (1 + cosine) / 2; convert back so both paths report cosine.
       return { document, cosine: 2 * vectorScore - 1 };
     });

@@ -1,7 +1,7 @@
 import { MongoServerError, type Collection, type Db, type Document } from 'mongodb';
 import type { EmbedderDescription } from '../contracts/memory';
 import { ensureVectorSearchIndex } from './atlas-vector-search';
-import type { EpisodeDocument, KnowledgeDocument, NamespaceDocument } from './documents';
+import type { NamespaceDocument, StoredEpisodeDocument, StoredKnowledgeDocument } from './documents';
 import type { VectorSearchSetting } from './memory-settings';
 import type { VectorEncoding } from './vectors';
 import { detectVectorEncoding } from './vector-encoding-probe';
@@ -18,8 +18,8 @@ export const MemoryCollection = {
 /** Typed handles on the memory collections of a database. */
 export function memoryCollections(db: Db) {
   return {
-    episodes: db.collection<EpisodeDocument>(MemoryCollection.episodes),
-    knowledge: db.collection<KnowledgeDocument>(MemoryCollection.knowledge),
+    episodes: db.collection<StoredEpisodeDocument>(MemoryCollection.episodes),
+    knowledge: db.collection<StoredKnowledgeDocument>(MemoryCollection.knowledge),
     namespaces: db.collection<NamespaceDocument>(MemoryCollection.namespaces),
   };
 }

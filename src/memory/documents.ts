@@ -1,10 +1,15 @@
 import type { EmbedderDescription, EpisodeKind, EpisodeRole, JsonValue, KnowledgeKind } from '../contracts/memory';
+import type { Stored } from '../codec/field-encryption';
 import type { ContextNeighbour } from './memory-context';
 import type { StoredVector } from './vectors';
 
 /**
  * The shapes stored in MongoDB. Times are BSON dates here and ISO strings at activity
  * boundaries; ids are caller-derived strings, never ObjectIds, so every write is idempotent.
+ * What users and models wrote (episode content; knowledge text, metadata and context) is
+ * sealed with the payload keys when encryption is on: the `Stored…` shapes are what the
+ * collections hold, the others the same documents opened. Vectors, tags, sources, sessions
+ * and ids stay plain.
  */
 
 /** One episode in `memory_episodes`. */
@@ -24,6 +29,9 @@ export interface EpisodeDocument {
   embedding?: StoredVector;
   embedder?: EmbedderDescription;
 }
+
+/** An episode as stored: its content sealed when encryption is on. */
+export type StoredEpisodeDocument = Omit<EpisodeDocument, 'content'> & { content: Stored<string> };
 
 /** One chunk or fact in `memory_knowledge`. */
 export interface KnowledgeDocument {
@@ -45,6 +53,13 @@ export interface KnowledgeDocument {
   /** Neighbouring texts of the same session at import, indexed with this entry (never returned). */
   context?: ContextNeighbour[];
 }
+
+/** A knowledge entry as stored: text, metadata and context sealed when encryption is on. */
+export type StoredKnowledgeDocument = Omit<KnowledgeDocument, 'text' | 'meta' | 'context'> & {
+  text: Stored<string>;
+  meta?: Stored<Record<string, JsonValue>>;
+  context?: Stored<ContextNeighbour[]>;
+};
 
 /**
  * One change to a namespace, in the order applied. `null` lists mean "too many to list":

@@ -1,7 +1,9 @@
 import { MongoServerError, type Db, type Filter } from 'mongodb';
 import type { Episode, EpisodeInput, EpisodeKind, RememberEpisodeResult, ScoredEpisode } from '../contracts/memory';
 import { memoryCollections } from './database';
-import type { EpisodeDocument } from './documents';
+import type { EpisodeDocument, StoredEpisodeDocument } from './documents';
+import { PLAIN_FIELDS, type FieldEncryption } from '../codec/field-encryption';
+import { openEpisode, sealEpisode } from './sealed-documents';
 import type { Embedder } from './embedders/embedder';
 import { neighboursInTime, rankCandidates } from './hybrid-search';
 import { signalWeights } from './signal-weights';
@@ -18,6 +20,8 @@ export interface EpisodesStoreOptions {
   now?: () => Date;
   /** Most episodes of a session ranked by relevance (the most recent ones). @default 2000 */
   relevanceWindow?: number;
+  /** Encrypts episode content at rest with the payload keys. @default plain */
+  fields?: FieldEncryption;
 }
 
 const EPISODE_KINDS: readonly EpisodeKind[] = ['turn', 'task', 'summary'];
@@ -46,6 +50,7 @@ function limit(value: number | undefined, fallback: number, what: string): numbe
 export class EpisodesStore {
   private readonly now: () => Date;
   private readonly relevanceWindow: number;
+  private readonly fields: FieldEncryption;
 
   constructor(
     private readonly db: Db,
@@ -53,6 +58,7 @@ export class EpisodesStore {
   ) {
     this.now = options.now ?? (() => new Date());
     this.relevanceWindow = options.relevanceWindow ?? 2000;
+    this.fields = options.fields ?? PLAIN_FIELDS;
   }
 
   /** Records an episode once; `created: false` when its id was already stored. */
@@ -91,7 +97,7 @@ export class EpisodesStore {
       }
     }
     try {
-      await episodes.insertOne(document);
+      await episodes.insertOne(sealEpisode(document, this.fields));
       return { id: input.id, created: true };
     } catch (error) {
       if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return { id: input.id, created: false };
@@ -112,7 +118,7 @@ export class EpisodesStore {
       .sort({ occurredAt: -1, _id: -1 })
       .limit(count)
       .toArray();
-    return documents.reverse().map(toEpisode);
+    return documents.reverse().map((document) => toEpisode(openEpisode(document, this.fields)));
   }
 
   /**
@@ -140,7 +146,10 @@ export class EpisodesStore {
       .sort({ occurredAt: -1, _id: -1 })
       .limit(this.relevanceWindow)
       .toArray();
-    const candidates = documents.filter((document) => options.excludeIds?.has(document._id) !== true);
+    // Opened here: BM25 runs in the worker, over the text in clear.
+    const candidates = documents
+      .filter((document) => options.excludeIds?.has(document._id) !== true)
+      .map((document) => openEpisode(document, this.fields));
     if (candidates.length === 0) return [];
     const embedder = this.options.embedder;
     let goalVector: Float32Array | undefined;
@@ -175,7 +184,7 @@ export class EpisodesStore {
       .slice(0, count);
   }
 
-  private filter(sessionId: string, kinds: readonly EpisodeKind[] | undefined): Filter<EpisodeDocument> {
+  private filter(sessionId: string, kinds: readonly EpisodeKind[] | undefined): Filter<StoredEpisodeDocument> {
     return kinds !== undefined && kinds.length > 0 ? { sessionId, kind: { $in: [...kinds] } } : { sessionId };
   }
 

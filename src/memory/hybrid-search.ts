@@ -12,6 +12,7 @@ import type { Embedder } from './embedders/embedder';
 import type { KnowledgeIndexCache } from './knowledge-index-cache';
 import { bm25Scores } from './lexical';
 import { toKnowledgeChunk } from './mapping';
+import { openKnowledge } from './sealed-documents';
 import { indexedFields, sessionNeighbours, type ContextNeighbour } from './memory-context';
 import { EmbedderMismatchError, MemoryInputError } from './memory-errors';
 import type { VectorSearchSetting } from './memory-settings';
@@ -174,6 +175,7 @@ export async function searchKnowledge(
       kinds: input.kinds,
       tags: input.tags,
     });
+    const opened = found.map((hit) => openKnowledge(hit.document, dependencies.cache.fields));
     const lists: RankedList<number>[] = [
       {
         signal: 'vector',
@@ -184,12 +186,12 @@ export async function searchKnowledge(
     if (mode === 'hybrid') {
       const scores = bm25Scores(
         input.query,
-        found.map((hit) =>
+        opened.map((document) =>
           indexedFields({
-            text: hit.document.text,
-            context: hit.document.context ?? undefined,
-            occurredAt: hit.document.occurredAt ?? undefined,
-            meta: hit.document.meta ?? undefined,
+            text: document.text,
+            context: document.context ?? undefined,
+            occurredAt: document.occurredAt ?? undefined,
+            meta: document.meta ?? undefined,
           }),
         ),
       );
@@ -203,7 +205,7 @@ export async function searchKnowledge(
       });
     }
     const ranked = rank(lists, mode, cues, (position) => found[position]?.document.occurredAt?.getTime() ?? Number.NaN);
-    const chunks = found.map((hit) => toKnowledgeChunk(hit.document));
+    const chunks = opened.map((document) => toKnowledgeChunk(document));
     const chosen = pick(ranked, k, groupBy === 'document' ? (position) => chunks[position]?.documentId : undefined);
     return {
       hits: chosen.map((item) => ({

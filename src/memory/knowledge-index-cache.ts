@@ -1,5 +1,7 @@
 import type { Db } from 'mongodb';
+import { PLAIN_FIELDS, type FieldEncryption } from '../codec/field-encryption';
 import { memoryCollections } from './database';
+import { openKnowledge } from './sealed-documents';
 import type { NamespaceDocument } from './documents';
 import { NamespaceIndex, type IndexableDocument } from './namespace-index';
 import { decodeVector, normalizeInPlace } from './vectors';
@@ -10,6 +12,8 @@ export interface KnowledgeIndexCacheOptions {
   maxNamespaces?: number;
   /** Documents per round trip of a full load. @default 2000 */
   loadBatchSize?: number;
+  /** Opens text sealed with the payload keys as it loads (BM25 indexes the text in clear). @default plain */
+  fields?: FieldEncryption;
 }
 
 /** What a sync did, for logs and benchmarks. */
@@ -27,7 +31,9 @@ const MAX_HOLE_RATIO = 0.25;
  * document (`memory_namespaces`): when its revision moved, the change log there names the
  * ids written or deleted since, and only those are fetched. Writes made by this worker are
  * applied directly ({@link applyLocalChange}). A reload happens on first use, when the
- * log no longer reaches back far enough, or when the namespace was re-created.
+ * log no longer reaches back far enough, or when the namespace was re-created. Text sealed
+ * with the payload keys is opened as it is loaded, so lexical search works over encrypted
+ * knowledge (MongoDB never sees the text in clear, so it could not index it anyway).
  */
 export class KnowledgeIndexCache {
   private readonly indexes = new Map<string, NamespaceIndex>();
@@ -36,6 +42,8 @@ export class KnowledgeIndexCache {
   private readonly loadBatchSize: number;
   /** What the last sync of each namespace did (tests and benchmarks read it). */
   readonly lastSync = new Map<string, SyncOutcome>();
+  /** How stored text is opened; stores sharing this cache seal with it too. */
+  readonly fields: FieldEncryption;
 
   constructor(
     private readonly db: Db,
@@ -43,6 +51,7 @@ export class KnowledgeIndexCache {
   ) {
     this.maxNamespaces = options.maxNamespaces ?? 16;
     this.loadBatchSize = options.loadBatchSize ?? 2000;
+    this.fields = options.fields ?? PLAIN_FIELDS;
   }
 
   /**
@@ -146,7 +155,7 @@ export class KnowledgeIndexCache {
     const present = new Set<string>();
     for (const document of found) {
       present.add(document._id);
-      index.upsert(document, normalizeInPlace(decodeVector(document.embedding)));
+      index.upsert(openKnowledge(document, this.fields), normalizeInPlace(decodeVector(document.embedding)));
     }
     index.removeMany([...upserted].filter((id) => !present.has(id)));
     index.revision = state.revision;
@@ -163,7 +172,7 @@ export class KnowledgeIndexCache {
     const { knowledge } = memoryCollections(this.db);
     const cursor = knowledge.find({ namespace: state._id }).batchSize(this.loadBatchSize);
     for await (const document of cursor) {
-      index.upsert(document, normalizeInPlace(decodeVector(document.embedding)));
+      index.upsert(openKnowledge(document, this.fields), normalizeInPlace(decodeVector(document.embedding)));
     }
     index.compact();
     return index;

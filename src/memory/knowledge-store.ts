@@ -13,11 +13,13 @@ import type {
 } from '../contracts/memory';
 import { chunkText, type ChunkingOptions } from './chunking';
 import { memoryCollections } from './database';
-import { contentHash, findNearDuplicate, type NearDuplicate } from './dedupe';
-import type { KnowledgeDocument, NamespaceDocument } from './documents';
+import { findNearDuplicate, normalizeForHash, type NearDuplicate } from './dedupe';
+import type { KnowledgeDocument, NamespaceDocument, StoredKnowledgeDocument } from './documents';
 import type { Embedder } from './embedders/embedder';
 import { KnowledgeIndexCache } from './knowledge-index-cache';
 import { toKnowledgeChunk } from './mapping';
+import { openKnowledge, sealKnowledge } from './sealed-documents';
+import { PLAIN_FIELDS, type FieldEncryption } from '../codec/field-encryption';
 import { contextualText, sessionNeighbours, type ContextNeighbour } from './memory-context';
 import { EmbedderMismatchError, MemoryInputError } from './memory-errors';
 import type { NamespaceIndex } from './namespace-index';
@@ -65,9 +67,14 @@ export interface KnowledgeStoreOptions {
   cache?: KnowledgeIndexCache;
   /** @default () => new Date() */
   now?: () => Date;
+  /**
+   * Encrypts text, metadata and context at rest with the payload keys, and keys the content
+   * hashes (a plain hash of a short fact would confirm a guess). @default the cache's
+   */
+  fields?: FieldEncryption;
 }
 
-/** A chunk ready to write: its document and its unit-length vector. */
+/** A chunk ready to write: its document (text in clear) and its unit-length vector. */
 interface PreparedEntry {
   document: KnowledgeDocument;
   vector: Float32Array;
@@ -120,14 +127,21 @@ export function factId(namespace: string, hash: string): string {
 export class KnowledgeStore {
   readonly cache: KnowledgeIndexCache;
   private readonly now: () => Date;
+  private readonly fields: FieldEncryption;
 
   constructor(
     private readonly db: Db,
     private readonly embedder: Embedder,
     options: KnowledgeStoreOptions = {},
   ) {
-    this.cache = options.cache ?? new KnowledgeIndexCache(db);
+    this.fields = options.fields ?? options.cache?.fields ?? PLAIN_FIELDS;
+    this.cache = options.cache ?? new KnowledgeIndexCache(db, { fields: this.fields });
     this.now = options.now ?? (() => new Date());
+  }
+
+  /** The content hash exact de-duplication compares: of the normalized text, keyed when encrypted. */
+  private contentHash(text: string): string {
+    return this.fields.address(normalizeForHash(text));
   }
 
   /** The embedder this store writes with. */
@@ -149,14 +163,14 @@ export class KnowledgeStore {
     const namespace = requireNamespace(input.namespace);
     const text = requireText(input.text, 'document text');
     const threshold = input.nearDuplicateThreshold ?? 0.97;
-    const documentId = input.documentId ?? contentHash(text);
+    const documentId = input.documentId ?? this.contentHash(text);
     const chunks = chunkText(text, input.chunking);
     const state = await this.ensureNamespace(namespace);
     let index = await this.cache.get(namespace);
     // The same document id with changed text is a new version: the old chunks go first.
     const changed = chunks.some((chunk) => {
       const stored = index?.contentHashOf(chunkId(namespace, documentId, chunk.index));
-      return stored !== undefined && stored !== contentHash(chunk.text);
+      return stored !== undefined && stored !== this.contentHash(chunk.text);
     });
     let replacedChunks = 0;
     if (changed) {
@@ -174,7 +188,7 @@ export class KnowledgeStore {
     const acceptedHashes = new Map<string, string>();
     chunks.forEach((chunk, position) => {
       const id = chunkId(namespace, documentId, chunk.index);
-      const hash = contentHash(chunk.text);
+      const hash = this.contentHash(chunk.text);
       const vector = vectors[position] as Float32Array;
       if (index?.has(id) === true) {
         alreadyStoredIds.push(id);
@@ -227,7 +241,7 @@ export class KnowledgeStore {
   async saveFact(input: SaveFactInput, options: { signal?: AbortSignal } = {}): Promise<SaveFactResult> {
     const namespace = requireNamespace(input.namespace);
     const text = requireText(input.text, 'fact text').trim();
-    const hash = contentHash(text);
+    const hash = this.contentHash(text);
     const id = factId(namespace, hash);
     const state = await this.ensureNamespace(namespace);
     const index = await this.cache.get(namespace);
@@ -300,11 +314,11 @@ export class KnowledgeStore {
         context: ContextNeighbour[];
       }> = [];
       batch.forEach((record, offset) => {
-        const documentId = record.id ?? contentHash(record.text);
+        const documentId = record.id ?? this.contentHash(record.text);
         for (const chunk of chunkText(record.text, options.chunking)) {
           result.chunks += 1;
           const id = chunkId(namespace, documentId, chunk.index);
-          const hash = contentHash(chunk.text);
+          const hash = this.contentHash(chunk.text);
           // The cache is re-read per batch: this import's earlier batches are in it.
           const index = this.cache.peek(namespace);
           if (seenIds.has(id) || index?.has(id) === true) {
@@ -385,7 +399,7 @@ export class KnowledgeStore {
       .skip(options.skip ?? 0)
       .limit(options.limit ?? 100)
       .toArray();
-    return documents.map((document) => toKnowledgeChunk(document));
+    return documents.map((document) => toKnowledgeChunk(openKnowledge(document, this.fields)));
   }
 
   /** Number of entries (chunks and facts) in a namespace. */
@@ -453,7 +467,7 @@ export class KnowledgeStore {
    * `deleteMany` over a large namespace fails on FerretDB's SQLite backend ("too many SQL
    * variables") and holds a long lock elsewhere.
    */
-  private async deleteInBatches(filter: Filter<KnowledgeDocument>): Promise<string[]> {
+  private async deleteInBatches(filter: Filter<StoredKnowledgeDocument>): Promise<string[]> {
     const { knowledge } = memoryCollections(this.db);
     const deleted: string[] = [];
     for (;;) {
@@ -601,7 +615,10 @@ export class KnowledgeStore {
     const { knowledge } = memoryCollections(this.db);
     const existingPositions = new Set<number>();
     try {
-      await knowledge.insertMany(documents, { ordered: false });
+      await knowledge.insertMany(
+        documents.map((document) => sealKnowledge(document, this.fields)),
+        { ordered: false },
+      );
     } catch (error) {
       if (!(error instanceof MongoBulkWriteError)) throw error;
       const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : Object.values(error.writeErrors);

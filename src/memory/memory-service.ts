@@ -1,4 +1,5 @@
 import { MongoClient, type Db } from 'mongodb';
+import { FieldEncryption } from '../codec/field-encryption';
 import type { ChassisConfig } from '../config/load-config';
 import type { KnowledgeChunk, KnowledgeKind, SearchKnowledgeInput, SearchKnowledgeResult } from '../contracts/memory';
 import { AtlasVectorSearch } from './atlas-vector-search';
@@ -45,8 +46,9 @@ export class MemoryService {
     readonly settings: MemorySettings,
     readonly capabilities: MemoryCapabilities,
     private readonly client: MongoClient | undefined,
+    fields: FieldEncryption,
   ) {
-    this.store = new KnowledgeStore(db, embedder, { cache: new KnowledgeIndexCache(db) });
+    this.store = new KnowledgeStore(db, embedder, { cache: new KnowledgeIndexCache(db, { fields }) });
     this.atlas =
       capabilities.atlasVectorSearch && settings.vectorSearch !== 'exact' ? new AtlasVectorSearch(db) : undefined;
   }
@@ -77,7 +79,8 @@ export class MemoryService {
       vectorSearch: settings.vectorSearch,
       embedder: embedder.description,
     });
-    return new MemoryService(db, embedder, settings, capabilities, client);
+    // The payload keys: knowledge written with encryption on is read (and written) sealed.
+    return new MemoryService(db, embedder, settings, capabilities, client, new FieldEncryption(config.codec.keyring));
   }
 
   /** Imports records (see {@link KnowledgeStore.importRecords}). */

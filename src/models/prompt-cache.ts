@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import stableStringify from 'fast-json-stable-stringify';
 import { MongoServerError, type Collection, type Db } from 'mongodb';
+import { PLAIN_FIELDS, type FieldEncryption, type Stored } from '../codec/field-encryption';
 import type { ModelCallInput, ModelCallResult } from '../contracts/activities';
 
 /** Collection of cached model responses. */
@@ -9,9 +10,9 @@ export const PROMPT_CACHE_COLLECTION = 'model_prompt_cache';
 /** Bumped when the key's ingredients or the stored shape change, so old entries are never served. */
 const KEY_VERSION = 'prompt-cache-v1';
 
-/** One cached response, as stored. */
+/** One cached response, as read back. */
 export interface CachedModelResponse {
-  /** {@link promptCacheKey} of the call. */
+  /** {@link promptCacheKey} of the call (keyed again by an HMAC when encrypted). */
   _id: string;
   model: string;
   content: string | null;
@@ -22,6 +23,12 @@ export interface CachedModelResponse {
   costUsd: number;
   createdAt: Date;
 }
+
+/** One cached response as stored: the answer sealed when payload encryption is on. */
+type StoredModelResponse = Omit<CachedModelResponse, 'content' | 'toolCalls'> & {
+  content: Stored<string | null>;
+  toolCalls: Stored<ModelCallResult['toolCalls']>;
+};
 
 /**
  * True when a call may be served from, and stored in, the cache: the call site asked for
@@ -53,43 +60,60 @@ export function promptCacheKey(input: Pick<ModelCallInput, 'model' | 'messages' 
 export interface PromptCacheOptions {
   /** @default `() => new Date()` */
   now?: () => Date;
+  /** Encrypts answers at rest and keys the ids, with the payload keys. @default plain */
+  fields?: FieldEncryption;
 }
 
 /**
  * Exact-match cache of deterministic model calls (temperature 0) in MongoDB, for replays
  * of evaluation suites. Off unless the worker has a database and a call site asks for it
- * (`cache: true`). Entries do not expire: a temperature-0 answer for an identical request
- * stays valid until the model changes, and a changed model is a new id. Clear the
- * collection to start over.
+ * (`cache: true`). A temperature-0 answer for an identical request stays valid until the
+ * model changes (a changed model is a new id), so entries live for the retention period
+ * (`chassis gc`). Clear the collection to start over.
  */
 export class PromptCache {
-  private readonly collection: Collection<CachedModelResponse>;
+  private readonly collection: Collection<StoredModelResponse>;
   private readonly now: () => Date;
+  private readonly fields: FieldEncryption;
 
   constructor(db: Db, options: PromptCacheOptions = {}) {
-    this.collection = db.collection<CachedModelResponse>(PROMPT_CACHE_COLLECTION);
+    this.collection = db.collection<StoredModelResponse>(PROMPT_CACHE_COLLECTION);
     this.now = options.now ?? (() => new Date());
+    this.fields = options.fields ?? PLAIN_FIELDS;
+  }
+
+  /** The stored id of a key: the key, or an HMAC of it when encrypted (a plain hash of a guessed prompt would match). */
+  private idOf(key: string): string {
+    return this.fields.encrypts ? this.fields.address(key) : key;
   }
 
   /** The stored response for `key`, or undefined. */
   async get(key: string): Promise<CachedModelResponse | undefined> {
-    return (await this.collection.findOne({ _id: key })) ?? undefined;
+    const id = this.idOf(key);
+    const entry = await this.collection.findOne({ _id: id });
+    if (entry === null) return undefined;
+    return {
+      ...entry,
+      content: this.fields.openJson(entry.content, fieldContext(id, 'content')),
+      toolCalls: this.fields.openJson(entry.toolCalls, fieldContext(id, 'toolCalls')),
+    };
   }
 
   /** Stores a response; an identical concurrent store (same key, same answer) is not an error. */
   async put(key: string, result: ModelCallResult): Promise<void> {
-    const entry: CachedModelResponse = {
-      _id: key,
+    const id = this.idOf(key);
+    const entry: StoredModelResponse = {
+      _id: id,
       model: result.model,
-      content: result.content,
-      toolCalls: result.toolCalls,
+      content: this.fields.sealJson(result.content, fieldContext(id, 'content')),
+      toolCalls: this.fields.sealJson(result.toolCalls, fieldContext(id, 'toolCalls')),
       finishReason: result.finishReason,
       usage: result.usage,
       costUsd: result.costUsd,
       createdAt: this.now(),
     };
     try {
-      await this.collection.replaceOne({ _id: key }, entry, { upsert: true });
+      await this.collection.replaceOne({ _id: id }, entry, { upsert: true });
     } catch (error) {
       // Two workers upserting the same new key: one wins, the other's answer is the same.
       if (!(error instanceof MongoServerError && error.code === 11000)) throw error;
@@ -101,4 +125,8 @@ export class PromptCache {
     const { deletedCount } = await this.collection.deleteMany(model === undefined ? {} : { model });
     return deletedCount;
   }
+}
+
+function fieldContext(id: string, field: string): string {
+  return `${PROMPT_CACHE_COLLECTION}/${id}/${field}`;
 }

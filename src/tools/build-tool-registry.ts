@@ -1,4 +1,5 @@
 import type { Db } from 'mongodb';
+import type { FieldEncryption } from '../codec/field-encryption';
 import { builtInTools, type HttpFetchOptions } from './builtin';
 import type { Now } from './builtin/clock';
 import { connectMcpServers, type McpToolSet } from './mcp/mcp-tools';
@@ -33,7 +34,14 @@ export interface BuiltToolRegistry {
  */
 export async function buildToolRegistry(
   config: ToolsConfig,
-  options: { db?: Db; now?: Now; mcpLog?: (line: string) => void; warn?: (message: string) => void } = {},
+  options: {
+    db?: Db;
+    /** How stored tool outputs are encrypted. @default plain */
+    fields?: FieldEncryption;
+    now?: Now;
+    mcpLog?: (line: string) => void;
+    warn?: (message: string) => void;
+  } = {},
 ): Promise<BuiltToolRegistry> {
   const registry = new ToolRegistry(
     builtInTools({
@@ -42,6 +50,7 @@ export async function buildToolRegistry(
       httpAllowedHosts: config.httpAllowedHosts,
       http: config.http,
       db: options.db,
+      fields: options.fields,
       // Workers offer ask_user: a task may wait days for its answer (the workflow holds the wait).
       askUser: true,
     }),

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import type { ToolCallResult } from '../contracts/activities';
 import { pause, retryWhileInfrastructureDown, type InfrastructureWait } from '../resilience/infrastructure-retry';
+import { PLAIN_FIELDS, type FieldEncryption, type Stored } from '../codec/field-encryption';
 import { canonicalJson, sha256 } from './canonical-key';
 import { ensureExpiryIndex, isDuplicateKeyError, type ExpiryMode } from './mongo-support';
 import { TransientToolError } from './tool-errors';
@@ -42,7 +43,8 @@ export interface ToolEffectRecord {
   leaseExpiresAt: Date;
   /** Set when this owner took the claim over from a stopped attempt (so a retried takeover is still resolved). */
   takenOverFrom?: string;
-  outcome?: ToolCallResult & Record<string, unknown>;
+  /** Sealed when payload encryption is on (see {@link ToolEffectLedger.find} for it in clear). */
+  outcome?: Stored<ToolCallResult & Record<string, unknown>>;
   resolution?: ToolEffectResolution;
   createdAt: Date;
   updatedAt?: Date;
@@ -66,6 +68,8 @@ export interface ToolEffectLedgerOptions {
   retentionMs?: number;
   /** @default `() => new Date()` */
   now?: () => Date;
+  /** Encrypts outcomes at rest with the payload keys. @default plain */
+  fields?: FieldEncryption;
 }
 
 /** How one attempt waits for MongoDB and reports that it is alive. */
@@ -138,9 +142,11 @@ export class ToolEffectLedger {
   private readonly liveClaimWaitMs: number;
   private readonly retentionMs: number;
   private readonly now: () => Date;
+  private readonly fields: FieldEncryption;
   private ready: Promise<ExpiryMode> | undefined;
 
   constructor(db: Db, options: ToolEffectLedgerOptions = {}) {
+    this.fields = options.fields ?? PLAIN_FIELDS;
     this.collection = db.collection<ToolEffectRecord>(TOOL_EFFECTS_COLLECTION);
     this.leaseMs = options.leaseMs ?? 10_000;
     this.liveClaimWaitMs = options.liveClaimWaitMs ?? 2 * this.leaseMs;
@@ -177,7 +183,8 @@ export class ToolEffectLedger {
     await this.whileDown(waits, `preparing the ledger of ${entry.tool}`, () => this.ensureIndexes());
     const claim = await this.acquire(id, entry, owner, waits);
     if (claim.kind === 'recorded') {
-      return { result: claim.record.outcome as T, replayed: true, resolution: claim.record.resolution };
+      const outcome = this.fields.openJson(claim.record.outcome, outcomeContext(id));
+      return { result: outcome as T, replayed: true, resolution: claim.record.resolution };
     }
 
     const renewal = this.renewWhileRunning(id, owner);
@@ -316,7 +323,7 @@ export class ToolEffectLedger {
             {
               $set: {
                 state,
-                outcome: result as ToolEffectRecord['outcome'],
+                outcome: this.fields.sealJson(result as ToolCallResult & Record<string, unknown>, outcomeContext(id)),
                 resolution,
                 updatedAt: this.now(),
               },
@@ -379,9 +386,11 @@ export class ToolEffectLedger {
     });
   }
 
-  /** The record of a call, if any (for tests and the chaos suite). */
-  find(idempotencyKey: string, tool: string, args: unknown): Promise<ToolEffectRecord | null> {
-    return this.collection.findOne({ _id: effectId(idempotencyKey, tool, args) });
+  /** The record of a call, if any, its outcome in clear (for tests and the chaos suite). */
+  async find(idempotencyKey: string, tool: string, args: unknown): Promise<ToolEffectRecord | null> {
+    const record = await this.collection.findOne({ _id: effectId(idempotencyKey, tool, args) });
+    if (record?.outcome === undefined) return record;
+    return { ...record, outcome: this.fields.openJson(record.outcome, outcomeContext(record._id)) };
   }
 
   /** Deletes outcomes past their retention; returns how many. */
@@ -389,4 +398,8 @@ export class ToolEffectLedger {
     const { deletedCount } = await this.collection.deleteMany({ expiresAt: { $lte: this.now() } });
     return deletedCount;
   }
+}
+
+function outcomeContext(id: string): string {
+  return `${TOOL_EFFECTS_COLLECTION}/${id}/outcome`;
 }

@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { sha256 } from './canonical-key';
+import { PLAIN_FIELDS, type FieldEncryption, type Stored } from '../codec/field-encryption';
 
 /** Collection of full tool outputs that were too long for the model. */
 export const TOOL_OUTPUTS_COLLECTION = 'tool_outputs';
@@ -18,44 +18,68 @@ export const MAX_STORED_OUTPUT_CHARS = 4_000_000;
 
 /** A stored output, as in MongoDB. */
 export interface StoredToolOutput {
-  /** SHA-256 of `content`: equal outputs are stored once. */
+  /** Content address of `content` (SHA-256, or an HMAC when encrypted): equal outputs are stored once. */
   _id: string;
-  content: string;
+  /** Sealed when payload encryption is on. */
+  content: Stored<string>;
   chars: number;
   /** The tool that first produced it. */
   tool: string;
   createdAt: Date;
+  /** Workflows whose tool results point at it; the retention sweep keeps it while one of them runs. */
+  workflowIds?: string[];
 }
+
+/** A stored output as read back: its text in clear. */
+export type ToolOutput = Omit<StoredToolOutput, 'content'> & { content: string };
 
 /**
  * Full tool outputs, content-addressed, so workflow histories carry only a bounded excerpt
- * and a reference (DESIGN decision 6). Outputs are kept until deleted: cached results and
- * workflow histories may point at them for as long as they live.
+ * and a reference (DESIGN decision 6). With payload encryption on, the text is encrypted at
+ * rest and the address is keyed. Outputs are kept for the retention period (`chassis gc`),
+ * and longer while a workflow that produced them runs.
  */
 export class ToolOutputStore {
   private readonly collection: Collection<StoredToolOutput>;
 
-  constructor(db: Db) {
+  constructor(
+    db: Db,
+    private readonly fields: FieldEncryption = PLAIN_FIELDS,
+  ) {
     this.collection = db.collection<StoredToolOutput>(TOOL_OUTPUTS_COLLECTION);
   }
 
-  /** Stores `content` (once per distinct text) and returns its reference. */
-  async put(content: string, tool: string): Promise<string> {
-    const id = sha256(content);
+  /** Stores `content` (once per distinct text) and returns its reference; `workflowId` is recorded as an owner. */
+  async put(content: string, tool: string, workflowId?: string): Promise<string> {
+    const id = this.fields.address(content);
     await this.collection.updateOne(
       { _id: id },
-      { $setOnInsert: { content, chars: content.length, tool, createdAt: new Date() } },
+      {
+        $setOnInsert: {
+          content: this.fields.sealText(content, contentContext(id)),
+          chars: content.length,
+          tool,
+          createdAt: new Date(),
+        },
+        ...(workflowId !== undefined ? { $addToSet: { workflowIds: workflowId } } : {}),
+      },
       { upsert: true },
     );
     return `${OUTPUT_REF_PREFIX}${id}`;
   }
 
   /** The stored output of a reference, or undefined when there is none. */
-  async get(ref: string): Promise<StoredToolOutput | undefined> {
+  async get(ref: string): Promise<ToolOutput | undefined> {
     const id = parseOutputRef(ref);
     if (id === undefined) return undefined;
-    return (await this.collection.findOne({ _id: id })) ?? undefined;
+    const stored = await this.collection.findOne({ _id: id });
+    if (stored === null) return undefined;
+    return { ...stored, content: this.fields.openText(stored.content, contentContext(id)) };
   }
+}
+
+function contentContext(id: string): string {
+  return `${TOOL_OUTPUTS_COLLECTION}/${id}/content`;
 }
 
 /** The hash inside a reference, or undefined when `ref` is not one. */

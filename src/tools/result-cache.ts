@@ -1,12 +1,13 @@
 import type { Collection, Db } from 'mongodb';
+import { PLAIN_FIELDS, type FieldEncryption, type Stored } from '../codec/field-encryption';
 import { ensureExpiryIndex, type ExpiryMode } from './mongo-support';
 
 /** Collection of cached tool results. */
 export const TOOL_CACHE_COLLECTION = 'tool_cache';
 
-/** One cached result, as stored. */
+/** One cached result, as read back. */
 export interface CachedToolResult {
-  /** {@link toolCacheKey} of tool, version and arguments. */
+  /** {@link toolCacheKey} of tool, version and arguments (keyed again by an HMAC when encrypted). */
   _id: string;
   tool: string;
   version: string;
@@ -18,6 +19,9 @@ export interface CachedToolResult {
   createdAt: Date;
   expiresAt: Date;
 }
+
+/** One cached result as stored: the output sealed when payload encryption is on. */
+type StoredToolResult = Omit<CachedToolResult, 'output'> & { output: Stored<string> };
 
 /** What {@link ToolResultCache.put} stores. */
 export interface ToolResultToCache {
@@ -36,6 +40,8 @@ export interface ToolResultCacheOptions {
   now?: () => Date;
   /** Expired entries are swept from the whole collection at most this often. @default 60_000 */
   purgeIntervalMs?: number;
+  /** Encrypts outputs at rest and keys the ids, with the payload keys. @default plain */
+  fields?: FieldEncryption;
 }
 
 /**
@@ -45,16 +51,23 @@ export interface ToolResultCacheOptions {
  * is created where the server has one (not FerretDB v1).
  */
 export class ToolResultCache {
-  private readonly collection: Collection<CachedToolResult>;
+  private readonly collection: Collection<StoredToolResult>;
   private readonly now: () => Date;
   private readonly purgeIntervalMs: number;
+  private readonly fields: FieldEncryption;
   private lastPurge = 0;
   private ready: Promise<ExpiryMode> | undefined;
 
   constructor(db: Db, options: ToolResultCacheOptions = {}) {
-    this.collection = db.collection<CachedToolResult>(TOOL_CACHE_COLLECTION);
+    this.collection = db.collection<StoredToolResult>(TOOL_CACHE_COLLECTION);
     this.now = options.now ?? (() => new Date());
     this.purgeIntervalMs = options.purgeIntervalMs ?? 60_000;
+    this.fields = options.fields ?? PLAIN_FIELDS;
+  }
+
+  /** The stored id of a key: the key itself, or an HMAC of it when encrypted (a hash of guessable arguments would confirm a guess). */
+  private idOf(key: string): string {
+    return this.fields.encrypts ? this.fields.address(key) : key;
   }
 
   /** Creates the expiry index once; resolves to how expiry is enforced on this server. */
@@ -68,31 +81,33 @@ export class ToolResultCache {
 
   /** The live entry for `key`, or undefined; an expired entry is deleted and not served. */
   async get(key: string): Promise<CachedToolResult | undefined> {
-    const entry = await this.collection.findOne({ _id: key });
+    const id = this.idOf(key);
+    const entry = await this.collection.findOne({ _id: id });
     if (entry === null) return undefined;
     if (entry.expiresAt.getTime() <= this.now().getTime()) {
       // Conditional on expiresAt so a fresh entry written meanwhile by another worker survives.
-      await this.collection.deleteOne({ _id: key, expiresAt: entry.expiresAt });
+      await this.collection.deleteOne({ _id: id, expiresAt: entry.expiresAt });
       return undefined;
     }
-    return entry;
+    return { ...entry, output: this.fields.openText(entry.output, outputContext(id)) };
   }
 
   /** Stores (or replaces) a result; sweeps expired entries now and then. */
   async put(result: ToolResultToCache): Promise<void> {
     await this.ensureIndexes();
     const now = this.now();
-    const entry: CachedToolResult = {
-      _id: result.key,
+    const id = this.idOf(result.key);
+    const entry: StoredToolResult = {
+      _id: id,
       tool: result.tool,
       version: result.version,
-      output: result.output,
+      output: this.fields.sealText(result.output, outputContext(id)),
       ...(result.outputRef !== undefined ? { outputRef: result.outputRef } : {}),
       executionMs: result.executionMs,
       createdAt: now,
       expiresAt: new Date(now.getTime() + result.ttlSeconds * 1000),
     };
-    await this.collection.replaceOne({ _id: result.key }, entry, { upsert: true });
+    await this.collection.replaceOne({ _id: id }, entry, { upsert: true });
     if (now.getTime() - this.lastPurge >= this.purgeIntervalMs) {
       this.lastPurge = now.getTime();
       await this.purgeExpired();
@@ -110,4 +125,8 @@ export class ToolResultCache {
     const { deletedCount } = await this.collection.deleteMany({ tool });
     return deletedCount;
   }
+}
+
+function outputContext(id: string): string {
+  return `${TOOL_CACHE_COLLECTION}/${id}/output`;
 }

@@ -8,6 +8,7 @@ import {
   unavailableSystemOf,
   type InfrastructureWait,
 } from '../resilience/infrastructure-retry';
+import type { FieldEncryption } from '../codec/field-encryption';
 import { toolCacheKey } from './canonical-key';
 import { CircuitOpenError, UncountedFailure, type KeyedCircuitBreaker } from '../resilience/keyed-circuit-breaker';
 import {
@@ -48,7 +49,9 @@ export interface ToolRunnerOptions {
   /** Time source of the cache and ledger (tests move it forward). @default `() => new Date()` */
   now?: () => Date;
   /** Ledger tuning (tests shorten the lease). */
-  ledger?: Omit<ToolEffectLedgerOptions, 'now'>;
+  ledger?: Omit<ToolEffectLedgerOptions, 'now' | 'fields'>;
+  /** Encrypts cached results, long outputs and ledger outcomes at rest. @default plain */
+  fields?: FieldEncryption;
   /**
    * How long one call waits for MongoDB (ledger, stored outputs) before it fails with
    * `Infra.Unavailable` for the engine to retry. @default 300_000
@@ -100,9 +103,9 @@ export class ToolRunner {
     this.outageBudgetMs = options.outageBudgetMs ?? DEFAULT_OUTAGE_BUDGET_MS;
     this.abandonAfterMs = options.abandonAfterMs ?? 2_000;
     if (options.db !== undefined) {
-      this.cache = new ToolResultCache(options.db, { now: options.now });
-      this.outputs = new ToolOutputStore(options.db);
-      this.ledger = new ToolEffectLedger(options.db, { ...options.ledger, now: options.now });
+      this.cache = new ToolResultCache(options.db, { now: options.now, fields: options.fields });
+      this.outputs = new ToolOutputStore(options.db, options.fields);
+      this.ledger = new ToolEffectLedger(options.db, { ...options.ledger, now: options.now, fields: options.fields });
     }
   }
 
@@ -239,7 +242,7 @@ export class ToolRunner {
         checked = undefined;
       }
       if (checked?.applied === true && typeof checked.output === 'string') {
-        const bounded = await this.boundOutput(checked.output, policy.maxOutputChars, tool.name, waits, true);
+        const bounded = await this.boundOutput(checked.output, policy.maxOutputChars, tool.name, waits, true, context);
         return {
           action: 'record',
           state: 'done',
@@ -289,7 +292,7 @@ export class ToolRunner {
       throw error;
     }
     const executionMs = Math.round((performance.now() - started) * 10) / 10;
-    const bounded = await this.boundOutput(output, policy.maxOutputChars, tool.name, waits, afterEffect);
+    const bounded = await this.boundOutput(output, policy.maxOutputChars, tool.name, waits, afterEffect, context);
     return { result: { callId: call.id, name: call.name, ok: true, ...bounded }, executionMs };
   }
 
@@ -333,6 +336,7 @@ export class ToolRunner {
     tool: string,
     waits: LedgerWaits,
     afterEffect: boolean,
+    context: ToolContext,
   ): Promise<{ output: string; outputRef?: string }> {
     if (output.length <= maxChars) return { output };
     const stored = output.length > MAX_STORED_OUTPUT_CHARS ? output.slice(0, MAX_STORED_OUTPUT_CHARS) : output;
@@ -341,7 +345,9 @@ export class ToolRunner {
     let unstoredReason: string | undefined;
     if (outputs !== undefined) {
       try {
-        reference = await this.whileDown(waits, `storing the long output of ${tool}`, () => outputs.put(stored, tool));
+        reference = await this.whileDown(waits, `storing the long output of ${tool}`, () =>
+          outputs.put(stored, tool, context.workflowId),
+        );
       } catch (error) {
         if (!afterEffect || !(error instanceof InfrastructureUnavailableError)) throw error;
         this.warn(`the long output of ${tool} was cut: ${error.message}`);

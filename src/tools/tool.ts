@@ -17,6 +17,8 @@ export interface ToolContext {
   signal: AbortSignal;
   /** Tells the engine a long tool is alive; `details` show in the UI and survive a retry. */
   heartbeat(details?: unknown): void;
+  /** The workflow that made the call, when a workflow did (stored outputs record it, for retention). */
+  workflowId?: string;
 }
 
 /** A tool declared once: a model-facing description, an input schema, a policy and its code. */

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { DataConverter } from '@temporalio/common';
 import type { Db } from 'mongodb';
 import { createDataConverter } from '../codec/data-converter';
+import { FieldEncryption } from '../codec/field-encryption';
 import type { ActivityDependencies } from '../activities';
 import type { MemoryActivityDependencies } from '../activities/memory-activities';
 import { usesScriptedModel, type ChassisConfig } from '../config/load-config';
@@ -61,10 +62,10 @@ export interface BuildDependenciesOptions {
  * indexes and capabilities. If MongoDB is down at start the worker still starts (memory is
  * degradable): recall goes on without memory, writes are retried until it is back.
  */
-function buildMemory(config: ChassisConfig, mongo: MongoConnection, models: ModelGateway) {
+function buildMemory(config: ChassisConfig, mongo: MongoConnection, models: ModelGateway, fields: FieldEncryption) {
   const db = mongo.db;
   const embedder = createEmbedder(config, config.memory);
-  const cache = new KnowledgeIndexCache(db);
+  const cache = new KnowledgeIndexCache(db, { fields });
   let capabilities: MemoryCapabilities | undefined;
   mongo.whenConnected({
     name: 'preparing the memory indexes',
@@ -90,6 +91,7 @@ function buildMemory(config: ChassisConfig, mongo: MongoConnection, models: Mode
     models,
     vectorSearch: config.memory.vectorSearch,
     cache,
+    fields,
     get capabilities() {
       return capabilities;
     },
@@ -140,7 +142,9 @@ export async function buildDependencies(
       },
     });
     const warn = (message: string) => log(`warning: ${message}`);
-    const tools = await buildToolRegistry(config.tools, { db, warn });
+    // What users and models wrote is encrypted at rest with the payload keys, like the payloads.
+    const fields = new FieldEncryption(config.codec.keyring);
+    const tools = await buildToolRegistry(config.tools, { db, warn, fields });
     closers.push(() => tools.close());
     let models: ModelGateway;
     let offlineNotice: string | undefined;
@@ -160,7 +164,7 @@ export async function buildDependencies(
       models = new ModelGateway({ catalog, timeoutMs: config.openai.timeoutMs, context: config.memory.context });
       modelEndpoints = modelEndpointTargets(catalog, { pinned: config.models.pinned });
     }
-    const memory = buildMemory(config, mongo, models);
+    const memory = buildMemory(config, mongo, models, fields);
     for (const tool of memoryTools(memory.tools)) tools.registry.register(tool);
     const dataConverter = createDataConverter({
       db,
@@ -173,6 +177,7 @@ export async function buildDependencies(
         models,
         tools: tools.registry,
         db,
+        fields,
         memory: memory.activities,
         outageBudgetMs: config.resilience.outageBudgetMs,
       },

@@ -11,12 +11,17 @@ export const quietBundlerLogger = {
   error: console.error,
 };
 
-/** Workflow interceptor modules to bundle with the workflows. */
+/** What to bundle with the workflows: interceptor modules, the failure converter. */
 export interface BundleOptions {
   /** Workflows trace themselves (OpenTelemetry). @default false */
   tracing?: boolean;
   /** Finished tasks are counted on the metrics endpoint. @default false */
   metrics?: boolean;
+  /**
+   * The data converter's `failureConverterPath`, compiled into the sandbox (with encryption
+   * on, `createDataConverter` sets one that encodes failure messages). @default the SDK's
+   */
+  failureConverterPath?: string;
 }
 
 /** The workflow interceptor modules for these options. */
@@ -37,5 +42,6 @@ export function bundleWorkflows(options: BundleOptions = {}): Promise<WorkflowBu
     workflowsPath: require.resolve('../workflows'),
     workflowInterceptorModules: workflowInterceptorModules(options),
     logger: quietBundlerLogger,
+    ...(options.failureConverterPath !== undefined ? { failureConverterPath: options.failureConverterPath } : {}),
   });
 }

@@ -189,7 +189,11 @@ export async function startWorker(config: ChassisConfig, options: StartWorkerOpt
   try {
     // Bundled once, while MongoDB is being reached: a restart of the workers reuses it.
     [workflowBundle] = await Promise.all([
-      bundleWorkflows({ tracing: tracing !== undefined, metrics: metrics !== undefined }),
+      bundleWorkflows({
+        tracing: tracing !== undefined,
+        metrics: metrics !== undefined,
+        failureConverterPath: built.dataConverter.failureConverterPath,
+      }),
       built.mongo.firstAttempt,
     ]);
     // A setup problem found at once (CHASSIS_VECTOR_SEARCH=atlas without Atlas Search) ends the start here.

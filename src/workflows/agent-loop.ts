@@ -239,8 +239,10 @@ export async function runAgentLoop(input: AgentLoopInput, observer: AgentLoopObs
     memory.add({ role: 'assistant', content: result.content, toolCalls: result.toolCalls });
     observer.onToolCalls(step, result.toolCalls);
     const toolResults = await Promise.all(
-      result.toolCalls.map((call) =>
-        runToolCall(call, input.tools, step, observer.gate, (outcome) => observer.onUnknownOutcome?.(outcome)),
+      result.toolCalls.map((call, index) =>
+        runToolCall(call, input.tools, { step, index: index + 1 }, observer.gate, (outcome) =>
+          observer.onUnknownOutcome?.(outcome),
+        ),
       ),
     );
     record.toolCalls = toolResults.map((toolResult) => ({ name: toolResult.name, ok: toolResult.ok }));

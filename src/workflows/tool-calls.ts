@@ -1,6 +1,7 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  patched,
   proxyActivities,
   workflowInfo,
   type ActivityOptions,
@@ -109,8 +110,19 @@ function questionOf(call: ToolCallRequest): string | undefined {
   }
 }
 
+/** Where a call sits in its workflow run: the loop step and its place among that step's calls (1-based). */
+export interface CallPosition {
+  step: number;
+  index: number;
+}
+
+/** The call's key in its run, `<step>/<index>`: what people name when they approve or answer it. */
+export function callKeyOf(position: CallPosition): string {
+  return `${position.step}/${position.index}`;
+}
+
 /** A person answers `ask_user`-like tools; the workflow waits durably for the answer. */
-async function askPerson(call: ToolCallRequest, gate: HumanGate): Promise<ToolCallResult> {
+async function askPerson(call: ToolCallRequest, callKey: string, gate: HumanGate): Promise<ToolCallResult> {
   const question = questionOf(call);
   if (question === undefined) {
     return {
@@ -123,7 +135,44 @@ async function askPerson(call: ToolCallRequest, gate: HumanGate): Promise<ToolCa
       },
     };
   }
-  return { callId: call.id, name: call.name, ok: true, output: await gate.ask(call, question) };
+  return { callId: call.id, name: call.name, ok: true, output: await gate.ask(call, callKey, question) };
+}
+
+/**
+ * Marks runs that refuse calls of tools the task was not given (older runs sent them to the
+ * worker, which ran any registered tool without its approval) and that apply a fallback's
+ * own policy (offered, approval) before handing a call over to it.
+ */
+const OFFERED_TOOLS_ONLY_PATCH = 'offered-tools-only';
+
+function notOffered(call: ToolCallRequest, tools: AgentTool[]): ToolCallResult {
+  return {
+    callId: call.id,
+    name: call.name,
+    ok: false,
+    error: {
+      type: FailureType.ToolUnknown,
+      message: `tool "${call.name}" is not available to this task; available: ${tools.map((tool) => tool.name).join(', ') || '(none)'}`,
+    },
+  };
+}
+
+/** Waits for a person when the tool needs approval; the observation of a refusal, or undefined to go on. */
+async function approval(
+  call: ToolCallRequest,
+  tool: AgentTool | undefined,
+  callKey: string,
+  gate: HumanGate,
+): Promise<ToolCallResult | undefined> {
+  if (!tool?.policy?.requiresApproval) return undefined;
+  const decision = await gate.approve(call, callKey, tool.policy.approvalTimeoutMs);
+  if (decision.approved) return undefined;
+  return {
+    callId: call.id,
+    name: call.name,
+    ok: false,
+    error: { type: FailureType.ToolRejected, message: `a person did not approve this call: ${decision.reason}` },
+  };
 }
 
 /** The unknown outcome a result reports, or undefined. */
@@ -144,23 +193,18 @@ function unknownOutcomeOf(result: ToolCallResult, call: ToolCallRequest, step: n
 export async function runToolCall(
   call: ToolCallRequest,
   tools: AgentTool[],
-  step: number,
+  position: CallPosition,
   gate: HumanGate,
   onUnknownOutcome?: (outcome: UnknownOutcome) => void,
 ): Promise<ToolCallResult> {
+  const { step } = position;
   const tool = tools.find((candidate) => candidate.name === call.name);
-  if (tool?.policy?.answeredByPerson) return askPerson(call, gate);
-  if (tool?.policy?.requiresApproval) {
-    const decision = await gate.approve(call, tool.policy.approvalTimeoutMs);
-    if (!decision.approved) {
-      return {
-        callId: call.id,
-        name: call.name,
-        ok: false,
-        error: { type: FailureType.ToolRejected, message: `a person did not approve this call: ${decision.reason}` },
-      };
-    }
-  }
+  // The worker's registry would run any registered tool, gated or not: a call of a tool this
+  // task was not given is refused here, so an injected instruction cannot reach past the list.
+  if (tool === undefined && patched(OFFERED_TOOLS_ONLY_PATCH)) return notOffered(call, tools);
+  if (tool?.policy?.answeredByPerson) return askPerson(call, callKeyOf(position), gate);
+  const refused = await approval(call, tool, callKeyOf(position), gate);
+  if (refused !== undefined) return refused;
   const key = `${workflowInfo().workflowId}/step-${step}/${call.id}`;
   const result = await attempt(call, tool, key);
   const unknown = unknownOutcomeOf(result, call, step, key);
@@ -169,6 +213,12 @@ export async function runToolCall(
   if (!handsOver(result) || fallbackName === undefined) return result;
   const fallback = tools.find((candidate) => candidate.name === fallbackName);
   const fallbackCall = { ...call, name: fallbackName };
+  if (patched(OFFERED_TOOLS_ONLY_PATCH)) {
+    // A fallback has its own policy: one the task was not given is not used, a gated one waits for a person.
+    if (fallback === undefined) return result;
+    const fallbackRefused = await approval(fallbackCall, fallback, `${callKeyOf(position)}/fallback`, gate);
+    if (fallbackRefused !== undefined) return { ...fallbackRefused, callId: call.id, name: call.name };
+  }
   const fallbackResult = await attempt(fallbackCall, fallback, `${key}/fallback`);
   const fallbackUnknown = unknownOutcomeOf(fallbackResult, fallbackCall, step, `${key}/fallback`);
   if (fallbackUnknown !== undefined) onUnknownOutcome?.(fallbackUnknown);

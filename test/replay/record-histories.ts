@@ -18,7 +18,8 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { historyToJson } from '../../src/client/replay/history-json';
 import { MongoClient } from 'mongodb';
-import type { AgentTaskInput } from '../../src/contracts/agent-task';
+import { agentTaskStatusQuery, type AgentTaskInput, type AgentTaskResult } from '../../src/contracts/agent-task';
+import { decideApprovalUpdate } from '../../src/contracts/human';
 import {
   postMessageSignal,
   sessionStatusQuery,
@@ -36,11 +37,25 @@ import { startScriptedModelServer, type ModelScriptInput } from '../../src/testi
 import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
 import { builtInTools } from '../../src/tools/builtin';
 import { ToolRegistry } from '../../src/tools/registry';
+import { defineTool } from '../../src/tools/tool';
+import { z } from 'zod';
 
 /** Where the fixtures live. */
 export const HISTORIES_DIRECTORY = path.join(__dirname, '..', 'fixtures', 'histories');
 
 const MODEL = 'gpt-4.1-mini';
+
+/** A tool with a side effect that needs a person's approval of each call. */
+const sendEmailTool = defineTool({
+  name: 'send_email',
+  description: 'Sends an email. Needs a person to approve each call.',
+  input: z.object({ to: z.string() }),
+  example: { to: 'a@example.com' },
+  policy: { requiresApproval: true, idempotent: false },
+  async execute({ to }) {
+    return `sent to ${to}`;
+  },
+});
 const FIXED_NOW = new Date('2026-01-02T03:04:05.000Z');
 
 /** One scenario: a task, the script that answers it, and which histories to keep. */
@@ -49,10 +64,12 @@ interface Scenario {
   description: string;
   input: AgentTaskInput;
   script: ModelScriptInput;
-  /** Child workflows whose histories are kept too, by the suffix of their id (`remember` is the memory write). */
+  /** Child workflows whose histories are kept too: a subtask's planner id, or `remember` (the memory write). */
   children?: string[];
   /** The task is expected to fail (its history ends in WorkflowExecutionFailed). */
   fails?: boolean;
+  /** Approve every approval the task waits for, as a person would (`chassis approve`). */
+  approveAll?: boolean;
 }
 
 const plannerRule = (subtasks: { id: string; title: string; dependsOn?: string[] }[]) => ({
@@ -226,6 +243,28 @@ export const SCENARIOS: Scenario[] = [
       ],
     },
   },
+  {
+    name: 'approvals-repeated-call-ids',
+    description:
+      'pinned model, no planner: a provider that reuses the tool-call id "call_dup" at two steps; the gated send_email is approved by a person at step 1 (recorded by the code that keyed decisions by the provider id, so step 2 ran on that decision)',
+    input: { goal: 'Send the report twice', model: MODEL, planning: 'direct', memory: false },
+    approveAll: true,
+    script: {
+      rules: [
+        {
+          name: 'first',
+          match: { callNumber: 1 },
+          reply: { toolCalls: [{ id: 'call_dup', name: 'send_email', arguments: { to: 'boss@example.com' } }] },
+        },
+        {
+          name: 'second',
+          match: { callNumber: 2 },
+          reply: { toolCalls: [{ id: 'call_dup', name: 'send_email', arguments: { to: 'all@example.com' } }] },
+        },
+        { name: 'done', match: { callNumber: 3 }, reply: { content: 'Sent: {{lastToolResult}}' } },
+      ],
+    },
+  },
 ];
 
 /**
@@ -324,10 +363,16 @@ async function record(stack: TestStack, scenario: Scenario, setScript: (script: 
     args: [scenario.input],
     workflowExecutionTimeout: '2 minutes',
   });
+  const approving = scenario.approveAll ? approveWhilePending(handle) : undefined;
+  let subtasks: AgentTaskResult['subtasks'] = [];
   const outcome = await handle.result().then(
-    () => 'completed',
+    (result: AgentTaskResult) => {
+      subtasks = result.subtasks;
+      return 'completed';
+    },
     (error: Error) => `failed: ${(error.cause as Error | undefined)?.message ?? error.message}`,
   );
+  await approving?.stop();
   if (outcome.startsWith('failed') !== (scenario.fails === true)) {
     throw new Error(`scenario ${scenario.name} ended "${outcome}"; fix its script`);
   }
@@ -340,11 +385,36 @@ async function record(stack: TestStack, scenario: Scenario, setScript: (script: 
     runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
   }
   for (const child of scenario.children ?? []) {
-    const handle = stack.client.workflow.getHandle(`${workflowId}/${child}`);
+    // Subtasks run as `<task>/subtask-<n>`; the file keeps the planner's id for its name.
+    const childId = subtasks.find((subtask) => subtask.id === child)?.workflowId ?? `${workflowId}/${child}`;
+    const handle = stack.client.workflow.getHandle(childId);
     // The memory write is an abandoned child: it may still run when the task has answered.
     await handle.result().catch(() => undefined);
     await saveHistory(handle, `${scenario.name}.${child}.json`);
   }
+}
+
+/** Approves, by update, each approval the task waits for, until stopped. */
+function approveWhilePending(handle: WorkflowHandle): { stop(): Promise<void> } {
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const view = await handle.query(agentTaskStatusQuery).catch(() => undefined);
+      for (const request of view?.pending ?? []) {
+        if (request.kind !== 'approval') continue;
+        await handle
+          .executeUpdate(decideApprovalUpdate, { args: [{ callId: request.callId, approved: true }] })
+          .catch(() => undefined);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      await loop;
+    },
+  };
 }
 
 async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
@@ -428,7 +498,7 @@ async function main(): Promise<void> {
   const bundle = await bundleWorkflows();
   const model = await startScriptedModelServer({ script: SCENARIOS[0]!.script, log: () => undefined });
   const models = new ModelGateway({ baseUrl: model.baseURL, timeoutMs: 10_000 }, new ModelCatalog());
-  const tools = new ToolRegistry(builtInTools({ now: () => FIXED_NOW }));
+  const tools = new ToolRegistry([...builtInTools({ now: () => FIXED_NOW }), sendEmailTool]);
   // Memory on, as in production, in a throw-away database: recall finds nothing, the task is remembered.
   const mongo = await MongoClient.connect(config.mongo.uri, { serverSelectionTimeoutMS: 10_000 });
   const db = mongo.db(`chassis_fixtures_${randomUUID().slice(0, 8)}`);

@@ -48,7 +48,7 @@ beforeAll(async () => {
 });
 
 describe('recorded histories replay against the current workflow code', () => {
-  test('the fixtures cover a direct task with tools, a decomposed task and its subtask, a failed task, a session across continue-as-new, the honest-ending and shared-budget paths, and a long task whose working memory is summarized across continue-as-new', () => {
+  test('the fixtures cover a direct task with tools, a decomposed task and its subtask, a failed task, a session across continue-as-new, the honest-ending and shared-budget paths, a long task whose working memory is summarized across continue-as-new, and approvals keyed by provider ids', () => {
     expect(FIXTURES).toEqual(
       expect.arrayContaining([
         'direct-task-with-tools.json',
@@ -64,6 +64,7 @@ describe('recorded histories replay against the current workflow code', () => {
         'long-task.json',
         'long-task.run-2.json',
         'long-task.run-3.json',
+        'approvals-repeated-call-ids.json',
       ]),
     );
   });

@@ -197,4 +197,25 @@ describe('MCP side effects: idempotency keys and outcome checks', () => {
     ]);
     expect(mcpToolPolicy({}, config[0] as McpServerConfig)).toEqual({ idempotent: false, acceptsIdempotencyKey: true });
   });
+
+  test('a tool that declares itself destructive needs approval unless the server policy says requiresApproval: false', async () => {
+    const gated = await connectMcpServers([echoServerConfig('files', { destructive: true })]);
+    const trusted = await connectMcpServers([
+      { ...echoServerConfig('scratch', { destructive: true }), policy: { requiresApproval: false } },
+    ]);
+    try {
+      const policies = new ToolRegistry([...gated.tools, ...trusted.tools]);
+      expect(policies.policyOf('files__wipe')).toMatchObject({ requiresApproval: true, idempotent: false });
+      // readOnlyHint wins over destructiveHint: a tool that only reads destroys nothing.
+      expect(policies.policyOf('files__wipe_preview')).toMatchObject({ requiresApproval: false, idempotent: true });
+      expect(policies.policyOf('files__echo')?.requiresApproval).toBe(false);
+      expect(policies.policyOf('scratch__wipe')).toMatchObject({ requiresApproval: false, idempotent: false });
+      // What the workflow reads to decide whether to wait for a person.
+      const [descriptor] = policies.descriptors(['files__wipe']);
+      expect(descriptor?.policy.requiresApproval).toBe(true);
+    } finally {
+      await gated.close();
+      await trusted.close();
+    }
+  }, 30_000);
 });

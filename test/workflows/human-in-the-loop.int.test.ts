@@ -11,6 +11,7 @@ import { askUserTool } from '../../src/tools/builtin/ask-user';
 import { builtInTools } from '../../src/tools/builtin';
 import { ToolRegistry } from '../../src/tools/registry';
 import { defineTool } from '../../src/tools/tool';
+import { chassis } from '../client/operations-support';
 import type { agentTaskWorkflow } from '../../src/workflows/agent-task';
 
 // Temporal is the real dev server; the model is the scripted server, a test double for the provider.
@@ -29,6 +30,21 @@ const sendEmailTool = defineTool({
   },
 });
 
+let transfers: string[] = [];
+
+/** Gated without a timeout: each call waits for its own decision for as long as it takes. */
+const transferTool = defineTool({
+  name: 'transfer_money',
+  description: 'Transfers money. Needs a person to approve each call.',
+  input: z.object({ amount: z.number() }),
+  example: { amount: 10 },
+  policy: { requiresApproval: true, idempotent: false },
+  async execute({ amount }) {
+    transfers.push(String(amount));
+    return `transferred ${amount}`;
+  },
+});
+
 let bundle: WorkflowBundleWithSourceMap;
 let model: ScriptedModelServer;
 let stack: TestStack | undefined;
@@ -36,7 +52,7 @@ let stack: TestStack | undefined;
 function dependencies() {
   return {
     models: scriptedGateway(model, 5_000),
-    tools: new ToolRegistry([...builtInTools(), askUserTool, sendEmailTool]),
+    tools: new ToolRegistry([...builtInTools(), askUserTool, sendEmailTool, transferTool]),
   };
 }
 
@@ -54,10 +70,11 @@ afterAll(async () => {
   await model?.close();
 });
 
-async function waitForPending(handle: WorkflowHandle, count = 1) {
+async function waitForPending(handle: WorkflowHandle, count = 1, callKey?: string) {
   for (let attempt = 0; attempt < 100; attempt++) {
     const view = await handle.query(agentTaskStatusQuery);
-    if (view.pending.length >= count) return view;
+    const found = callKey === undefined || view.pending.some((request) => request.callKey === callKey);
+    if (view.pending.length >= count && found) return view;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error('the task never started waiting for a person');
@@ -155,5 +172,61 @@ describe('people in the loop', () => {
     ]);
     expect(result.answer).toContain('Tool.Rejected');
     expect(result.answer).toContain('nobody decided within 1.5 s');
+  });
+
+  test('a provider that reuses a call id: each call waits for its own decision, named by its call key, used once', async () => {
+    stack = await startTestStack({ bundle, dependencies: dependencies() });
+    transfers = [];
+    const handle = await start(
+      {
+        rules: [
+          {
+            name: 'first',
+            match: { callNumber: 1 },
+            reply: { toolCalls: [{ id: 'call_same', name: 'transfer_money', arguments: { amount: 10 } }] },
+          },
+          {
+            name: 'second',
+            match: { callNumber: 2 },
+            reply: { toolCalls: [{ id: 'call_same', name: 'transfer_money', arguments: { amount: 5000 } }] },
+          },
+          { name: 'done', match: { callNumber: 3 }, reply: { content: 'second: {{lastToolResult}}' } },
+        ],
+      },
+      stack.taskQueue,
+    );
+    const first = await waitForPending(handle, 1, '1/1');
+    expect(first.pending).toEqual([
+      expect.objectContaining({ callKey: '1/1', callId: 'call_same', tool: 'transfer_money' }),
+    ]);
+    // The CLI shows the call key and accepts the provider's id while one call has had it.
+    const status = await chassis(['status', handle.workflowId]);
+    expect(status.stdout).toContain(`chassis approve|reject ${handle.workflowId} 1/1`);
+    const approved = await chassis(['approve', handle.workflowId, 'call_same']);
+    expect(approved).toMatchObject({ code: 0, stdout: `approved call 1/1 (transfer_money) on ${handle.workflowId}\n` });
+
+    // Step 2 reuses the id: its call waits for its own decision instead of riding on step 1's.
+    const second = await waitForPending(handle, 1, '2/1');
+    expect(second.pending).toEqual([expect.objectContaining({ callKey: '2/1', callId: 'call_same' })]);
+    expect(transfers).toEqual(['10']);
+    // The id now names two calls, so it names none; step 1's decision cannot be delivered again.
+    const ambiguous = await chassis(['approve', handle.workflowId, 'call_same']);
+    expect(ambiguous.code).not.toBe(0);
+    expect(ambiguous.stderr).toContain('use the call key');
+    await expect(
+      handle.executeUpdate(decideApprovalUpdate, { args: [{ callId: '1/1', approved: true }] }),
+    ).rejects.toThrow();
+    const rejected = await chassis(['reject', handle.workflowId, '2/1', '--reason', 'too much']);
+    expect(rejected).toMatchObject({ code: 0, stdout: `rejected call 2/1 (transfer_money) on ${handle.workflowId}\n` });
+
+    const result = await handle.result();
+    expect(transfers).toEqual(['10']);
+    expect(result.steps.map((step) => step.toolCalls)).toEqual([
+      [{ name: 'transfer_money', ok: true }],
+      [{ name: 'transfer_money', ok: false }],
+      [],
+    ]);
+    expect(result.answer).toContain('Tool.Rejected');
+    expect(result.answer).toContain('too much');
   });
 });

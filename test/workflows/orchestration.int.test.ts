@@ -91,17 +91,18 @@ describe('agentTaskWorkflow: plan → subtasks as child workflows → synthesis'
     expect(result.answer).toBe('Revenue was 1000 USD (4 USD x 250 units).');
     expect(result.plan.mode).toBe('decompose');
     expect(result.subtasks.map((subtask) => [subtask.id, subtask.status, subtask.workflowId])).toEqual([
-      ['prices', 'completed', `${handle.workflowId}/prices`],
-      ['volumes', 'completed', `${handle.workflowId}/volumes`],
-      ['revenue', 'completed', `${handle.workflowId}/revenue`],
+      // Children are named by position, not by the planner's ids: no model-written words in workflow ids.
+      ['prices', 'completed', `${handle.workflowId}/subtask-1`],
+      ['volumes', 'completed', `${handle.workflowId}/subtask-2`],
+      ['revenue', 'completed', `${handle.workflowId}/subtask-3`],
     ]);
 
     // The two independent children overlap in time (from their own histories, not our clock).
     const describe = (id: string) => stack.client.workflow.getHandle(`${handle.workflowId}/${id}`).describe();
     const [prices, volumes, revenue] = await Promise.all([
-      describe('prices'),
-      describe('volumes'),
-      describe('revenue'),
+      describe('subtask-1'),
+      describe('subtask-2'),
+      describe('subtask-3'),
     ]);
     for (const child of [prices, volumes, revenue]) {
       expect(child.status.name).toBe('COMPLETED');
@@ -242,8 +243,9 @@ describe('agentTaskWorkflow: plan → subtasks as child workflows → synthesis'
     expect(result.status).toBe('budget_exceeded');
 
     // Each child got an equal share of what planning left: (2000 - 120) / (4 subtasks + the synthesis).
-    for (const part of parts) {
-      const history = await stack.client.workflow.getHandle(`${handle.workflowId}/${part.id}`).fetchHistory();
+    expect(result.subtasks).toHaveLength(parts.length);
+    for (const summary of result.subtasks) {
+      const history = await stack.client.workflow.getHandle(summary.workflowId).fetchHistory();
       const data = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
       const childInput = JSON.parse(Buffer.from(data ?? []).toString('utf8')) as { budget: { maxTokens?: number } };
       expect(childInput.budget.maxTokens).toBe(376);
@@ -310,7 +312,7 @@ describe('agentTaskWorkflow: plan → subtasks as child workflows → synthesis'
     await handle.cancel();
     const result = await handle.result();
     expect(result.status).toBe('cancelled');
-    const child = await stack.client.workflow.getHandle(`${handle.workflowId}/prices`).describe();
+    const child = await stack.client.workflow.getHandle(`${handle.workflowId}/subtask-1`).describe();
     expect(['CANCELLED', 'TERMINATED']).toContain(child.status.name);
   });
 });

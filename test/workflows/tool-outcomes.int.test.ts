@@ -144,7 +144,7 @@ describe('side effects whose outcome is unknown', () => {
       expect.objectContaining({
         tool: 'send_invoice',
         step: 1,
-        idempotencyKey: expect.stringMatching(new RegExp(`^${handle.workflowId}/invoice/step-1/`)),
+        idempotencyKey: expect.stringMatching(new RegExp(`^${handle.workflowId}/subtask-1/step-1/`)),
       }),
     ]);
     expect(result.notes).toContainEqual(expect.stringContaining('may or may not have taken effect'));

@@ -5,15 +5,17 @@
  * request's `_meta`) and a side effect with its checker: `record_effect` records every execution
  * with its `_meta.idempotencyKey`, `effect_status` answers `{"applied":true,"output":"..."}`
  * or `{"applied":false}` for a key (the contract of an MCP server's `outcomeChecks`), and
- * `effect_log` lists the executions. Executions live in this process only.
- * Run: `node -r tsx/cjs src/testing/mcp/echo-server.ts [--effects]`.
+ * `effect_log` lists the executions; with `--destructive` also `wipe` (declares
+ * `destructiveHint`), `wipe_preview` (destructive and read-only, i.e. read-only) and
+ * `wipe_log` (what `wipe` was asked to wipe). State lives in this process only.
+ * Run: `node -r tsx/cjs src/testing/mcp/echo-server.ts [--effects] [--destructive]`.
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { z } from 'zod';
 
 /** Builds the server; exported so an in-process test could connect another transport. */
-export function createEchoServer(options: { effects?: boolean } = {}): McpServer {
+export function createEchoServer(options: { effects?: boolean; destructive?: boolean } = {}): McpServer {
   const server = new McpServer({ name: 'chassis-echo', version: '1.0.0' });
   server.registerTool(
     'echo',
@@ -42,6 +44,7 @@ export function createEchoServer(options: { effects?: boolean } = {}): McpServer
     async ({ message }) => ({ content: [{ type: 'text', text: message }], isError: true }),
   );
   if (options.effects === true) registerEffectTools(server);
+  if (options.destructive === true) registerDestructiveTools(server);
   server.registerTool(
     'exit',
     { description: 'Stops the server process (to test reconnection).', inputSchema: {} },
@@ -51,6 +54,37 @@ export function createEchoServer(options: { effects?: boolean } = {}): McpServer
     },
   );
   return server;
+}
+
+/** A tool that declares itself destructive, one whose hints contradict (read-only wins), and its log. */
+function registerDestructiveTools(server: McpServer): void {
+  const wiped: string[] = [];
+  server.registerTool(
+    'wipe',
+    {
+      description: 'Deletes everything under a path.',
+      inputSchema: { path: z.string() },
+      annotations: { destructiveHint: true },
+    },
+    async ({ path }) => {
+      wiped.push(path);
+      return { content: [{ type: 'text', text: `wiped ${path}` }] };
+    },
+  );
+  server.registerTool(
+    'wipe_preview',
+    {
+      description: 'Lists what wipe would delete.',
+      inputSchema: { path: z.string() },
+      annotations: { destructiveHint: true, readOnlyHint: true },
+    },
+    async ({ path }) => ({ content: [{ type: 'text', text: `would wipe ${path}` }] }),
+  );
+  server.registerTool(
+    'wipe_log',
+    { description: 'Lists the paths wipe deleted, as JSON.', inputSchema: {}, annotations: { readOnlyHint: true } },
+    async () => ({ content: [{ type: 'text', text: JSON.stringify(wiped) }] }),
+  );
 }
 
 /** `echo_meta`, and a side effect that records each execution with the tools to check and list them. */
@@ -110,7 +144,10 @@ function registerEffectTools(server: McpServer): void {
 }
 
 async function main(): Promise<void> {
-  const server = createEchoServer({ effects: process.argv.includes('--effects') });
+  const server = createEchoServer({
+    effects: process.argv.includes('--effects'),
+    destructive: process.argv.includes('--destructive'),
+  });
   await server.connect(new StdioServerTransport());
   process.stderr.write('chassis-echo MCP server ready\n');
 }

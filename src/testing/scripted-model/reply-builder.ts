@@ -55,7 +55,7 @@ export function buildChatCompletion(input: ChatCompletionBuildInput): ChatComple
   const { reply, request, requestNumber } = input;
   const content = reply.content === undefined ? null : fillTemplates(reply.content, request);
   const toolCalls: ChatCompletionMessageFunctionToolCall[] = (reply.toolCalls ?? []).map((toolCall, index) => ({
-    id: `call_${requestNumber}_${index}`,
+    id: toolCall.id ?? `call_${requestNumber}_${index}`,
     type: 'function',
     function: { name: toolCall.name, arguments: serializeArguments(toolCall) },
   }));

@@ -55,6 +55,8 @@ const scriptedToolCallSchema = z
     arguments: z.json().optional(),
     /** Arguments sent verbatim, to simulate malformed model output (`"{not json"`). */
     rawArguments: z.string().optional(),
+    /** The call's id, to simulate a provider that reuses ids. @default `call_<request>_<index>` */
+    id: z.string().min(1).optional(),
   })
   .refine((toolCall) => toolCall.arguments === undefined || toolCall.rawArguments === undefined, {
     message: 'give either "arguments" or "rawArguments", not both',

@@ -1,4 +1,5 @@
 import type { Db } from 'mongodb';
+import type { FieldEncryption } from '../../codec/field-encryption';
 import type { Tool } from '../tool';
 import { askUserTool } from './ask-user';
 import { calculatorTool } from './calculator';
@@ -28,6 +29,8 @@ export interface BuiltInToolsOptions {
   http?: Omit<HttpFetchOptions, 'allowedHosts'>;
   /** Where long outputs are stored: enables `tool_output_read`. */
   db?: Db;
+  /** How stored outputs are encrypted (the runner's). @default plain */
+  fields?: FieldEncryption;
   /** Offer `ask_user` (answered by a person through the workflow). @default false */
   askUser?: boolean;
 }
@@ -48,7 +51,7 @@ export function builtInTools(options: BuiltInToolsOptions = {}): Tool[] {
       createWorkspaceWriteTool(options.workspaceDir) as Tool,
     );
   }
-  if (options.db !== undefined) tools.push(createToolOutputReadTool(options.db) as Tool);
+  if (options.db !== undefined) tools.push(createToolOutputReadTool(options.db, options.fields) as Tool);
   if (options.askUser) tools.push(askUserTool as Tool);
   return tools;
 }

@@ -1,4 +1,5 @@
 import type { Db } from 'mongodb';
+import type { FieldEncryption } from '../../codec/field-encryption';
 import { z } from 'zod';
 import { TOOL_OUTPUT_READ_NAME, ToolOutputStore } from '../output-store';
 import { defineTool } from '../tool';
@@ -8,8 +9,8 @@ import { PermanentToolError } from '../tool-errors';
 const MAX_SLICE_CHARS = 6_000;
 
 /** Creates the tool that reads more of an output that was too long to show whole. */
-export function createToolOutputReadTool(db: Db) {
-  const store = new ToolOutputStore(db);
+export function createToolOutputReadTool(db: Db, fields?: FieldEncryption) {
+  const store = new ToolOutputStore(db, fields);
   return defineTool({
     name: TOOL_OUTPUT_READ_NAME,
     description:

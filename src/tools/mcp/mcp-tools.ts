@@ -106,12 +106,19 @@ export function mcpToolName(server: string, tool: string): string {
   return `${server}${MCP_NAME_SEPARATOR}${tool.replace(/[^A-Za-z0-9_-]/g, '_')}`.slice(0, 64);
 }
 
-/** The policy an MCP tool gets: its annotations' hints, then the server's configured policy. */
+/**
+ * The policy an MCP tool gets: its annotations' hints, then the server's configured policy.
+ * A tool that declares itself destructive (`destructiveHint: true`, not `readOnlyHint`)
+ * waits for a person's approval of each call unless the server's policy says
+ * `requiresApproval: false`.
+ */
 export function mcpToolPolicy(mcpTool: Pick<McpTool, 'annotations'>, config: McpServerConfig): Partial<ToolPolicy> {
   // Hints from a server the operator configured; a tool that does not say it is safe to
   // repeat is treated as having side effects (its outcome is recorded per idempotency key).
-  const idempotent = mcpTool.annotations?.readOnlyHint === true || mcpTool.annotations?.idempotentHint === true;
-  return { idempotent, ...config.policy };
+  const readOnly = mcpTool.annotations?.readOnlyHint === true;
+  const idempotent = readOnly || mcpTool.annotations?.idempotentHint === true;
+  const destructive = !readOnly && mcpTool.annotations?.destructiveHint === true;
+  return { idempotent, ...(destructive ? { requiresApproval: true } : {}), ...config.policy };
 }
 
 /**

@@ -22,6 +22,13 @@ import { emptyUsage } from '../../contracts/usage';
 import type { AgentTaskState } from '../agent-task-state';
 import { childShare, reservationOf, shareIsEmpty, totalReserved, type BudgetReservation } from '../budget';
 
+/**
+ * Marks runs whose children are `<parent>/subtask-<n>` (plan order). Older runs used the
+ * planner's subtask id (`<parent>/gather-prices`): model-written words in a workflow id,
+ * which no payload codec encrypts.
+ */
+const POSITIONAL_CHILD_IDS_PATCH = 'positional-child-ids';
+
 /** Marks runs that hold back a subtask whose share of the budget is empty (older runs started it). */
 const SHARED_BUDGET_PATCH = 'shared-child-budget';
 
@@ -134,11 +141,12 @@ export async function runSubtasks(input: DelegationInput): Promise<SubtaskOutcom
   const parentId = workflowInfo().workflowId;
   const byId = new Map(input.subtasks.map((subtask) => [subtask.id, subtask]));
   const summaries = new Map<string, SubtaskSummary>();
-  for (const subtask of input.subtasks) {
+  const positional = patched(POSITIONAL_CHILD_IDS_PATCH);
+  for (const [position, subtask] of input.subtasks.entries()) {
     const summary: SubtaskSummary = {
       id: subtask.id,
       title: subtask.title,
-      workflowId: `${parentId}/${subtask.id}`,
+      workflowId: positional ? `${parentId}/subtask-${position + 1}` : `${parentId}/${subtask.id}`,
       status: 'pending',
       usage: emptyUsage(),
     };

@@ -6,9 +6,16 @@ export const ECHO_SERVER_PATH = path.join(__dirname, '..', '..', '..', 'src', 't
 
 /**
  * Config that starts the echo MCP server with this Node and tsx's CommonJS loader; `effects`
- * adds `record_effect`, `effect_status` and `effect_log`.
+ * adds `record_effect`, `effect_status` and `effect_log`; `destructive` adds `wipe`,
+ * `wipe_preview` and `wipe_log`.
  */
-export function echoServerConfig(name = 'echo', options: { effects?: boolean } = {}): McpServerConfig {
-  const flags = options.effects === true ? ['--effects'] : [];
+export function echoServerConfig(
+  name = 'echo',
+  options: { effects?: boolean; destructive?: boolean } = {},
+): McpServerConfig {
+  const flags = [
+    ...(options.effects === true ? ['--effects'] : []),
+    ...(options.destructive === true ? ['--destructive'] : []),
+  ];
   return { name, command: process.execPath, args: ['-r', 'tsx/cjs', ECHO_SERVER_PATH, ...flags] };
 }
