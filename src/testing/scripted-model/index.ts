@@ -12,12 +12,15 @@ export type {
   ScriptFault,
   ScriptReply,
   ScriptRule,
+  ScriptStream,
   ScriptUsage,
   ScriptedToolCall,
 } from './script-schema';
 export { ruleMatches, selectRule } from './rule-matcher';
 export type { RuleSelection, RuleSelectionInput } from './rule-matcher';
 export { buildChatCompletion, estimatePromptTokens, estimateTokens } from './reply-builder';
+export { completionChunks, contentPieces } from './stream-chunks';
+export type { StreamChunkOptions } from './stream-chunks';
 export type { ChatCompletionBuildInput } from './reply-builder';
 export { ReplyTemplateError, fillTemplates } from './reply-template';
 export { buildEmbeddingsResponse, embedText } from './embeddings';
