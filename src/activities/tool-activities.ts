@@ -9,6 +9,9 @@ import type { ToolRegistry } from '../tools/registry';
 import { PermanentToolError, TransientToolError } from '../tools/tool-errors';
 import type { ToolRunResult } from '../tools/tool-result';
 import { ToolRunner, type ToolRunnerOptions } from '../tools/tool-runner';
+import type { TaskEventLog } from '../events/task-event-log';
+import { publishToolResult } from '../events/tool-result-events';
+import { warnInActivity } from './activity-warning';
 
 /** Input of `describeTools`. */
 export interface DescribeToolsInput {
@@ -36,6 +39,8 @@ export interface ToolActivityDependencies {
   clock?: () => Date;
   /** Ledger tuning (tests shorten the lease). */
   toolLedger?: ToolRunnerOptions['ledger'];
+  /** Where tool results are published for callers that follow the task. @default nothing is published */
+  events?: TaskEventLog;
 }
 
 /** Activities that run tools; thin adapters over the registry and the runner. */
@@ -73,8 +78,9 @@ export function createToolActivities(dependencies: ToolActivityDependencies) {
      */
     async callTool(input: ToolCallInput): Promise<ToolRunResult> {
       const context = Context.current();
+      let result: ToolRunResult;
       try {
-        return await runner.run(input.call, {
+        result = await runner.run(input.call, {
           idempotencyKey: input.idempotencyKey,
           signal: context.cancellationSignal,
           heartbeat: (details) => context.heartbeat(details),
@@ -82,8 +88,18 @@ export function createToolActivities(dependencies: ToolActivityDependencies) {
       } catch (error) {
         throw toolFailure(error, input.call.name, context.info.attempt);
       }
+      await publishResult(dependencies.events, context.info, result);
+      return result;
     },
   };
+}
+
+/** Publishes a tool call's result for followers of its task (never fails the call). */
+async function publishResult(log: TaskEventLog | undefined, info: Context['info'], result: ToolRunResult) {
+  if (log === undefined || info.workflowExecution === undefined) return;
+  await publishToolResult(log, { workflowId: info.workflowExecution.workflowId, attempt: info.attempt }, result, {
+    warn: warnInActivity,
+  });
 }
 
 /** The retryable failure a thrown tool error becomes; `Retry-After` becomes the next retry delay. */

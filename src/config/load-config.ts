@@ -4,6 +4,7 @@ import { parseMcpServersConfig } from '../tools/mcp/config';
 import type { ToolsConfig } from '../tools/build-tool-registry';
 import { loadMemorySettings, type MemorySettings } from '../memory/memory-settings';
 import { loadCodecSettings, type CodecSettings } from '../codec/codec-settings';
+import { loadEventSettings, type EventSettings } from '../events/event-settings';
 import { parseAllowPrivateAddresses, type PrivateAddressAllowance } from '../security/address-policy';
 import { ConfigError } from './config-error';
 import { isSecretVariableName, MASK, maskSecrets, maskUri, secretValuesFromEnvironment } from './mask-secrets';
@@ -26,6 +27,8 @@ export interface ChassisConfig {
   memory: MemorySettings;
   /** Payload codecs: claim check (large payloads to MongoDB) and encryption. */
   codec: CodecSettings;
+  /** Task event streams (`CHASSIS_EVENT_RETENTION_HOURS`). */
+  events: EventSettings;
   /** Folder for local state: pid files, logs, databases. */
   home: string;
   /** True when `TEMPORAL_ADDRESS` / `MONGODB_URI` were given, so nothing is started locally. */
@@ -136,6 +139,7 @@ export function loadConfig(
     agent: { maxSteps: env.CHASSIS_MAX_STEPS },
     memory: loadMemorySettings(environment),
     codec: loadCodecSettings(environment),
+    events: loadEventSettings(environment),
     tools: {
       workspaceDir: env.CHASSIS_WORKSPACE_DIR,
       httpAllowedHosts: env.CHASSIS_HTTP_ALLOWED_HOSTS?.split(','),

@@ -13,6 +13,7 @@ import { createEmbedder } from '../memory/embedders/create-embedder';
 import { KnowledgeIndexCache } from '../memory/knowledge-index-cache';
 import { KnowledgeStore } from '../memory/knowledge-store';
 import { memoryTools } from '../memory/memory-tools';
+import { TaskEventLog } from '../events/task-event-log';
 
 /** The demo script the offline worker answers with. */
 export const DEMO_SCRIPT_PATH = path.join(__dirname, '..', 'testing', 'scripts', 'demo.json');
@@ -103,7 +104,14 @@ export async function buildDependencies(config: ChassisConfig): Promise<BuiltDep
       keyring: config.codec.keyring,
     });
     return {
-      dependencies: { models, tools: tools.registry, db, memory: memory.activities },
+      dependencies: {
+        models,
+        tools: tools.registry,
+        db,
+        memory: memory.activities,
+        // Steps, tokens and tool results of running tasks, for `chassis run` and `taskEvents()`.
+        events: new TaskEventLog(db, { retentionMs: config.events.retentionMs }),
+      },
       dataConverter,
       offlineNotice,
       close,
