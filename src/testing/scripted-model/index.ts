@@ -17,6 +17,7 @@ export type {
   ScriptedToolCall,
 } from './script-schema';
 export { ruleMatches, selectRule } from './rule-matcher';
+export { seededRandom } from './seeded-random';
 export type { RuleSelection, RuleSelectionInput } from './rule-matcher';
 export { buildChatCompletion, estimatePromptTokens, estimateTokens } from './reply-builder';
 export { completionChunks, contentPieces } from './stream-chunks';
