@@ -1,4 +1,4 @@
-import { taskIdOf, type PublishedTaskEvent } from '../contracts/task-events';
+import { isAnswerLabel, taskIdOf, type PublishedTaskEvent } from '../contracts/task-events';
 
 /** Where {@link LivePrinter} writes: the answer's text, and whole lines about the steps. */
 export interface LivePrinterOutput {
@@ -7,9 +7,6 @@ export interface LivePrinterOutput {
   /** One line about a step, a tool or a subtask (stderr). */
   line(line: string): void;
 }
-
-/** Calls whose text is an answer for a reader; plans, summaries and fact lists are for the machine. */
-const ANSWER_LABEL = /^(step \d+|synthesize)$/;
 
 function oneLine(text: string, limit: number): string {
   const flat = text.replace(/\s+/g, ' ').trim();
@@ -50,7 +47,7 @@ export class LivePrinter {
       }
       case 'token': {
         const label = this.labels.get(event.callId);
-        const isAnswer = where === '' && (label === undefined || ANSWER_LABEL.test(label));
+        const isAnswer = where === '' && (label === undefined || isAnswerLabel(label));
         // A late token of an attempt already superseded is not shown.
         if (!isAnswer || (this.attempts.get(event.callId) ?? event.attempt) > event.attempt) return;
         const key = `${event.callId}#${event.attempt}`;

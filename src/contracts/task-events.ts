@@ -106,6 +106,15 @@ type WithoutEnvelope<T> = T extends unknown ? Omit<T, keyof TaskEventEnvelope> :
 /** An event as a worker hands it to the log, which adds the envelope. */
 export type TaskEventInput = WithoutEnvelope<PublishedTaskEvent>;
 
+/**
+ * True for the labels of model calls whose text answers a reader: the agent loop's steps
+ * (`step 3`) and the synthesis of a decomposed task. Plans, summaries and extracted facts
+ * are answers for the machine.
+ */
+export function isAnswerLabel(label: string): boolean {
+  return /^(step \d+|synthesize)$/.test(label);
+}
+
 /** How much of a tool's output a `tool` result event carries. */
 export const TOOL_OUTPUT_EXCERPT_CHARACTERS = 500;
 

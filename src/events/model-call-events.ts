@@ -1,5 +1,5 @@
 import type { ModelCallInput, ModelCallResult } from '../contracts/activities';
-import { taskIdOf } from '../contracts/task-events';
+import { isAnswerLabel, taskIdOf } from '../contracts/task-events';
 import { EventBatcher, type EventBatcherOptions } from './event-batcher';
 import type { TaskEventLog } from './task-event-log';
 
@@ -10,13 +10,6 @@ export interface ModelCallSite {
   activityId: string;
   attempt: number;
 }
-
-/**
- * Labels of calls whose answer (when it has no tool calls) is the loop's final answer: the
- * agent loop's `step N` and the synthesis of a decomposed task. Planning, summaries and
- * fact extraction are answers for the machine.
- */
-const ANSWER_LABEL = /^(step \d+|synthesize)$/;
 
 /** Subtasks already announced by this process: later calls skip the database round trip. */
 const announcedSubtasks = new Set<string>();
@@ -97,7 +90,7 @@ export class ModelCallEvents {
       result.toolCalls.length === 0 &&
       text !== '' &&
       this.input.responseFormat === undefined &&
-      ANSWER_LABEL.test(this.input.purpose ?? '');
+      isAnswerLabel(this.input.purpose ?? '');
     if (!isFinalAnswer) return;
     if (this.isSubtask) {
       this.batcher.push({
