@@ -33,6 +33,9 @@ export class EventLogPausedError extends Error {
   override readonly name = 'EventLogPausedError';
 }
 
+/** Streams whose last written sequence a process remembers; forgetting costs one read. */
+const MAX_REMEMBERED_STREAMS = 10_000;
+
 /** Rounds of "another writer took these sequences" before an append gives up. */
 const MAX_APPEND_ROUNDS = 50;
 
@@ -61,6 +64,12 @@ export class TaskEventLog {
   private indexes: Promise<void> | undefined;
   private pausedUntil = 0;
   private lastSweep = 0;
+  /**
+   * The last sequence this process wrote per stream: the next append tries after it without
+   * reading first. Never ahead of the stream (only expiry deletes), so at worst a duplicate
+   * key sends the writer to read the real last sequence.
+   */
+  private readonly lastWritten = new Map<string, number>();
 
   constructor(db: Db, options: TaskEventLogOptions = {}) {
     this.events = db.collection<StoredEvent>(TASK_EVENTS_COLLECTION);
@@ -91,7 +100,8 @@ export class TaskEventLog {
         if (round >= MAX_APPEND_ROUNDS) {
           throw new Error(`too many writers at once on stream ${streamId}: gave up after ${round} rounds`);
         }
-        const first = (await this.lastSequence(streamId)) + 1;
+        const known = round === 0 ? this.lastWritten.get(streamId) : undefined;
+        const first = (known ?? (await this.lastSequence(streamId))) + 1;
         if (first === 1) await this.sweepExpired(now);
         const batch: StoredEvent[] = pending.map((event, index) => ({
           ...event,
@@ -114,6 +124,8 @@ export class TaskEventLog {
           pending = pending.slice(inserted);
         }
       }
+      if (this.lastWritten.size >= MAX_REMEMBERED_STREAMS) this.lastWritten.clear();
+      this.lastWritten.set(streamId, written.at(-1)?.sequence ?? 0);
       return written.map(published);
     });
   }

@@ -43,6 +43,23 @@ describe('TaskEventLog', () => {
     expect((await log.readAfter('task-b', 0)).map((event) => event.sequence)).toEqual([1]);
   });
 
+  test('two processes writing to one stream (each remembering its own last sequence) still number it without gaps', async () => {
+    const first = new TaskEventLog(database.db);
+    const second = new TaskEventLog(database.db);
+    for (let round = 0; round < 4; round++) {
+      await first.append('task-two', [token(`first ${round}`)]);
+      await second.append('task-two/part', [token(`second ${round}`), token('more')]);
+    }
+    await Promise.all([first.append('task-two', [token('a')]), second.append('task-two', [token('b')])]);
+    const events = await first.readAfter('task-two', 0);
+    expect(events.map((event) => event.sequence)).toEqual(Array.from({ length: 14 }, (_, index) => index + 1));
+    expect(events.slice(0, 3).map((event) => (event.type === 'token' ? event.text : ''))).toEqual([
+      'first 0',
+      'second 0',
+      'more',
+    ]);
+  });
+
   test('readAfter returns what follows a sequence, in pages', async () => {
     const log = new TaskEventLog(database.db);
     await log.append(
