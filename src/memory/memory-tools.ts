@@ -1,8 +1,12 @@
+import type { Db } from 'mongodb';
 import { z } from 'zod';
 import { defineTool, type Tool } from '../tools/tool';
 import { PermanentToolError } from '../tools/tool-errors';
 import { searchKnowledge, type KnowledgeSearchDependencies } from './hybrid-search';
-import type { KnowledgeStore } from './knowledge-store';
+import type { Embedder } from './embedders/embedder';
+import { KnowledgeIndexCache } from './knowledge-index-cache';
+import { KnowledgeStore } from './knowledge-store';
+import type { MemorySettings } from './memory-settings';
 import { EmbedderMismatchError, MemoryInputError } from './memory-errors';
 
 /** What the memory tools need: the worker's store and search dependencies, and the namespace they use. */
@@ -101,4 +105,22 @@ export function createMemoryTools(dependencies: MemoryToolDependencies) {
 export function memoryTools(dependencies: MemoryToolDependencies): Tool[] {
   const { memorySearch, memorySave } = createMemoryTools(dependencies);
   return [memorySearch as Tool, memorySave as Tool];
+}
+
+/**
+ * What the memory tools of a worker with these settings need. A database handle is enough:
+ * nothing connects until a tool runs, so `chassis tools list` builds the same tools a worker
+ * registers. Pass the worker's namespace cache to share it with the memory activities.
+ */
+export function memoryToolDependencies(
+  db: Db,
+  embedder: Embedder,
+  settings: Pick<MemorySettings, 'namespace' | 'vectorSearch'>,
+  cache: KnowledgeIndexCache = new KnowledgeIndexCache(db),
+): MemoryToolDependencies {
+  return {
+    store: new KnowledgeStore(db, embedder, { cache }),
+    search: { db, embedder, cache, vectorSearch: settings.vectorSearch },
+    namespace: settings.namespace,
+  };
 }

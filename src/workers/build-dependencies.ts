@@ -17,9 +17,8 @@ import { ensureMemoryIndexes, type MemoryCapabilities } from '../memory/database
 import { CachingEmbedder } from '../memory/embedders/caching-embedder';
 import { createEmbedder } from '../memory/embedders/create-embedder';
 import { KnowledgeIndexCache } from '../memory/knowledge-index-cache';
-import { KnowledgeStore } from '../memory/knowledge-store';
 import { isMongoUnavailable } from '../memory/memory-errors';
-import { memoryTools } from '../memory/memory-tools';
+import { memoryToolDependencies, memoryTools } from '../memory/memory-tools';
 import { TaskEventLog } from '../events/task-event-log';
 import { modelEndpointTargets, type ModelEndpointTarget } from './model-endpoints';
 import { FatalSetupError, MongoConnection } from './mongo-connection';
@@ -96,10 +95,9 @@ function buildMemory(config: ChassisConfig, mongo: MongoConnection, models: Mode
       return capabilities;
     },
   };
-  const search = { db, embedder, cache, vectorSearch: config.memory.vectorSearch };
   return {
     activities,
-    tools: { store: new KnowledgeStore(db, embedder, { cache }), search, namespace: config.memory.namespace },
+    tools: memoryToolDependencies(db, embedder, config.memory, cache),
     status: {
       embedder: embedder.description,
       embeddingsCached: embedder instanceof CachingEmbedder,

@@ -39,6 +39,9 @@ describe('chassis tools list', () => {
     );
     expect(text).toMatch(/echo__add +Adds two numbers and returns the sum\./);
     expect(text).toMatch(/^tool_output_read /m);
+    // What every worker registers besides the configured tools.
+    expect(text).toMatch(/^memory_search +Searches long-term memory/m);
+    expect(text).toMatch(/^memory_save /m);
   }, 30_000);
 
   test('--json prints the descriptors', async () => {
@@ -53,6 +56,8 @@ describe('chassis tools list', () => {
       'echo__exit',
       'echo__fail',
       'http_fetch',
+      'memory_save',
+      'memory_search',
       'tool_output_read',
       'workspace_read',
       'workspace_write',

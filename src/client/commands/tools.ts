@@ -1,6 +1,8 @@
 import { MongoClient } from 'mongodb';
 import type { ChassisConfig } from '../../config/load-config';
 import type { ToolDescriptor } from '../../contracts/tools';
+import { createEmbedder } from '../../memory/embedders/create-embedder';
+import { memoryToolDependencies, memoryTools } from '../../memory/memory-tools';
 import { buildToolRegistry, type ToolsConfig } from '../../tools/build-tool-registry';
 import { summarizePolicy } from '../../tools/policy';
 import { CliError } from '../cli-error';
@@ -48,6 +50,10 @@ export async function toolsListCommand(
     throw new CliError(`cannot list tools: ${(error as Error).message}`);
   }
   try {
+    // The memory tools every worker adds (buildDependencies), so the list is what a worker serves.
+    const db = mongo.db(config.mongo.database);
+    const embedder = createEmbedder(config, config.memory);
+    for (const tool of memoryTools(memoryToolDependencies(db, embedder, config.memory))) built.registry.register(tool);
     const descriptors = built.registry.descriptors();
     if (options.json) printJson(descriptors);
     else process.stdout.write(formatToolList(descriptors));

@@ -70,14 +70,35 @@ describe('the demo script', () => {
     expect(server.requests.slice(-2).map((request) => request.ruleName)).toEqual(['demo-plan-tools', 'demo-answer']);
   });
 
-  it('answers any other goal honestly instead of failing', async () => {
+  it('answers any other goal by saying it is the offline script, even when a recalled demo episode is in the prompt', async () => {
     const completion = await client.chat.completions.create({
       model: 'scripted-model',
-      messages: [{ role: 'user', content: 'Write a haiku about databases.' }],
+      messages: [
+        { role: 'system', content: 'You are a helpful agent. Use tools.' },
+        // What recall puts before the goal after the demo has run once.
+        { role: 'user', content: `Relevant earlier tasks:\nTask: ${goal}\nAnswer: 17.5% of 2,340 is 409.5.` },
+        { role: 'user', content: 'What is 17 * 23? Use the calculator.' },
+      ],
       tools,
     });
-    expect(completion.choices[0]?.message.content).toBe(
-      '(scripted offline model) I can only answer the demo goal; set OPENAI_API_KEY to use a real model.',
+    expect(completion.choices[0]?.message.tool_calls ?? []).toEqual([]);
+    expect(completion.choices[0]?.message.content).toMatch(
+      /^\(scripted offline model\) I only know the demo goal, ".+"\. For anything else use a real model: set OPENAI_API_KEY/,
     );
+  });
+
+  it('extracts the demo fact only from the demo task, and no fact from any other', async () => {
+    const extract = (task: string) =>
+      client.chat.completions.create({
+        model: 'scripted-model',
+        messages: [
+          { role: 'system', content: 'You extract durable facts from a conversation.' },
+          { role: 'user', content: `Task: ${task}\nAnswer: whatever was answered` },
+        ],
+      });
+    expect(JSON.parse((await extract(goal)).choices[0]?.message.content ?? '')).toEqual({
+      facts: [{ text: '17.5% of 2,340 is 409.5.', category: 'result' }],
+    });
+    expect(JSON.parse((await extract('What is 17 * 23?')).choices[0]?.message.content ?? '')).toEqual({ facts: [] });
   });
 });
