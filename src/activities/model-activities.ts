@@ -7,6 +7,7 @@ import type { ModelGateway } from '../models/model-gateway';
 import { PromptCache } from '../models/prompt-cache';
 import { ModelCallEvents } from '../events/model-call-events';
 import { warnInActivity } from './activity-warning';
+import { heartbeatDuring } from './heartbeat-during';
 import type { TaskEventLog } from '../events/task-event-log';
 
 /** Input of `describeModels`: nothing to ask yet; an object so fields can be added without breaking callers. */
@@ -29,6 +30,13 @@ export interface ModelActivityDependencies {
    */
   events?: TaskEventLog;
 }
+
+/**
+ * How long a call waits for its last events to be written before it completes anyway: long
+ * enough for a loaded database, short of holding the task up when it is down (a down one
+ * fails sooner, at the client's server selection timeout).
+ */
+const EVENTS_WAIT_MS = 10_000;
 
 /** Longest pause between two heartbeats of a running model call. */
 const MAX_HEARTBEAT_INTERVAL_MS = 1_000;
@@ -121,7 +129,7 @@ export function createModelActivities(dependencies: ModelActivityDependencies) {
       } finally {
         heartbeats.stop();
         // Before the activity completes, so its events are in the log before the workflow goes on.
-        await events?.close();
+        if (events !== undefined) await heartbeatDuring(context, events.close(EVENTS_WAIT_MS));
       }
     },
 

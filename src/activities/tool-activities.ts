@@ -12,6 +12,7 @@ import type { ToolRunResult } from '../tools/tool-result';
 import { DEFAULT_OUTAGE_BUDGET_MS, ToolRunner, type ToolRunnerOptions } from '../tools/tool-runner';
 import type { TaskEventLog } from '../events/task-event-log';
 import { publishToolResult } from '../events/tool-result-events';
+import { heartbeatDuring } from './heartbeat-during';
 
 /** Input of `describeTools`. */
 export interface DescribeToolsInput {
@@ -105,7 +106,7 @@ export function createToolActivities(dependencies: ToolActivityDependencies) {
       } catch (error) {
         throw toolFailure(error, input.call.name, context.info.attempt);
       }
-      await publishResult(dependencies.events, context.info, result);
+      await heartbeatDuring(context, publishResult(dependencies.events, context.info, result));
       return result;
     },
   };
@@ -116,6 +117,8 @@ async function publishResult(log: TaskEventLog | undefined, info: Context['info'
   if (log === undefined || info.workflowExecution === undefined) return;
   await publishToolResult(log, { workflowId: info.workflowExecution.workflowId, attempt: info.attempt }, result, {
     warn: activityWarning,
+    // As for model calls: long enough for a loaded database, short of holding the task up.
+    waitMs: 10_000,
   });
 }
 
