@@ -6,6 +6,10 @@ import type { ModelsDescription } from '../contracts/models';
 import { CompletedCalls, completedCallKey } from '../models/completed-calls';
 import type { ModelGateway } from '../models/model-gateway';
 import { PromptCache } from '../models/prompt-cache';
+import { ModelCallEvents } from '../events/model-call-events';
+import { warnInActivity } from './activity-warning';
+import { heartbeatDuring } from './heartbeat-during';
+import type { TaskEventLog } from '../events/task-event-log';
 
 /** Input of `describeModels`: nothing to ask yet; an object so fields can be added without breaking callers. */
 export type DescribeModelsInput = Record<string, never>;
@@ -23,23 +27,61 @@ export interface ModelActivityDependencies {
   completedCalls?: CompletedCalls;
   /** Encrypts cached answers at rest with the payload keys. @default plain */
   fields?: FieldEncryption;
+  /**
+   * Where calls publish their steps, streamed tokens, tool calls and answers for callers
+   * that follow the task (docs/streaming.md). @default nothing is published
+   */
+  events?: TaskEventLog;
 }
+
+/**
+ * How long a call waits for its last events to be written before it completes anyway: long
+ * enough for a loaded database, short of holding the task up when it is down (a down one
+ * fails sooner, at the client's server selection timeout).
+ */
+const EVENTS_WAIT_MS = 10_000;
 
 /** Longest pause between two heartbeats of a running model call. */
 const MAX_HEARTBEAT_INTERVAL_MS = 1_000;
 
 /**
- * Heartbeats on a timer while the provider request runs (a streamed answer's chunks will be
- * the natural beats): a dead worker is noticed within the heartbeat timeout, and a
- * cancellation of the activity reaches it (only heartbeating activities learn of one).
+ * Heartbeats while the provider request runs: on a timer until the first chunk of the
+ * streamed answer arrives, then on every chunk (the SDK throttles what reaches the server).
+ * A dead worker is noticed within the heartbeat timeout, and a cancellation of the activity
+ * reaches it (only heartbeating activities learn of one). A stream that stalls for longer
+ * than the heartbeat timeout is given up and retried. An answer that does not stream (a
+ * cache hit, an endpoint with `streaming: "off"`) keeps the timer to the end.
  */
-function heartbeatWhileRunning(context: Context): () => void {
+function heartbeatWhileRunning(context: Context): { chunk(): void; stop(): void } {
   const timeoutMs = context.info.heartbeatTimeoutMs;
   const intervalMs =
     timeoutMs === undefined ? MAX_HEARTBEAT_INTERVAL_MS : Math.min(MAX_HEARTBEAT_INTERVAL_MS, timeoutMs / 3);
   context.heartbeat();
-  const timer = setInterval(() => context.heartbeat(), Math.max(100, intervalMs));
-  return () => clearInterval(timer);
+  let timer: NodeJS.Timeout | undefined = setInterval(() => context.heartbeat(), Math.max(100, intervalMs));
+  const stop = () => {
+    clearInterval(timer);
+    timer = undefined;
+  };
+  return {
+    chunk() {
+      stop();
+      context.heartbeat();
+    },
+    stop,
+  };
+}
+
+/** The publisher of one call attempt's events, when the worker publishes any. */
+function callEvents(
+  log: TaskEventLog | undefined,
+  info: Context['info'],
+  input: ModelCallInput,
+): ModelCallEvents | undefined {
+  if (log === undefined || info.workflowExecution === undefined) return undefined;
+  const { workflowId, runId } = info.workflowExecution;
+  return new ModelCallEvents(log, { workflowId, runId, activityId: info.activityId, attempt: info.attempt }, input, {
+    warn: warnInActivity,
+  });
 }
 
 /** Activities that call models; they run on the model task queue. */
@@ -67,10 +109,21 @@ export function createModelActivities(dependencies: ModelActivityDependencies) {
         input,
       );
       const done = completed.get(key);
+      // The attempt that completed it published its events already.
       if (done !== undefined) return done;
-      const stopHeartbeats = heartbeatWhileRunning(context);
+      const heartbeats = heartbeatWhileRunning(context);
+      const events = callEvents(dependencies.events, info, input);
       try {
-        const result = await dependencies.models.complete(input, { signal: context.cancellationSignal, cache });
+        await events?.started();
+        const result = await dependencies.models.complete(input, {
+          signal: context.cancellationSignal,
+          cache,
+          onChunk: (text) => {
+            heartbeats.chunk();
+            events?.token(text);
+          },
+        });
+        events?.finished(result);
         completed.set(key, result);
         return result;
       } catch (error) {
@@ -78,7 +131,9 @@ export function createModelActivities(dependencies: ModelActivityDependencies) {
         if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason ?? error;
         throw error;
       } finally {
-        stopHeartbeats();
+        heartbeats.stop();
+        // Before the activity completes, so its events are in the log before the workflow goes on.
+        if (events !== undefined) await heartbeatDuring(context, events.close(EVENTS_WAIT_MS));
       }
     },
 

@@ -11,6 +11,9 @@ import type { ToolRegistry } from '../tools/registry';
 import { PermanentToolError, TransientToolError } from '../tools/tool-errors';
 import type { ToolRunResult } from '../tools/tool-result';
 import { DEFAULT_OUTAGE_BUDGET_MS, ToolRunner, type ToolRunnerOptions } from '../tools/tool-runner';
+import type { TaskEventLog } from '../events/task-event-log';
+import { publishToolResult } from '../events/tool-result-events';
+import { heartbeatDuring } from './heartbeat-during';
 
 /** Input of `describeTools`. */
 export interface DescribeToolsInput {
@@ -38,6 +41,8 @@ export interface ToolActivityDependencies {
   clock?: () => Date;
   /** Ledger tuning (tests shorten the lease). */
   toolLedger?: ToolRunnerOptions['ledger'];
+  /** Where tool results are published for callers that follow the task. @default nothing is published */
+  events?: TaskEventLog;
   /**
    * Encryption at rest of tool outputs, cached results and ledger outcomes (and of cached
    * model answers and memory), with the payload keys. @default plain
@@ -94,8 +99,9 @@ export function createToolActivities(dependencies: ToolActivityDependencies) {
      */
     async callTool(input: ToolCallInput): Promise<ToolRunResult> {
       const context = Context.current();
+      let result: ToolRunResult;
       try {
-        return await runner.run(
+        result = await runner.run(
           input.call,
           {
             idempotencyKey: input.idempotencyKey,
@@ -108,8 +114,20 @@ export function createToolActivities(dependencies: ToolActivityDependencies) {
       } catch (error) {
         throw toolFailure(error, input.call.name, context.info.attempt);
       }
+      await heartbeatDuring(context, publishResult(dependencies.events, context.info, result));
+      return result;
     },
   };
+}
+
+/** Publishes a tool call's result for followers of its task (never fails the call). */
+async function publishResult(log: TaskEventLog | undefined, info: Context['info'], result: ToolRunResult) {
+  if (log === undefined || info.workflowExecution === undefined) return;
+  await publishToolResult(log, { workflowId: info.workflowExecution.workflowId, attempt: info.attempt }, result, {
+    warn: activityWarning,
+    // As for model calls: long enough for a loaded database, short of holding the task up.
+    waitMs: 10_000,
+  });
 }
 
 /** The retryable failure a thrown tool error becomes; `Retry-After` becomes the next retry delay. */

@@ -18,10 +18,17 @@ import type * as HumanCommandModule from './commands/human';
 import type * as ToolsCommandModule from './commands/tools';
 import type * as UsageCommandModule from './commands/usage';
 import type * as SessionCommandModule from './commands/session';
+import type * as EventsCommandModule from './commands/events';
 
 function positiveInteger(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('must be a positive integer');
+  return parsed;
+}
+
+function nonNegativeInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('must be a whole number, 0 or more');
   return parsed;
 }
 
@@ -82,15 +89,36 @@ export function buildProgram(): Command {
     .option('--model <id>', 'pin every call to this model (default: CHASSIS_MODEL, else routed by the catalog)')
     .option('--direct', 'skip the planner: one agent loop, no subtasks')
     .option('--max-steps <n>', 'step budget of the agent loop', positiveInteger)
+    .option(
+      '--events',
+      'print the task\'s events as NDJSON (token, step, tool, subtask, answer), ending with a "done" line holding the --json object',
+    )
     .action(
       async (
         goal: string,
-        options: { json?: boolean; wait?: boolean; model?: string; maxSteps?: number; direct?: boolean },
+        options: {
+          json?: boolean;
+          wait?: boolean;
+          model?: string;
+          maxSteps?: number;
+          direct?: boolean;
+          events?: boolean;
+        },
       ) => {
         const { runCommand } = require('./commands/run') as typeof RunCommandModule;
         await runCommand(config(), goal, options);
       },
     );
+
+  program
+    .command('events')
+    .description("print a task's events as NDJSON until it ends (reconnect with --from <last sequence seen>)")
+    .argument('<workflowId>')
+    .option('--from <sequence>', 'print only the events after this sequence', nonNegativeInteger)
+    .action(async (workflowId: string, options: { from?: number }) => {
+      const { eventsCommand } = require('./commands/events') as typeof EventsCommandModule;
+      await eventsCommand(config(), workflowId, options);
+    });
 
   program
     .command('status')
@@ -182,7 +210,8 @@ export function buildProgram(): Command {
     .argument('<message>')
     .option('--json', 'print the turn as JSON')
     .option('--no-wait', 'post the message (a signal) and return at once; the answer lands in the session history')
-    .action(async (message: string, options: { session: string; json?: boolean; wait?: boolean }) => {
+    .option('--events', 'print the turn\'s events as NDJSON, ending with a "done" line holding the --json object')
+    .action(async (message: string, options: { session: string; json?: boolean; wait?: boolean; events?: boolean }) => {
       const { sendCommand } = require('./commands/session') as typeof SessionCommandModule;
       await sendCommand(config(), message, options);
     });

@@ -135,6 +135,24 @@ export async function waitForTask(
     }
   })();
   try {
+    return await taskOutcome(handle, runId);
+  } finally {
+    done = true;
+    await poller;
+  }
+}
+
+/**
+ * Waits for a task's result and says how it ended, as `chassis run --json` prints it. A
+ * failed workflow becomes a `failed` outcome with the root cause's message, not an exception.
+ *
+ * @param runId the run the outcome names (the first run of the task)
+ */
+export async function taskOutcome(
+  handle: WorkflowHandle<typeof agentTaskWorkflow>,
+  runId: string,
+): Promise<TaskOutcome> {
+  try {
     const result = await handle.result();
     return {
       workflowId: handle.workflowId,
@@ -163,9 +181,6 @@ export async function waitForTask(
       subtasks: [],
       error: rootCauseMessage(error),
     };
-  } finally {
-    done = true;
-    await poller;
   }
 }
 

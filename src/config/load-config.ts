@@ -4,6 +4,7 @@ import { parseMcpServersConfig } from '../tools/mcp/config';
 import type { ToolsConfig } from '../tools/build-tool-registry';
 import { loadMemorySettings, type MemorySettings } from '../memory/memory-settings';
 import { loadCodecSettings, type CodecSettings } from '../codec/codec-settings';
+import { loadEventSettings, type EventSettings } from '../events/event-settings';
 import { parseAllowPrivateAddresses, type PrivateAddressAllowance } from '../security/address-policy';
 import { ConfigError } from './config-error';
 import { isSecretVariableName, MASK, maskSecrets, maskUri, secretValuesFromEnvironment } from './mask-secrets';
@@ -40,6 +41,8 @@ export interface ChassisConfig {
   worker: WorkerSettings;
   /** OpenTelemetry trace export (`OTEL_*` variables); undefined when off, the default. */
   tracing: TracingSettings | undefined;
+  /** Task event streams (`CHASSIS_EVENT_RETENTION_HOURS`). */
+  events: EventSettings;
   /**
    * How infrastructure outages are waited out. `outageBudgetMs`: how long one tool call waits
    * inside its activity for MongoDB (ledger, stored outputs), heartbeating, before it fails
@@ -167,6 +170,7 @@ export function loadConfig(
     codec: loadCodecSettings(environment),
     worker: loadWorkerSettings(environment),
     tracing: loadTracingSettings(environment),
+    events: loadEventSettings(environment),
     resilience: { outageBudgetMs: env.CHASSIS_OUTAGE_BUDGET_MS },
     tools: {
       workspaceDir: env.CHASSIS_WORKSPACE_DIR,

@@ -68,6 +68,14 @@ const endpointSchema = z.strictObject({
     .string()
     .regex(ENVIRONMENT_VARIABLE, 'must be an environment variable name, e.g. GROQ_API_KEY')
     .optional(),
+  /**
+   * How calls to this endpoint stream: `with-usage` asks for `stream: true` with usage in the
+   * last chunk (`stream_options.include_usage`); `without-usage` streams without
+   * `stream_options`, for servers that reject it (usage is then counted by the worker's
+   * tokenizer); `off` never streams (the answer is published whole when it arrives).
+   * @default "with-usage"
+   */
+  streaming: z.enum(['with-usage', 'without-usage', 'off']).optional(),
 });
 
 const modelSchema = z.strictObject({

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type OpenAI from 'openai';
+import OpenAIClient, { type OpenAI } from 'openai';
 import type { ModelCallInput, ModelCallResult } from '../contracts/activities';
 import { FailureType } from '../contracts/failure-types';
 import type { ContextSettings, ModelsDescription } from '../contracts/models';
@@ -11,6 +11,8 @@ import { createModelBreaker } from './model-breaker';
 import { isCacheable, promptCacheKey, type PromptCache } from './prompt-cache';
 import { translateProviderError } from './provider-errors';
 import { applyResponseFormat } from './response-format';
+import { answerOfCompletion, StreamAssembly, type AssembledAnswer } from './stream-assembly';
+import { countChatTokens, countTokens } from '../memory/token-count';
 
 /**
  * How to reach one OpenAI-compatible endpoint for every model (the gateway's original,
@@ -57,6 +59,12 @@ export interface CompleteOptions {
   signal?: AbortSignal;
   /** The prompt-response cache, when the worker has one; used only for cacheable calls. */
   cache?: PromptCache;
+  /**
+   * Called for every chunk of a streamed answer with the text it adds ('' for chunks
+   * without text, such as tool-call pieces): a sign of life and the tokens to publish. Not
+   * called for an answer served from the cache or by an endpoint with `streaming: "off"`.
+   */
+  onChunk?: (text: string) => void;
 }
 
 function isEndpointOptions(value: ModelGatewayOptions | EndpointOptions): value is EndpointOptions {
@@ -77,6 +85,8 @@ export class ModelGateway {
   private readonly clients: EndpointClients;
   private readonly warn: (message: string) => void;
   private readonly context: ContextSettings | undefined;
+  /** Endpoints already warned about for sending no usage. */
+  private readonly usageWarned = new Set<string>();
 
   constructor(options: ModelGatewayOptions);
   /**
@@ -144,7 +154,7 @@ export class ModelGateway {
     const endpoint = this.clients.clientFor(entry.id, entry.endpoint);
     const result = await this.breakers.execute(entry.id, async () => {
       try {
-        return await this.request(entry, endpoint, input, options.signal);
+        return await this.request(entry, endpoint, input, options);
       } catch (error) {
         // A cancelled call (the activity was cancelled or timed out) says nothing about the model.
         throw options.signal?.aborted === true ? new UncountedFailure(error) : error;
@@ -181,46 +191,95 @@ export class ModelGateway {
     };
   }
 
+  /**
+   * One request to the provider. Streamed unless the endpoint says `streaming: "off"`, and
+   * assembled into the same result either way, so callers never see the difference.
+   */
   private async request(
     entry: ModelEntry,
     { client, endpoint }: EndpointClient,
     input: ModelCallInput,
-    signal: AbortSignal | undefined,
+    options: CompleteOptions,
   ): Promise<ModelCallResult> {
     const structured = applyResponseFormat(toOpenAIMessages(input.messages), input.responseFormat, entry.capabilities);
-    let response: OpenAI.Chat.Completions.ChatCompletion;
+    const body = {
+      model: entry.id,
+      messages: structured.messages,
+      ...(input.tools !== undefined && input.tools.length > 0 ? { tools: toOpenAITools(input.tools) } : {}),
+      ...(input.temperature !== undefined ? { temperature: input.temperature } : {}),
+      ...(input.maxOutputTokens !== undefined ? { max_tokens: input.maxOutputTokens } : {}),
+      ...(structured.response_format !== undefined ? { response_format: structured.response_format } : {}),
+    };
+    const streaming = this.catalog.endpoint(entry.endpoint)?.streaming ?? 'with-usage';
+    let answer: AssembledAnswer;
     try {
-      response = await client.chat.completions.create(
-        {
-          model: entry.id,
-          messages: structured.messages,
-          ...(input.tools !== undefined && input.tools.length > 0 ? { tools: toOpenAITools(input.tools) } : {}),
-          ...(input.temperature !== undefined ? { temperature: input.temperature } : {}),
-          ...(input.maxOutputTokens !== undefined ? { max_tokens: input.maxOutputTokens } : {}),
-          ...(structured.response_format !== undefined ? { response_format: structured.response_format } : {}),
-        },
-        { signal },
-      );
+      if (streaming === 'off') {
+        answer = answerOfCompletion(await client.chat.completions.create(body, { signal: options.signal }));
+      } else {
+        const { data: stream, response } = await client.chat.completions
+          .create(
+            {
+              ...body,
+              stream: true,
+              ...(streaming === 'with-usage' ? { stream_options: { include_usage: true } } : {}),
+            },
+            { signal: options.signal },
+          )
+          .withResponse();
+        if (response.headers.get('content-type')?.includes('application/json') === true) {
+          // A server that ignores `stream: true` answers whole; the stream would read nothing from it.
+          answer = answerOfCompletion((await response.json()) as OpenAI.Chat.Completions.ChatCompletion);
+        } else {
+          const assembly = new StreamAssembly();
+          for await (const chunk of stream) {
+            const text = assembly.add(chunk);
+            options.onChunk?.(text);
+          }
+          // The client ends a stream quietly when it is aborted: a cut answer must not pass for a whole one.
+          if (options.signal?.aborted === true) throw new OpenAIClient.APIUserAbortError();
+          answer = assembly.answer();
+          if (!assembly.finished()) {
+            throw ApplicationFailure.create({
+              type: FailureType.ModelUnavailable,
+              message: `model ${entry.id}: the answer stream ended before the answer was complete (no finish reason); the engine will retry`,
+              nonRetryable: false,
+            });
+          }
+        }
+      }
     } catch (error) {
       throw translateProviderError(error, entry.id, { endpoint: endpoint.name, keyVariable: endpoint.keyVariable });
     }
-    const choice = response.choices[0];
-    const usage = {
-      inputTokens: response.usage?.prompt_tokens ?? 0,
-      cachedInputTokens: response.usage?.prompt_tokens_details?.cached_tokens ?? 0,
-      outputTokens: response.usage?.completion_tokens ?? 0,
-    };
-    const toolCalls = (choice?.message.tool_calls ?? []).flatMap((call) =>
-      call.type === 'function' ? [{ id: call.id, name: call.function.name, arguments: call.function.arguments }] : [],
-    );
+    const usage = answer.usage ?? this.countedUsage(entry, endpoint.name, input, answer);
     return {
       model: entry.id,
-      content: choice?.message.content ?? null,
-      toolCalls,
-      finishReason: choice?.finish_reason ?? 'unknown',
+      content: answer.content,
+      toolCalls: answer.toolCalls,
+      finishReason: answer.finishReason,
       usage,
       costUsd: this.catalog.costOf(entry.id, usage),
       latencyMs: 0,
     };
+  }
+
+  /**
+   * Usage counted with the worker's tokenizer, for a provider that sent none (an endpoint
+   * that streams without `stream_options`). Said once per endpoint: the counts are close,
+   * not the provider's.
+   */
+  private countedUsage(
+    entry: ModelEntry,
+    endpointName: string,
+    input: ModelCallInput,
+    answer: AssembledAnswer,
+  ): ModelCallResult['usage'] {
+    if (!this.usageWarned.has(endpointName)) {
+      this.usageWarned.add(endpointName);
+      this.warn(
+        `model ${entry.id}: endpoint "${endpointName}" sent no token usage; counting it with the worker's tokenizer (set "streaming": "with-usage" or "off" on the endpoint in the model catalog if the server supports it)`,
+      );
+    }
+    const output = [answer.content ?? '', ...answer.toolCalls.map((call) => `${call.name}${call.arguments}`)].join('');
+    return { inputTokens: countChatTokens(input.messages), cachedInputTokens: 0, outputTokens: countTokens(output) };
   }
 }

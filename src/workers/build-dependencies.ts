@@ -20,6 +20,7 @@ import { createEmbedder } from '../memory/embedders/create-embedder';
 import { KnowledgeIndexCache } from '../memory/knowledge-index-cache';
 import { isMongoUnavailable } from '../memory/memory-errors';
 import { memoryToolDependencies, memoryTools } from '../memory/memory-tools';
+import { TaskEventLog } from '../events/task-event-log';
 import { modelEndpointTargets, type ModelEndpointTarget } from './model-endpoints';
 import { FatalSetupError, MongoConnection } from './mongo-connection';
 
@@ -180,6 +181,8 @@ export async function buildDependencies(
         fields,
         memory: memory.activities,
         outageBudgetMs: config.resilience.outageBudgetMs,
+        // Steps, tokens and tool results of running tasks, for `chassis run` and `taskEvents()`.
+        events: new TaskEventLog(db, { retentionMs: config.events.retentionMs, fields }),
       },
       dataConverter,
       offlineNotice,

@@ -1,9 +1,14 @@
 import { createInterface } from 'node:readline/promises';
+import type { Client } from '@temporalio/client';
 import type { ChassisConfig } from '../../config/load-config';
 import { CliError } from '../cli-error';
 import { connectTemporal } from '../connection';
 import { note, printJson } from '../output';
+import type { SessionReply } from '../../contracts/session';
+import { openEventDatabase } from '../event-database';
+import { LivePrinter } from '../live-printer';
 import { InvalidSessionMessageError, postToSession, sendToSession } from '../session-client';
+import { sessionMessageEvents } from '../session-events';
 import { rootCauseMessage, waitForPollers } from '../task-client';
 
 function checkSessionId(sessionId: string): void {
@@ -25,10 +30,13 @@ async function requireWorker(client: Parameters<typeof waitForPollers>[0], taskQ
 export async function sendCommand(
   config: ChassisConfig,
   message: string,
-  options: { session: string; json?: boolean; wait?: boolean },
+  options: { session: string; json?: boolean; wait?: boolean; events?: boolean; live?: boolean },
 ): Promise<void> {
   checkSessionId(options.session);
   if (message.trim() === '') throw new CliError('the message is empty');
+  if (options.events && options.json) throw new CliError('--events and --json both choose the output: pick one');
+  if (options.events && options.wait === false)
+    throw new CliError('--events follows the turn until it is answered: it cannot go with --no-wait');
   const session = await connectTemporal(config);
   try {
     await requireWorker(session.client, config.temporal.taskQueue);
@@ -37,6 +45,11 @@ export async function sendCommand(
       const { requestId } = await postToSession(session.client, options.session, message, start);
       if (options.json) printJson({ sessionId: options.session, requestId, posted: true });
       else note(`posted to session ${options.session} (request ${requestId}); the answer lands in its history`);
+      return;
+    }
+    const live = !options.json && !options.events && (options.live ?? process.stdout.isTTY === true);
+    if (options.events || live) {
+      await followMessage(config, session.client, options.session, message, options.events ? 'events' : 'live');
       return;
     }
     const reply = await sendToSession(session.client, options.session, message, start);
@@ -70,6 +83,11 @@ export async function chatCommand(config: ChassisConfig, options: { session: str
       const message = line.trim();
       if (message === '/exit') break;
       if (message === '') continue;
+      if (process.stdout.isTTY) {
+        process.stdout.write('chassis> ');
+        await followMessage(config, session.client, options.session, message, 'live');
+        continue;
+      }
       const reply = await sendToSession(session.client, options.session, message, {
         taskQueue: config.temporal.taskQueue,
       });
@@ -78,5 +96,41 @@ export async function chatCommand(config: ChassisConfig, options: { session: str
   } finally {
     terminal.close();
     await session.close();
+  }
+}
+
+/**
+ * Sends a message and follows the turn that answers it: its events as NDJSON lines on
+ * stdout ending with `done` (`--events`), or shown live on a terminal.
+ */
+async function followMessage(
+  config: ChassisConfig,
+  client: Client,
+  sessionId: string,
+  message: string,
+  mode: 'events' | 'live',
+): Promise<SessionReply> {
+  const events = openEventDatabase(config);
+  const printer = new LivePrinter({ text: (text) => process.stdout.write(text), line: note });
+  try {
+    for await (const event of sessionMessageEvents(client, sessionId, message, {
+      taskQueue: config.temporal.taskQueue,
+      db: events.db,
+      fields: events.fields,
+      onWarning: (warning) => note(`warning: ${warning}`),
+    })) {
+      if (mode === 'events') process.stdout.write(`${JSON.stringify(event)}\n`);
+      if (event.type === 'done') {
+        const { type, sessionId: _sessionId, ...reply } = event;
+        void type;
+        void _sessionId;
+        if (mode === 'live') printer.finish(reply.answer);
+        return reply;
+      }
+      if (mode === 'live') printer.handle(event);
+    }
+    throw new Error(`the events of session ${sessionId} ended before the answer came`);
+  } finally {
+    await events.close();
   }
 }

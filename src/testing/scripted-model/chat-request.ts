@@ -33,6 +33,7 @@ export const chatRequestSchema = z.looseObject({
   messages: z.array(chatMessageSchema).min(1),
   tools: z.array(offeredToolSchema).optional(),
   stream: z.boolean().nullable().optional(),
+  stream_options: z.looseObject({ include_usage: z.boolean().nullable().optional() }).nullable().optional(),
 });
 
 /** A chat-completions request body, as far as the scripted server reads it. */

@@ -12,6 +12,7 @@ export type {
   ScriptFault,
   ScriptReply,
   ScriptRule,
+  ScriptStream,
   ScriptUsage,
   ScriptedToolCall,
 } from './script-schema';
@@ -19,6 +20,8 @@ export { ruleMatches, selectRule } from './rule-matcher';
 export { seededRandom } from './seeded-random';
 export type { RuleSelection, RuleSelectionInput } from './rule-matcher';
 export { buildChatCompletion, estimatePromptTokens, estimateTokens } from './reply-builder';
+export { completionChunks, contentPieces } from './stream-chunks';
+export type { StreamChunkOptions } from './stream-chunks';
 export type { ChatCompletionBuildInput } from './reply-builder';
 export { ReplyTemplateError, fillTemplates } from './reply-template';
 export { buildEmbeddingsResponse, embedText } from './embeddings';

@@ -97,9 +97,18 @@ const faultSchema = z
     code: z.string().min(1).optional(),
     /** Never answer: the client times out, or the server closes the connection on `close()`. */
     hang: z.boolean().optional(),
+    /**
+     * Drop the connection after sending this many chunks of a streamed answer (a provider or
+     * network failing mid-stream); a request without `stream: true` is dropped unanswered.
+     */
+    disconnectAfterChunks: z.number().int().nonnegative().optional(),
   })
   .refine((fault) => !(fault.hang === true && fault.status !== undefined), {
     message: 'a fault cannot both "hang" and answer with a "status"',
+  })
+  .refine((fault) => fault.disconnectAfterChunks === undefined || (fault.status === undefined && fault.hang !== true), {
+    message: '"disconnectAfterChunks" cannot go with a "status" or "hang": it cuts a reply short',
+    path: ['disconnectAfterChunks'],
   })
   .refine((fault) => fault.retryAfterSeconds === undefined || fault.status !== undefined, {
     message: '"retryAfterSeconds" needs a "status" to go with it',
@@ -124,6 +133,12 @@ const usageSchema = z
     { message: '"cachedInputTokens" cannot exceed "inputTokens"', path: ['cachedInputTokens'] },
   );
 
+/** How an answer streams when the request asks for `stream: true`. */
+const streamSchema = z.strictObject({
+  /** Pause before each chunk after the first, in milliseconds (a slow model). @default 0 */
+  chunkDelayMs: z.number().int().nonnegative().optional(),
+});
+
 const ruleSchema = z
   .strictObject({
     /** Names the rule in logs, errors and recorded requests. */
@@ -143,6 +158,8 @@ const ruleSchema = z
     fault: faultSchema.optional(),
     /** Token usage to report; omitted fields are estimated from the text. */
     usage: usageSchema.optional(),
+    /** How this rule's answer streams; overrides the script's `stream` settings. */
+    stream: streamSchema.optional(),
   })
   .refine((rule) => rule.reply !== undefined || rule.fault?.status !== undefined || rule.fault?.hang === true, {
     message: 'a rule needs a "reply" unless its fault has a "status" or "hang": true',
@@ -167,6 +184,8 @@ export const modelScriptSchema = z
     /** Rules, tried in order; the first that matches and has uses left answers. */
     rules: z.array(ruleSchema).min(1),
     embeddings: embeddingsSchema.default({ dimensions: 64 }),
+    /** How answers stream when a request asks for `stream: true` (rules may override it). */
+    stream: streamSchema.optional(),
   })
   .superRefine((script, context) => {
     // Rule names identify which rule answered in recorded requests; duplicates would make
@@ -198,6 +217,8 @@ export type ScriptReply = NonNullable<ScriptRule['reply']>;
 export type ScriptedToolCall = NonNullable<ScriptReply['toolCalls']>[number];
 /** The fault injected by a {@link ScriptRule}. */
 export type ScriptFault = NonNullable<ScriptRule['fault']>;
+/** How a scripted answer streams. */
+export type ScriptStream = NonNullable<ModelScript['stream']>;
 /** The token usage a {@link ScriptRule} reports. */
 export type ScriptUsage = NonNullable<ScriptRule['usage']>;
 

@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import type { ChatCompletion } from 'openai/resources/chat/completions';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { chatRequestSchema, lastMessageWithRole, messageText } from './chat-request';
@@ -6,6 +7,7 @@ import type { ChatRequest } from './chat-request';
 import { buildEmbeddingsResponse, embeddingsRequestSchema } from './embeddings';
 import { errorBody } from './error-body';
 import { buildChatCompletion } from './reply-builder';
+import { completionChunks } from './stream-chunks';
 import { ReplyTemplateError } from './reply-template';
 import { selectRule } from './rule-matcher';
 import { seededRandom } from './seeded-random';
@@ -119,7 +121,9 @@ function oneLine(text: string, limit: number): string {
  * Starts the scripted OpenAI-compatible model server: a test double that answers chat
  * completions from a script, serves deterministic embeddings and injects faults. It is
  * never a model; when no rule matches it answers 400 `script_exhausted` and says so on the
- * log, so a test that drifts from its script fails loudly.
+ * log, so a test that drifts from its script fails loudly. A request with `stream: true`
+ * gets the same answer as server-sent chunks in OpenAI's format (usage in a last chunk when
+ * `stream_options.include_usage` is set), with the script's or rule's delay between chunks.
  *
  * Routes: `POST /v1/chat/completions`, `POST /v1/embeddings`, `GET /v1/models`,
  * `GET /__chassis/requests` (`{ requests, allRequests }`), `GET /healthz`.
@@ -184,15 +188,6 @@ export async function startScriptedModelServer(options: ScriptedModelServerOptio
       return;
     }
     const chatRequest: ChatRequest = parsed.data;
-    if (chatRequest.stream === true) {
-      send(
-        response,
-        record,
-        400,
-        errorBody(400, 'the scripted model server does not stream: call it without "stream: true"'),
-      );
-      return;
-    }
 
     // Captured now so a setScript() during a delay does not change this answer.
     const activeScript = script;
@@ -235,6 +230,11 @@ export async function startScriptedModelServer(options: ScriptedModelServerOptio
       send(response, record, fault.status, errorBody(fault.status, message, kind), headers);
       return;
     }
+    // Cut short before a byte is sent: the client sees a dropped connection.
+    if (fault?.disconnectAfterChunks !== undefined && chatRequest.stream !== true) {
+      response.destroy();
+      return;
+    }
     if (rule.reply === undefined) {
       // The schema requires a reply unless the fault has a status or hangs; kept as a guard.
       throw new Error(`rule "${rule.name}" has no reply`);
@@ -248,7 +248,15 @@ export async function startScriptedModelServer(options: ScriptedModelServerOptio
         defaultModel: activeScript.defaultModel,
         createdSeconds: Math.floor(Date.now() / 1000),
       });
-      send(response, record, 200, completion);
+      if (chatRequest.stream === true) {
+        await streamCompletion(response, record, completion, {
+          includeUsage: chatRequest.stream_options?.include_usage === true,
+          chunkDelayMs: rule.stream?.chunkDelayMs ?? activeScript.stream?.chunkDelayMs ?? 0,
+          disconnectAfterChunks: fault?.disconnectAfterChunks,
+        });
+      } else {
+        send(response, record, 200, completion);
+      }
     } catch (error) {
       if (!(error instanceof ReplyTemplateError)) throw error;
       sendScriptFailure(
@@ -258,6 +266,38 @@ export async function startScriptedModelServer(options: ScriptedModelServerOptio
         `scripted model server: rule "${rule.name}" cannot answer request #${requestNumber}: ${error.message}`,
       );
     }
+  }
+
+  /**
+   * Sends a completion as server-sent events the way OpenAI streams it (`data: {chunk}`
+   * lines, then `data: [DONE]`), pausing between chunks; stops early when the client leaves
+   * or the rule drops the connection after some chunks.
+   */
+  async function streamCompletion(
+    response: ServerResponse,
+    record: RecordedRequest,
+    completion: ChatCompletion,
+    options: { includeUsage: boolean; chunkDelayMs: number; disconnectAfterChunks: number | undefined },
+  ): Promise<void> {
+    if (response.destroyed || response.writableEnded) return;
+    record.status = 200;
+    response.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      'x-request-id': `req_scripted_${record.sequence}`,
+    });
+    const chunks = completionChunks(completion, { includeUsage: options.includeUsage });
+    for (const [index, chunk] of chunks.entries()) {
+      if (index === options.disconnectAfterChunks) {
+        response.destroy();
+        return;
+      }
+      if (index > 0) await wait(options.chunkDelayMs);
+      if (response.destroyed) return;
+      // Waits until the chunk is handed to the socket, so a disconnect after it does not swallow it.
+      await new Promise<void>((resolve) => response.write(`data: ${JSON.stringify(chunk)}\n\n`, () => resolve()));
+    }
+    response.end('data: [DONE]\n\n');
   }
 
   async function answerEmbeddings(response: ServerResponse, record: RecordedRequest, body: unknown): Promise<void> {

@@ -371,15 +371,6 @@ describe('scripted model server, through the real openai client', () => {
     await server.close();
   });
 
-  it('rejects streaming with a clear 400', async () => {
-    const { client } = await start({ rules: [{ name: 'any', reply: { content: 'x' } }] });
-    const failure = await client.chat.completions
-      .create({ model: 'm', messages: [{ role: 'user', content: 'hi' }], stream: true })
-      .catch((error: unknown) => error);
-    expect((failure as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
-    expect((failure as Error).message).toContain('does not stream');
-  });
-
   it('lists the default model, the listed models and plain model names from rules', async () => {
     const { client } = await start({
       defaultModel: 'scripted-default',

@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { MongoClient } from 'mongodb';
+import type { ActivityDependencies } from '../src/activities';
+import { taskEvents } from '../src/client/task-events';
+import type { ChassisConfig } from '../src/config/load-config';
+import { TASK_EVENTS_COLLECTION, TaskEventLog } from '../src/events/task-event-log';
+import { ModelCatalog } from '../src/models/catalog';
+import { ModelGateway } from '../src/models/model-gateway';
+import { startScriptedModelServer } from '../src/testing/scripted-model';
+import { bundleWorkflows, startTestStack, type TestStack } from '../src/testing/temporal-harness';
+import { builtInTools } from '../src/tools/builtin';
+import { ToolRegistry } from '../src/tools/registry';
+import { installWorkerRuntime } from '../src/workers/install-runtime';
+import type { agentTaskWorkflow } from '../src/workflows/agent-task';
+import { describeBenchmarkServers, mongoUnreachableError } from './support/header';
+import { summarizeSamples, type SampleSummary } from './support/results';
+import { printTable } from './support/table';
+
+/**
+ * `streaming`: what publishing task events costs and what it gives, side by side in one run.
+ * The same task (a tool-calling step, then a 60-word answer streamed at one word per
+ * `CHUNK_DELAY_MS`) runs on workers that publish events and on workers that do not,
+ * alternating. Measured: the task's duration (start → result), its history length (events
+ * must not add to it), the event-log documents one task writes, and, with events, when the
+ * first token of the answer reached a follower compared with when the result did.
+ *
+ * The model is the scripted server, a test double of the provider. Compare the ratios.
+ */
+
+const ITERATIONS = 8;
+const CHUNK_DELAY_MS = 30;
+const ANSWER = Array.from({ length: 60 }, (_, index) => `word${index + 1}`).join(' ');
+
+function progress(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+/** One side of the comparison. */
+export interface StreamingSide {
+  taskMs: SampleSummary;
+  historyEvents: number;
+  /** Documents in the event log per task (0 without events). */
+  logDocumentsPerTask: number;
+}
+
+/** The benchmark's result. */
+export interface StreamingBenchResult {
+  description: string;
+  iterations: number;
+  chunkDelayMs: number;
+  answerWords: number;
+  off: StreamingSide;
+  on: StreamingSide;
+  /** With events: start → first token of the answer at a follower, and start → done. */
+  firstTokenMs: SampleSummary;
+  doneMs: SampleSummary;
+  overheadRatio: number;
+}
+
+export async function run(config: ChassisConfig): Promise<StreamingBenchResult> {
+  installWorkerRuntime('WARN');
+  progress('bundling workflows…');
+  const bundle = await bundleWorkflows();
+  const server = await startScriptedModelServer({
+    script: {
+      rules: [
+        {
+          name: 'tool',
+          match: { hasToolResults: false },
+          reply: { toolCalls: [{ name: 'calculator', arguments: { expression: '2340 * 0.175' } }] },
+        },
+        { name: 'answer', reply: { content: ANSWER }, stream: { chunkDelayMs: CHUNK_DELAY_MS } },
+      ],
+    },
+    log: () => undefined,
+  });
+  const mongo = new MongoClient(config.mongo.uri, { serverSelectionTimeoutMS: 10_000 });
+  await mongo.connect().catch((error: Error) => {
+    throw mongoUnreachableError(config, error);
+  });
+  const db = mongo.db(`${config.mongo.database}_bench_streaming`);
+  const base: ActivityDependencies = {
+    models: new ModelGateway({ baseUrl: server.baseURL, timeoutMs: 30_000 }, new ModelCatalog()),
+    tools: new ToolRegistry(builtInTools()),
+  };
+  const stacks: TestStack[] = [];
+  try {
+    const off = await startTestStack({ bundle, dependencies: base, taskQueuePrefix: 'bench-streaming' });
+    stacks.push(off);
+    const on = await startTestStack({
+      bundle,
+      dependencies: { ...base, events: new TaskEventLog(db) },
+      taskQueuePrefix: 'bench-streaming',
+    });
+    stacks.push(on);
+    const samples = { off: [] as number[], on: [] as number[], firstToken: [] as number[], done: [] as number[] };
+    const history = { off: 0, on: 0 };
+    const documents: number[] = [];
+    for (let iteration = 0; iteration <= ITERATIONS; iteration++) {
+      // Iteration 0 warms both sides up and is not counted.
+      const counted = iteration > 0;
+      progress(`iteration ${iteration}/${ITERATIONS}${counted ? '' : ' (warm-up)'}…`);
+      for (const side of ['off', 'on'] as const) {
+        const stack = side === 'off' ? off : on;
+        const started = performance.now();
+        const handle = await stack.client.workflow.start<typeof agentTaskWorkflow>('agentTaskWorkflow', {
+          taskQueue: stack.taskQueue,
+          workflowId: `bench-streaming-${randomUUID()}`,
+          args: [{ goal: 'What is 17.5% of 2,340?', planning: 'direct', memory: false }],
+        });
+        // Measured on its own promise: following the events must not add to the task's time.
+        const finished = handle.result().then(() => performance.now() - started);
+        if (side === 'on') {
+          let firstToken: number | undefined;
+          let answerCall: string | undefined;
+          for await (const event of taskEvents(stack.client, handle.workflowId, { db, pollIntervalMs: 50 })) {
+            if (event.type === 'step' && event.label === 'step 2') answerCall = event.callId;
+            if (event.type === 'token' && event.callId === answerCall) firstToken ??= performance.now() - started;
+            if (event.type === 'done' && counted) {
+              samples.done.push(performance.now() - started);
+              samples.firstToken.push(firstToken ?? Number.NaN);
+            }
+          }
+        }
+        const elapsed = await finished;
+        if (!counted) continue;
+        samples[side].push(elapsed);
+        history[side] = (await handle.fetchHistory()).events?.length ?? 0;
+        if (side === 'on') {
+          documents.push(await db.collection(TASK_EVENTS_COLLECTION).countDocuments({ streamId: handle.workflowId }));
+        }
+      }
+    }
+    const offSide: StreamingSide = {
+      taskMs: summarizeSamples(samples.off),
+      historyEvents: history.off,
+      logDocumentsPerTask: 0,
+    };
+    const onSide: StreamingSide = {
+      taskMs: summarizeSamples(samples.on),
+      historyEvents: history.on,
+      logDocumentsPerTask: Math.round(documents.reduce((sum, count) => sum + count, 0) / documents.length),
+    };
+    const firstTokenMs = summarizeSamples(samples.firstToken);
+    const doneMs = summarizeSamples(samples.done);
+    const overheadRatio = Math.round((onSide.taskMs.medianMs / offSide.taskMs.medianMs) * 100) / 100;
+    printTable({
+      title: [
+        'streaming: one task (a tool-calling step, then a streamed 60-word answer) on workers without and with task events',
+        `answer streamed at one word per ${CHUNK_DELAY_MS} ms; ${ITERATIONS} runs per side, alternating, after one warm-up`,
+        `model: the scripted server (a test double, not a model); ${describeBenchmarkServers(config)}`,
+        '',
+      ],
+      headers: [
+        'events',
+        'task median ms',
+        'task p95 ms',
+        'history events',
+        'log documents / task',
+        'first token ms',
+        'done ms',
+      ],
+      rows: [
+        ['off', offSide.taskMs.medianMs, offSide.taskMs.p95Ms, offSide.historyEvents, 0, '-', '-'],
+        [
+          'on',
+          onSide.taskMs.medianMs,
+          onSide.taskMs.p95Ms,
+          onSide.historyEvents,
+          onSide.logDocumentsPerTask,
+          firstTokenMs.medianMs,
+          doneMs.medianMs,
+        ],
+      ],
+    });
+    progress(`on/off task time: ${overheadRatio}x`);
+    return {
+      description:
+        'Duration of the same agent task on workers without and with task-event publishing, its history length, the event-log documents it writes, and when a follower got the first token of the answer and the result.',
+      iterations: ITERATIONS,
+      chunkDelayMs: CHUNK_DELAY_MS,
+      answerWords: ANSWER.split(' ').length,
+      off: offSide,
+      on: onSide,
+      firstTokenMs,
+      doneMs,
+      overheadRatio,
+    };
+  } finally {
+    for (const stack of stacks) await stack.stop();
+    await server.close();
+    await db.dropDatabase().catch(() => undefined);
+    await mongo.close();
+  }
+}

@@ -1,0 +1,252 @@
+import type { Binary, Collection, Db } from 'mongodb';
+import { PLAIN_FIELDS, type FieldEncryption } from '../codec/field-encryption';
+import { taskStreamIdOf, type PublishedTaskEvent, type TaskEventInput } from '../contracts/task-events';
+import { DEFAULT_EVENT_RETENTION_HOURS } from './event-settings';
+
+/** Collection of the events, one document per event. */
+export const TASK_EVENTS_COLLECTION = 'task_events';
+/** Collection of the workflows that have announced themselves in a stream (for `subtask started`). */
+export const TASK_EVENT_SOURCES_COLLECTION = 'task_event_sources';
+
+interface StoredEnvelope {
+  _id: string;
+  streamId: string;
+  sequence: number;
+  workflowId: string;
+  at: string;
+  expiresAt: Date;
+}
+
+/**
+ * An event as stored: as it is, or with encryption on only its envelope in the clear and the
+ * event itself (tokens, tool arguments and outputs, answers) sealed in `sealed`.
+ */
+type StoredEvent = StoredEnvelope & (Omit<PublishedTaskEvent, keyof StoredEnvelope> | { sealed: Binary });
+
+interface SourceDocument {
+  /** The workflow id. */
+  _id: string;
+  streamId: string;
+  expiresAt: Date;
+}
+
+/** Options of {@link TaskEventLog}. */
+export interface TaskEventLogOptions {
+  /** How long an event is kept after it was published. @default 24 hours */
+  retentionMs?: number;
+  /** @default () => new Date() */
+  now?: () => Date;
+  /** After a failed write, publishing is skipped this long, so a down database costs one timeout, not one per call. @default 30 s */
+  pauseAfterFailureMs?: number;
+  /** Expired events are swept at most this often per process (when a new stream starts). @default 10 minutes */
+  sweepIntervalMs?: number;
+  /** Seals each event with the payload keys (`CHASSIS_PAYLOAD_KEY`); readers need the same keys. @default plain */
+  fields?: FieldEncryption;
+}
+
+/** Publishing was skipped: the log failed recently. */
+export class EventLogPausedError extends Error {
+  override readonly name = 'EventLogPausedError';
+}
+
+/** Streams whose last written sequence a process remembers; forgetting costs one read. */
+const MAX_REMEMBERED_STREAMS = 10_000;
+
+/** Rounds of "another writer took these sequences" before an append gives up. */
+const MAX_APPEND_ROUNDS = 50;
+
+function isDuplicateKey(error: unknown): boolean {
+  return (error as { code?: number }).code === 11000;
+}
+
+/**
+ * The per-task event log in MongoDB: append-only, ordered by a sequence per stream (a task
+ * and its subtasks share one; see `taskStreamIdOf`). Sequences are claimed by the inserts
+ * themselves: an event's `_id` is `<stream>#<sequence>`, a writer inserts its batch in
+ * order after the last sequence it sees, and a duplicate key means another writer got there
+ * first, so it carries on after that writer's events. Every inserted sequence therefore
+ * follows one that exists: readers never see a gap, and a writer that dies leaves none.
+ * (No counter with `$inc`: FerretDB's read-modify-write is not atomic under concurrency,
+ * while its unique `_id` is.) Events expire `retentionMs` after they were published: a TTL
+ * index where the server has them, and a sweep from the writers where it does not.
+ */
+export class TaskEventLog {
+  readonly retentionMs: number;
+  private readonly events: Collection<StoredEvent>;
+  private readonly sources: Collection<SourceDocument>;
+  private readonly now: () => Date;
+  private readonly pauseAfterFailureMs: number;
+  private readonly sweepIntervalMs: number;
+  private readonly fields: FieldEncryption;
+  private indexes: Promise<void> | undefined;
+  private pausedUntil = 0;
+  private lastSweep = 0;
+  /**
+   * The last sequence this process wrote per stream: the next append tries after it without
+   * reading first. Never ahead of the stream (only expiry deletes), so at worst a duplicate
+   * key sends the writer to read the real last sequence.
+   */
+  private readonly lastWritten = new Map<string, number>();
+
+  constructor(db: Db, options: TaskEventLogOptions = {}) {
+    this.events = db.collection<StoredEvent>(TASK_EVENTS_COLLECTION);
+    this.sources = db.collection<SourceDocument>(TASK_EVENT_SOURCES_COLLECTION);
+    this.retentionMs = options.retentionMs ?? DEFAULT_EVENT_RETENTION_HOURS * 3_600_000;
+    this.now = options.now ?? (() => new Date());
+    this.pauseAfterFailureMs = options.pauseAfterFailureMs ?? 30_000;
+    this.sweepIntervalMs = options.sweepIntervalMs ?? 10 * 60_000;
+    this.fields = options.fields ?? PLAIN_FIELDS;
+  }
+
+  /**
+   * Appends events of `workflowId` to its task's stream, in order (other writers' events may
+   * come between them), and returns them as stored.
+   *
+   * @throws {EventLogPausedError} without touching the database while a recent failure pauses publishing
+   * @throws the database's error (and pauses publishing) when the write fails
+   */
+  async append(workflowId: string, events: readonly TaskEventInput[]): Promise<PublishedTaskEvent[]> {
+    if (events.length === 0) return [];
+    const streamId = taskStreamIdOf(workflowId);
+    return this.guarded(async () => {
+      await this.ensureIndexes();
+      const now = this.now();
+      const expiresAt = new Date(now.getTime() + this.retentionMs);
+      const written: PublishedTaskEvent[] = [];
+      let pending = [...events];
+      for (let round = 0; pending.length > 0; round++) {
+        if (round >= MAX_APPEND_ROUNDS) {
+          throw new Error(`too many writers at once on stream ${streamId}: gave up after ${round} rounds`);
+        }
+        const known = round === 0 ? this.lastWritten.get(streamId) : undefined;
+        const first = (known ?? (await this.lastSequence(streamId))) + 1;
+        if (first === 1) await this.sweepExpired(now);
+        const batch: PublishedTaskEvent[] = pending.map(
+          (event, index) =>
+            ({ ...event, sequence: first + index, workflowId, at: now.toISOString() }) as PublishedTaskEvent,
+        );
+        const stored = batch.map((event) => this.stored(event, streamId, expiresAt));
+        try {
+          await this.events.insertMany(stored, { ordered: true });
+          written.push(...batch);
+          pending = [];
+        } catch (error) {
+          if (!isDuplicateKey(error)) throw error;
+          // An ordered insert stops at the first taken sequence: what went before it is in.
+          const inserted = (error as { result?: { insertedCount?: number } }).result?.insertedCount ?? 0;
+          written.push(...batch.slice(0, inserted));
+          pending = pending.slice(inserted);
+        }
+      }
+      if (this.lastWritten.size >= MAX_REMEMBERED_STREAMS) this.lastWritten.clear();
+      this.lastWritten.set(streamId, written.at(-1)?.sequence ?? 0);
+      return written;
+    });
+  }
+
+  /**
+   * Records that `workflowId` publishes in its stream; true only the first time, for the
+   * one writer that should announce it.
+   */
+  async announce(workflowId: string): Promise<boolean> {
+    return this.guarded(async () => {
+      try {
+        await this.sources.insertOne({
+          _id: workflowId,
+          streamId: taskStreamIdOf(workflowId),
+          expiresAt: new Date(this.now().getTime() + this.retentionMs),
+        });
+        return true;
+      } catch (error) {
+        if (isDuplicateKey(error)) return false;
+        throw error;
+      }
+    });
+  }
+
+  /** Events of the stream after `afterSequence`, in order, at most `limit`. */
+  async readAfter(streamId: string, afterSequence: number, limit = 500): Promise<PublishedTaskEvent[]> {
+    const documents = await this.events
+      .find({ streamId, sequence: { $gt: afterSequence } })
+      .sort({ sequence: 1 })
+      .limit(limit)
+      .toArray();
+    const now = this.now().getTime();
+    return documents
+      .filter((document) => document.expiresAt.getTime() > now)
+      .map((document) => this.published(document));
+  }
+
+  /** The last sequence of the stream (0 when it has none): a reader starting now reads after it. */
+  async lastSequence(streamId: string): Promise<number> {
+    const [last] = await this.events
+      .find({ streamId }, { projection: { sequence: 1 } })
+      .sort({ sequence: -1 })
+      .limit(1)
+      .toArray();
+    return last?.sequence ?? 0;
+  }
+
+  /** Deletes expired events and announcements; returns how many events went. */
+  async sweep(): Promise<number> {
+    const now = this.now();
+    this.lastSweep = now.getTime();
+    const events = await this.events.deleteMany({ expiresAt: { $lte: now } });
+    await this.sources.deleteMany({ expiresAt: { $lte: now } });
+    return events.deletedCount;
+  }
+
+  /** Creates the indexes once per process: sequence order per stream, and expiry where the server has TTL indexes. */
+  ensureIndexes(): Promise<void> {
+    this.indexes ??= (async () => {
+      await this.events.createIndex({ streamId: 1, sequence: 1 }, { unique: true });
+      await this.events.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0 }).catch(() => undefined);
+      await this.sources.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0 }).catch(() => undefined);
+    })().catch((error: unknown) => {
+      this.indexes = undefined;
+      throw error;
+    });
+    return this.indexes;
+  }
+
+  /** A new stream is the writers' moment to sweep; once per interval per process, and never in the way. */
+  private async sweepExpired(now: Date): Promise<void> {
+    if (now.getTime() - this.lastSweep < this.sweepIntervalMs) return;
+    await this.sweep().catch(() => undefined);
+  }
+
+  private async guarded<T>(write: () => Promise<T>): Promise<T> {
+    if (Date.now() < this.pausedUntil) {
+      throw new EventLogPausedError('task events are not being published: the event log failed moments ago');
+    }
+    try {
+      return await write();
+    } catch (error) {
+      this.pausedUntil = Date.now() + this.pauseAfterFailureMs;
+      throw error;
+    }
+  }
+
+  private stored(event: PublishedTaskEvent, streamId: string, expiresAt: Date): StoredEvent {
+    const _id = `${streamId}#${event.sequence}`;
+    const envelope = { _id, streamId, sequence: event.sequence, workflowId: event.workflowId, at: event.at, expiresAt };
+    if (!this.fields.encrypts) return { ...event, ...envelope };
+    return { ...envelope, sealed: this.fields.sealJson(event, eventContext(_id)) as Binary };
+  }
+
+  /** @throws {PayloadCodecError} when the event is sealed with a key this process lacks */
+  private published(document: StoredEvent): PublishedTaskEvent {
+    if ('sealed' in document)
+      return this.fields.openJson<PublishedTaskEvent>(document.sealed, eventContext(document._id));
+    const { _id, streamId, expiresAt, ...event } = document;
+    void _id;
+    void streamId;
+    void expiresAt;
+    return event as PublishedTaskEvent;
+  }
+}
+
+/** The authenticated context of a sealed event: it opens only as the event it was written as. */
+function eventContext(id: string): string {
+  return `${TASK_EVENTS_COLLECTION}/${id}/event`;
+}
