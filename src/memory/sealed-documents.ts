@@ -13,10 +13,7 @@ function context(collection: keyof typeof MemoryCollection, id: string, field: s
 }
 
 /** An episode as it is to be stored. */
-export function sealEpisode(
-  document: EpisodeDocument,
-  fields: FieldEncryption = PLAIN_FIELDS,
-): StoredEpisodeDocument {
+export function sealEpisode(document: EpisodeDocument, fields: FieldEncryption = PLAIN_FIELDS): StoredEpisodeDocument {
   return { ...document, content: fields.sealText(document.content, context('episodes', document._id, 'content')) };
 }
 

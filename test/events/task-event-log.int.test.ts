@@ -29,7 +29,15 @@ describe('TaskEventLog', () => {
     const [written] = await writer.append('task-sealed', [token(secret)]);
     const raw = await database.db.collection(TASK_EVENTS_COLLECTION).findOne({ streamId: 'task-sealed' });
     expect(JSON.stringify(raw)).not.toContain('launch code');
-    expect(Object.keys(raw ?? {}).sort()).toEqual(['_id', 'at', 'expiresAt', 'sealed', 'sequence', 'streamId', 'workflowId']);
+    expect(Object.keys(raw ?? {}).sort()).toEqual([
+      '_id',
+      'at',
+      'expiresAt',
+      'sealed',
+      'sequence',
+      'streamId',
+      'workflowId',
+    ]);
     expect(await new TaskEventLog(database.db, { fields }).readAfter('task-sealed', 0)).toEqual([written]);
     expect(written).toMatchObject({ type: 'token', text: secret, sequence: 1, workflowId: 'task-sealed' });
     await expect(new TaskEventLog(database.db).readAfter('task-sealed', 0)).rejects.toThrow(/key/i);
