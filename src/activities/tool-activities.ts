@@ -4,7 +4,7 @@ import { MongoError, type Db } from 'mongodb';
 import type { ToolCallInput } from '../contracts/activities';
 import { FailureType } from '../contracts/failure-types';
 import type { ToolDescriptor } from '../contracts/tools';
-import type { ToolCircuitBreakers } from '../tools/circuit-breakers';
+import type { KeyedCircuitBreaker } from '../resilience/keyed-circuit-breaker';
 import type { ToolRegistry } from '../tools/registry';
 import { PermanentToolError, TransientToolError } from '../tools/tool-errors';
 import type { ToolRunResult } from '../tools/tool-result';
@@ -30,8 +30,8 @@ export interface ToolActivityDependencies {
    * uncached, long outputs are cut, and non-idempotent tools have no retry protection.
    */
   db?: Db;
-  /** Breaker settings or instance shared by this worker's tool calls. @default threshold 5, cool-down 30 s */
-  toolBreakers?: ToolCircuitBreakers;
+  /** The breaker shared by this worker's tool calls. @default `createToolBreaker()`: 5 consecutive failures, cool-down 30 s */
+  toolBreakers?: KeyedCircuitBreaker;
   /** Time source of the cache and ledger. @default `() => new Date()` */
   clock?: () => Date;
   /** Ledger tuning (tests shorten the lease). */

@@ -19,6 +19,11 @@ export const FailureType = {
   ModelCatalogInvalid: 'Model.CatalogInvalid',
   /** The per-model circuit breaker is open in this worker. */
   ModelCircuitOpen: 'Model.CircuitOpen',
+  /**
+   * Every model of a call's tier (and of the tiers it may move to) kept failing or refusing
+   * for longer than the catalog's `routing.whenTierUnavailable.maxWaitSeconds`.
+   */
+  ModelTierUnavailable: 'Model.TierUnavailable',
   /** A tool failed transiently; the engine retries it. */
   ToolTransient: 'Tool.Transient',
   /** A tool failed in a way retrying cannot fix. */

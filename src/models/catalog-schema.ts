@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { CallPurpose, RoutingConfig } from '../contracts/models';
+import type { CallPurpose, RoutingConfig, TierUnavailablePolicy } from '../contracts/models';
+import type { BreakerTrigger } from '../resilience/circuit-opening';
 
 /**
  * The zod schema of the model catalog file (`config/models.json`, or the file named by
@@ -12,6 +13,12 @@ import type { CallPurpose, RoutingConfig } from '../contracts/models';
 export const OPENAI_ENDPOINT = 'openai';
 
 const CALL_PURPOSES = ['plan', 'synthesize', 'step', 'summarize', 'extract'] as const satisfies readonly CallPurpose[];
+
+/**
+ * What a tier does by default when all its models fail: wait (up to 5 minutes per call)
+ * rather than move, because moving usually means a larger, dearer tier.
+ */
+export const DEFAULT_TIER_UNAVAILABLE: TierUnavailablePolicy = { moveTo: {}, maxWaitSeconds: 300 };
 
 /**
  * The routing rules used when the file has no `routing` section: planning and synthesis
@@ -31,7 +38,21 @@ export const DEFAULT_ROUTING: RoutingConfig = {
   defaultTier: 'small',
   escalationTier: 'large',
   cascadeFrom: ['small'],
+  whenTierUnavailable: DEFAULT_TIER_UNAVAILABLE,
 };
+
+/**
+ * What opens a model's breaker by default: more than 60% of its last 20 calls failed (after
+ * at least 5). Not N consecutive errors: under a 30% error storm a model still answers most
+ * calls (the engine's 3 attempts give 97%), yet a run of 3 failures comes every ~50 calls and
+ * would take it out for a whole cool-down. Simulated over 10,000 calls at 30% errors
+ * (`npm run bench -- breakers`): 3-consecutive opened 200 times, this rate trigger 4 times;
+ * a model that is down (100% errors) opens it after 5 calls, 70% errors after ~8.
+ * Count-based (cockatiel's `CountBreaker`), not time-based (`SamplingBreaker`): model traffic
+ * ranges from a call every few seconds to hundreds a second, and a time window's minimum rate
+ * either never opens at low traffic or opens on a handful of calls.
+ */
+export const DEFAULT_MODEL_BREAKER_TRIGGER: BreakerTrigger = { failureRate: 0.6, lastCalls: 20, minimumCalls: 5 };
 
 const ENVIRONMENT_VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -78,11 +99,22 @@ const ruleSchema = z.strictObject({
     .default({}),
 });
 
+const tierUnavailableSchema = z.strictObject({
+  /** Tier → tier a call may move to when every model of its tier is failing (costs more: opt in). @default {} */
+  moveTo: z.record(z.string().min(1), z.string().min(1)).default({}),
+  /** Longest one call waits, in total, for its tier to come back before it fails. @default 300 */
+  maxWaitSeconds: z.number().nonnegative().default(DEFAULT_TIER_UNAVAILABLE.maxWaitSeconds),
+});
+
 const routingSchema = z.strictObject({
   rules: z.array(ruleSchema).default(DEFAULT_ROUTING.rules),
   defaultTier: z.string().min(1).default(DEFAULT_ROUTING.defaultTier),
   escalationTier: z.string().min(1).default(DEFAULT_ROUTING.escalationTier),
   cascadeFrom: z.array(z.string().min(1)).default(DEFAULT_ROUTING.cascadeFrom),
+  whenTierUnavailable: tierUnavailableSchema.default({
+    moveTo: {},
+    maxWaitSeconds: DEFAULT_TIER_UNAVAILABLE.maxWaitSeconds,
+  }),
 });
 
 const limitsSchema = z.strictObject({
@@ -92,12 +124,44 @@ const limitsSchema = z.strictObject({
   maxConcurrentModelCalls: z.number().int().positive().default(8),
 });
 
-const breakerSchema = z.strictObject({
-  /** Consecutive retryable failures (5xx, timeouts, 429) of one model that open its breaker. @default 3 */
-  consecutiveFailures: z.number().int().positive().default(3),
-  /** How long an open breaker refuses calls before it lets one trial call through. @default 30 */
-  coolDownSeconds: z.number().positive().default(30),
-});
+const triggerSchema = z.union([
+  z.strictObject({
+    /** Retryable failures (5xx, timeouts, 429) of one model in a row that open its breaker. */
+    consecutiveFailures: z.number().int().positive(),
+  }),
+  z
+    .strictObject({
+      /** Opens when more than this share of the last `lastCalls` calls failed... */
+      failureRate: z.number().gt(0).lt(1),
+      lastCalls: z.number().int().positive(),
+      /** ...once at least this many calls were made. */
+      minimumCalls: z.number().int().positive(),
+    })
+    .refine((trigger) => trigger.minimumCalls <= trigger.lastCalls, {
+      message: 'cannot exceed lastCalls',
+      path: ['minimumCalls'],
+    }),
+]);
+
+const breakerSchema = z
+  .strictObject({
+    /** What opens a model's breaker. @default {@link DEFAULT_MODEL_BREAKER_TRIGGER} */
+    opensOn: triggerSchema.optional(),
+    /** Shorthand for `opensOn: { consecutiveFailures: N }` (the catalog's original form). */
+    consecutiveFailures: z.number().int().positive().optional(),
+    /** How long an open breaker refuses calls before it lets one trial call through. @default 30 */
+    coolDownSeconds: z.number().positive().default(30),
+  })
+  .refine((breaker) => breaker.opensOn === undefined || breaker.consecutiveFailures === undefined, {
+    message: 'give "opensOn" or "consecutiveFailures", not both',
+  })
+  .transform((breaker) => ({
+    opensOn: (breaker.opensOn ??
+      (breaker.consecutiveFailures === undefined
+        ? DEFAULT_MODEL_BREAKER_TRIGGER
+        : { consecutiveFailures: breaker.consecutiveFailures })) as BreakerTrigger,
+    coolDownSeconds: breaker.coolDownSeconds,
+  }));
 
 /** The catalog file as written; cross-references are checked in {@link modelCatalogSchema}. */
 const fileSchema = z.strictObject({
@@ -117,9 +181,10 @@ const fileSchema = z.strictObject({
     defaultTier: DEFAULT_ROUTING.defaultTier,
     escalationTier: DEFAULT_ROUTING.escalationTier,
     cascadeFrom: DEFAULT_ROUTING.cascadeFrom,
+    whenTierUnavailable: DEFAULT_TIER_UNAVAILABLE,
   }),
   limits: limitsSchema.default({ maxConcurrentModelCalls: 8 }),
-  breaker: breakerSchema.default({ consecutiveFailures: 3, coolDownSeconds: 30 }),
+  breaker: breakerSchema.default({ opensOn: DEFAULT_MODEL_BREAKER_TRIGGER, coolDownSeconds: 30 }),
 });
 
 function list(values: Iterable<string>): string {
@@ -182,6 +247,12 @@ function checkReferences(file: FileOutput, context: z.RefinementCtx): void {
   tierReference(['routing', 'defaultTier'], file.routing.defaultTier);
   tierReference(['routing', 'escalationTier'], file.routing.escalationTier);
   file.routing.cascadeFrom.forEach((tier, index) => tierReference(['routing', 'cascadeFrom', index], tier));
+  for (const [from, to] of Object.entries(file.routing.whenTierUnavailable.moveTo)) {
+    const path = ['routing', 'whenTierUnavailable', 'moveTo', from];
+    tierReference(path, from);
+    tierReference(path, to);
+    if (from === to) issue(path, `moves "${from}" to itself: name another tier, or leave it out to wait`);
+  }
 }
 
 /** The schema of a catalog file: shape, defaults, then cross-references; the `openai` endpoint is always present. */

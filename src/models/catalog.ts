@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import defaultCatalogFile from '../../config/models.json';
 import { FailureType } from '../contracts/failure-types';
 import type { ModelsDescription, RoutingConfig, TierName } from '../contracts/models';
+import type { ModelBreakerSettings } from './model-breaker';
 import { parseModelCatalog, type EndpointDefinition, type ModelCatalogDefinition } from './catalog-schema';
 
 /** Prices in USD per million tokens. */
@@ -95,10 +96,10 @@ export class ModelCatalog {
     return this.definition.limits;
   }
 
-  /** Breaker settings for {@link ModelBreakers}. */
-  get breaker(): { consecutiveFailures: number; coolDownMs: number } {
+  /** Breaker settings for `createModelBreaker`. */
+  get breaker(): ModelBreakerSettings {
     return {
-      consecutiveFailures: this.definition.breaker.consecutiveFailures,
+      opensOn: this.definition.breaker.opensOn,
       coolDownMs: this.definition.breaker.coolDownSeconds * 1000,
     };
   }

@@ -14,8 +14,13 @@ export { EndpointClients, OPENAI_API_BASE_URL, resolveEndpoint } from './endpoin
 export type { EndpointClient, EndpointClientsOptions, ResolvedEndpoint, SingleEndpoint } from './endpoint-clients';
 export { ModelGateway } from './model-gateway';
 export type { CompleteOptions, EndpointOptions, ModelGatewayOptions } from './model-gateway';
-export { ModelBreakers } from './model-breakers';
-export type { ModelBreakerOptions, ModelBreakerState } from './model-breakers';
+export {
+  createModelBreaker,
+  countsAsModelFailure,
+  describeModelFailure,
+  modelCircuitOpenFailure,
+} from './model-breaker';
+export type { ModelBreakerSettings, ModelCircuitOpenDetails } from './model-breaker';
 export { PROMPT_CACHE_COLLECTION, PromptCache, isCacheable, promptCacheKey } from './prompt-cache';
 export type { CachedModelResponse, PromptCacheOptions } from './prompt-cache';
 export { applyResponseFormat, jsonInstruction, jsonSchemaName } from './response-format';

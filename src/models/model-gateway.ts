@@ -3,10 +3,11 @@ import type OpenAI from 'openai';
 import type { ModelCallInput, ModelCallResult } from '../contracts/activities';
 import { FailureType } from '../contracts/failure-types';
 import type { ModelsDescription } from '../contracts/models';
+import { UncountedFailure, type KeyedCircuitBreaker } from '../resilience/keyed-circuit-breaker';
 import type { ModelCatalog, ModelEntry } from './catalog';
 import { EndpointClients, type EndpointClient, type SingleEndpoint } from './endpoint-clients';
 import { toOpenAIMessages, toOpenAITools } from './message-conversion';
-import { ModelBreakers } from './model-breakers';
+import { createModelBreaker } from './model-breaker';
 import { isCacheable, promptCacheKey, type PromptCache } from './prompt-cache';
 import { translateProviderError } from './provider-errors';
 import { applyResponseFormat } from './response-format';
@@ -26,7 +27,10 @@ export interface EndpointOptions {
 export interface ModelGatewayOptions {
   /** Models, their endpoints, prices and breaker settings. */
   catalog: ModelCatalog;
-  /** Per-request timeout; kept below the model activity's start-to-close timeout (90 s). */
+  /**
+   * Per-request timeout (`OPENAI_TIMEOUT_MS`). Workflows read it from `describe()` and set the
+   * model activity's start-to-close timeout above it.
+   */
   timeoutMs: number;
   /** Where endpoint key variables and `OPENAI_BASE_URL` are read. @default process.env */
   environment?: Record<string, string | undefined>;
@@ -36,8 +40,8 @@ export interface ModelGatewayOptions {
    * @default each model's own endpoint
    */
   singleEndpoint?: SingleEndpoint;
-  /** This process's breakers. @default built from the catalog's `breaker` settings */
-  breakers?: ModelBreakers;
+  /** This process's per-model breakers. @default `createModelBreaker(catalog.breaker)` */
+  breakers?: KeyedCircuitBreaker;
   /** Where cache problems are reported (the call goes on without the cache). @default a line on stderr */
   warn?: (message: string) => void;
 }
@@ -62,7 +66,9 @@ function isEndpointOptions(value: ModelGatewayOptions | EndpointOptions): value 
  */
 export class ModelGateway {
   readonly catalog: ModelCatalog;
-  readonly breakers: ModelBreakers;
+  readonly breakers: KeyedCircuitBreaker;
+  /** Per-request timeout of this gateway's clients. */
+  readonly timeoutMs: number;
   private readonly clients: EndpointClients;
   private readonly warn: (message: string) => void;
 
@@ -81,7 +87,8 @@ export class ModelGateway {
         }
       : options;
     this.catalog = resolved.catalog;
-    this.breakers = resolved.breakers ?? new ModelBreakers(resolved.catalog.breaker);
+    this.breakers = resolved.breakers ?? createModelBreaker(resolved.catalog.breaker);
+    this.timeoutMs = resolved.timeoutMs;
     this.clients = new EndpointClients(resolved.catalog, {
       timeoutMs: resolved.timeoutMs,
       environment: resolved.environment,
@@ -90,9 +97,15 @@ export class ModelGateway {
     this.warn = resolved.warn ?? ((message) => process.stderr.write(`${message}\n`));
   }
 
-  /** Tiers, routing rules and model views for workflows (no endpoints, keys or prices). */
+  /**
+   * Tiers, routing rules and model views for workflows (no endpoints, keys or prices), and
+   * the call settings their model activity options are derived from.
+   */
   describe(): ModelsDescription {
-    return this.catalog.describe();
+    return {
+      ...this.catalog.describe(),
+      calls: { requestTimeoutMs: this.timeoutMs, breakerCoolDownMs: this.breakers.coolDownMs },
+    };
   }
 
   /**
@@ -121,7 +134,14 @@ export class ModelGateway {
     }
     // Before the breaker: a missing key is a configuration problem, not a failing model.
     const endpoint = this.clients.clientFor(entry.id, entry.endpoint);
-    const result = await this.breakers.execute(entry.id, () => this.request(entry, endpoint, input, options.signal));
+    const result = await this.breakers.execute(entry.id, async () => {
+      try {
+        return await this.request(entry, endpoint, input, options.signal);
+      } catch (error) {
+        // A cancelled call (the activity was cancelled or timed out) says nothing about the model.
+        throw options.signal?.aborted === true ? new UncountedFailure(error) : error;
+      }
+    });
     if (options.cache !== undefined && cacheKey !== undefined) {
       await options.cache.put(cacheKey, result).catch((error: unknown) => {
         this.warn(`prompt cache: could not store the answer of ${entry.id} (${String(error)}); not cached`);

@@ -2,12 +2,13 @@ import { performance } from 'node:perf_hooks';
 import type { Db } from 'mongodb';
 import type { ToolCallRequest } from '../contracts/messages';
 import { toolCacheKey } from './canonical-key';
-import { CircuitOpenError, ToolCircuitBreakers, UncountedFailure } from './circuit-breakers';
+import { CircuitOpenError, UncountedFailure, type KeyedCircuitBreaker } from '../resilience/keyed-circuit-breaker';
 import { ToolEffectLedger, type ToolEffectLedgerOptions } from './effect-ledger';
 import { excerptOutput, MAX_STORED_OUTPUT_CHARS, TOOL_OUTPUT_READ_NAME, ToolOutputStore } from './output-store';
 import { permanentObservation, type PreparedToolCall, type ToolRegistry } from './registry';
 import { ToolResultCache } from './result-cache';
 import { PermanentToolError } from './tool-errors';
+import { createToolBreaker } from './tool-breaker';
 import { ToolFailureType, type ToolRunResult } from './tool-result';
 import type { ToolContext } from './tool';
 
@@ -19,8 +20,8 @@ export interface ToolRunnerOptions {
    * run uncached, long outputs are cut, and non-idempotent tools run without a ledger.
    */
   db?: Db;
-  /** Per-tool breakers of this worker process. @default `new ToolCircuitBreakers()` */
-  breakers?: ToolCircuitBreakers;
+  /** Per-tool breakers of this worker process. @default `createToolBreaker()` */
+  breakers?: KeyedCircuitBreaker;
   /** Time source of the cache and ledger (tests move it forward). @default `() => new Date()` */
   now?: () => Date;
   /** Ledger tuning (tests shorten the lease). */
@@ -37,7 +38,7 @@ export interface ToolRunnerOptions {
  */
 export class ToolRunner {
   readonly registry: ToolRegistry;
-  readonly breakers: ToolCircuitBreakers;
+  readonly breakers: KeyedCircuitBreaker;
   private readonly cache: ToolResultCache | undefined;
   private readonly outputs: ToolOutputStore | undefined;
   private readonly ledger: ToolEffectLedger | undefined;
@@ -45,7 +46,7 @@ export class ToolRunner {
 
   constructor(options: ToolRunnerOptions) {
     this.registry = options.registry;
-    this.breakers = options.breakers ?? new ToolCircuitBreakers();
+    this.breakers = options.breakers ?? createToolBreaker();
     this.warn = options.warn ?? ((message) => console.warn(message));
     if (options.db !== undefined) {
       this.cache = new ToolResultCache(options.db, { now: options.now });

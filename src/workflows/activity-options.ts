@@ -1,15 +1,42 @@
 import type { ActivityOptions } from '@temporalio/workflow';
+import type { ModelCallSettings } from '../contracts/models';
+
+/** Timeout and retry profiles, one per kind of activity. */
+
+/** The worker's request timeout when the catalog description does not say (`OPENAI_TIMEOUT_MS`'s default). */
+export const DEFAULT_MODEL_REQUEST_TIMEOUT_MS = 60_000;
 
 /**
- * Timeout and retry profiles, one per kind of activity. The model-call start-to-close
- * timeout stays above the OpenAI client's own request timeout (60 s by default) so the
- * client reports the timeout, not the engine.
+ * What a model activity spends besides its HTTP request: the prompt-cache lookup and write,
+ * and the claim check storing a large result in MongoDB.
  */
-export const modelCall: ActivityOptions = {
-  startToCloseTimeout: '90 seconds',
-  // Three attempts, then the workflow moves down the model's fallback chain (a breaker may cut it shorter).
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 3 },
-};
+const MODEL_CALL_OVERHEAD_MS = 30_000;
+
+/**
+ * The model activity heartbeats every second while its request runs: a call whose worker
+ * died is noticed after this long and retried on another worker (instead of after the
+ * whole start-to-close timeout), and a cancellation reaches the running request.
+ */
+export const MODEL_CALL_HEARTBEAT_TIMEOUT_MS = 5_000;
+
+/**
+ * Model calls. The start-to-close timeout is derived from the worker's HTTP request timeout
+ * (carried in the catalog description), above it by the activity's other work, so the
+ * client reports a slow provider and the engine never starts a retry while an earlier
+ * attempt's request may still be running (and billed). With the default 60 s it is 90 s.
+ */
+export function modelCallOptions(settings?: ModelCallSettings): ActivityOptions {
+  const requestTimeoutMs = settings?.requestTimeoutMs ?? DEFAULT_MODEL_REQUEST_TIMEOUT_MS;
+  return {
+    startToCloseTimeout: requestTimeoutMs + MODEL_CALL_OVERHEAD_MS,
+    heartbeatTimeout: MODEL_CALL_HEARTBEAT_TIMEOUT_MS,
+    // Three attempts, then the workflow moves down the model's fallback chain (a breaker may cut it shorter).
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 3 },
+  };
+}
+
+/** Model calls with the default request timeout. */
+export const modelCall: ActivityOptions = modelCallOptions();
 
 /** Tool calls: short, retried a few times; after that the model is told. */
 export const toolCall: ActivityOptions = {

@@ -25,6 +25,7 @@ import { recallMemory } from './memory/recall-memory';
 import { publishStatus } from './publish-status';
 import { rememberTaskWorkflow } from './remember-task';
 import { routeCall } from './routing/choose-tier';
+import { selectModels } from './routing/select-models';
 import { installTaskHandlers } from './task-handlers';
 
 const DEFAULT_MAX_STEPS = 8;
@@ -36,7 +37,7 @@ const TASK_MEMORY_PATCH = 'task-memory-v1';
 const DEFAULT_MAX_DEPTH = 2;
 const MAX_SUBTASKS = 8;
 
-const { describeTools, describeModels } = proxyActivities<Activities>(workerLookup);
+const { describeTools } = proxyActivities<Activities>(workerLookup);
 
 function validate(input: AgentTaskInput): void {
   const problems: string[] = [];
@@ -53,12 +54,6 @@ function validate(input: AgentTaskInput): void {
       nonRetryable: true,
     });
   }
-}
-
-async function selectModels(input: AgentTaskInput): Promise<ModelSelection> {
-  if (input.model !== undefined) return { kind: 'pinned', model: input.model };
-  // The catalog's tiers and routing rules are read once per task and recorded in history.
-  return { kind: 'routed', models: await describeModels({}) };
 }
 
 /**
@@ -82,7 +77,7 @@ export async function agentTaskWorkflow(input: AgentTaskInput): Promise<AgentTas
   let remembers = false;
   try {
     const { tools }: { tools: AgentTool[] } = await describeTools({ names: input.tools });
-    selection = await selectModels(input);
+    selection = await selectModels(input.model);
     // Memory came after the first recorded histories: patched() keeps them replaying.
     remembers = depth === 0 && input.memory !== false && patched(TASK_MEMORY_PATCH);
     const recalled = remembers

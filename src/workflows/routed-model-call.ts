@@ -1,13 +1,28 @@
-import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  isCancellation,
+  patched,
+  proxyActivities,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ModelCallInput, ModelCallResult } from '../contracts/activities';
 import { FailureType } from '../contracts/failure-types';
-import type { CallPurpose, ModelSelection, RouteDecision, TierName } from '../contracts/models';
+import type { CallPurpose, ModelCallSettings, ModelSelection, RouteDecision, TierName } from '../contracts/models';
 import { modelTaskQueueFor } from '../contracts/task-queues';
 import { addUsage, emptyUsage, usageOfModelCall, type Usage } from '../contracts/usage';
-import { modelCall } from './activity-options';
+import { modelCallOptions } from './activity-options';
 import { routeCall, tierChain } from './routing/choose-tier';
+import { describeModelCallFailure, FALLBACK_TIER_UNAVAILABLE, TierOutage } from './routing/tier-outage';
 import { outputProblem } from './routing/validate-output';
+
+/**
+ * Patch id: when every model of a tier fails, the call moves tier or waits (timers) instead
+ * of rethrowing. Histories recorded before it rethrew at that point and must replay so.
+ */
+export const TIER_UNAVAILABLE_PATCH = 'model-tier-unavailable-v1';
 
 /** One logical model call, before routing. */
 export interface RoutedCallInput {
@@ -37,8 +52,17 @@ export interface RoutedCallOutcome {
 }
 
 /** Model calls go to the model queue next to this workflow's queue (read at call time, not load time). */
-function modelActivities() {
-  return proxyActivities<Activities>({ ...modelCall, taskQueue: modelTaskQueueFor(workflowInfo().taskQueue) });
+function modelActivities(settings: ModelCallSettings | undefined) {
+  return proxyActivities<Activities>({
+    ...modelCallOptions(settings),
+    taskQueue: modelTaskQueueFor(workflowInfo().taskQueue),
+  });
+}
+
+/** True when `error` means no model could answer (a failed activity, or a tier that stayed down). */
+export function isModelUnavailable(error: unknown): boolean {
+  if (error instanceof ActivityFailure) return true;
+  return error instanceof ApplicationFailure && error.type === FailureType.ModelTierUnavailable;
 }
 
 function failureTypeOf(error: ActivityFailure): string | undefined {
@@ -49,11 +73,15 @@ function failureTypeOf(error: ActivityFailure): string | undefined {
  * Makes one logical model call with routing, fallbacks and the cascade (DESIGN decision 1):
  * the policy picks a tier; after the engine's retries a failing model hands over to the
  * next in its tier's chain (a `CircuitOpen` failure does so at once); an unusable output
- * from a cascading tier is escalated once to the escalation tier. A context-too-long
- * failure is rethrown for the caller to compress and retry.
+ * from a cascading tier is escalated once to the escalation tier. When every model of the
+ * tier failed, the call moves to the tier the catalog names (`whenTierUnavailable.moveTo`)
+ * or waits durably until the earliest breaker half-opens, and fails with
+ * `Model.TierUnavailable` only after `maxWaitSeconds`. A context-too-long failure is
+ * rethrown for the caller to compress and retry; so is a failure waiting cannot fix.
  */
 export async function callModelRouted(input: RoutedCallInput): Promise<RoutedCallOutcome> {
-  const { callModel } = modelActivities();
+  const description = input.selection.models;
+  const { callModel } = modelActivities(description?.calls);
   const offeredTools = (input.tools ?? []).map((tool) => tool.name);
   let usage = emptyUsage();
   let failures = 0;
@@ -70,6 +98,12 @@ export async function callModelRouted(input: RoutedCallInput): Promise<RoutedCal
         });
   let chain = input.selection.kind === 'pinned' ? [decision.model] : tierChain(input.selection.models, decision.tier);
   let index = 0;
+  const newOutage = (tier: TierName) =>
+    new TierOutage(tier, description?.routing.whenTierUnavailable ?? FALLBACK_TIER_UNAVAILABLE, {
+      canMove: input.selection.kind === 'routed',
+      breakerCoolDownMs: description?.calls?.breakerCoolDownMs,
+    });
+  let outage = newOutage(decision.tier);
   for (;;) {
     const model = chain[index] as string;
     const route: RouteDecision = { ...decision, model };
@@ -87,13 +121,37 @@ export async function callModelRouted(input: RoutedCallInput): Promise<RoutedCal
         },
       ]);
     } catch (error) {
-      if (!(error instanceof ActivityFailure)) throw error;
+      if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
       const type = failureTypeOf(error);
       failures++;
-      if (type === FailureType.ModelContextTooLong || index + 1 >= chain.length) throw error;
-      index++;
+      if (type === FailureType.ModelContextTooLong) throw error;
+      outage.record(describeModelCallFailure(model, route.tier, error), Date.now());
+      if (index + 1 < chain.length) {
+        index++;
+        usage = addUsage(usage, { fallbacks: 1 });
+        decision = { ...decision, reason: `fallback after ${type ?? 'failure'} on ${model} (${failures} failed)` };
+        continue;
+      }
+      const step = outage.next(route.tier, Date.now());
+      if (step === undefined || !patched(TIER_UNAVAILABLE_PATCH)) throw error;
+      if (step.action === 'fail') {
+        throw ApplicationFailure.create({
+          type: FailureType.ModelTierUnavailable,
+          message: step.message,
+          // The call already waited its budget; a workflow retry would only start over.
+          nonRetryable: true,
+          cause: error,
+        });
+      }
       usage = addUsage(usage, { fallbacks: 1 });
-      decision = { ...decision, reason: `fallback after ${type ?? 'failure'} on ${model} (${failures} failed)` };
+      if (step.action === 'wait') {
+        await sleep(step.waitMs);
+        outage.waited(step.waitMs);
+      }
+      const tier = step.action === 'move' ? step.tier : outage.home;
+      chain = input.selection.kind === 'pinned' ? [input.selection.model] : tierChain(input.selection.models, tier);
+      index = 0;
+      decision = { ...decision, tier, model: chain[0] as string, reason: step.reason };
       continue;
     }
     usage = addUsage(usage, usageOfModelCall(result, route.tier));
@@ -114,5 +172,6 @@ export async function callModelRouted(input: RoutedCallInput): Promise<RoutedCal
       model: chain[0] as string,
       reason: `escalated from ${route.tier}: ${problem}`,
     };
+    outage = newOutage(tier);
   }
 }

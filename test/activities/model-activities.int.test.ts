@@ -58,14 +58,17 @@ const catalog = new ModelCatalog(
   }),
 );
 
-function activities(options: { db?: Db } = {}) {
-  const models = new ModelGateway({
+function gateway() {
+  return new ModelGateway({
     catalog,
     timeoutMs: 5_000,
     singleEndpoint: { baseUrl: model.baseURL },
     warn: () => undefined,
   });
-  return createModelActivities({ models, ...options });
+}
+
+function activities(options: { db?: Db; models?: ModelGateway } = {}) {
+  return createModelActivities({ models: gateway(), ...options });
 }
 
 function question(extra: Partial<ModelCallInput> = {}): ModelCallInput {
@@ -80,9 +83,14 @@ const silent = {
   warn: () => undefined,
   error: () => undefined,
 };
+/** A model call activity of a workflow; each `run` below is a new scheduled activity unless given one. */
+function activityInfo(activityId = randomUUID()) {
+  return { activityId, workflowExecution: { workflowId: 'model-activities-test', runId: 'run-1' } };
+}
+
 // run() cannot infer the result type of a zero-argument function; the cast restores it.
-const run = <R>(fn: () => Promise<R>): Promise<R> =>
-  new MockActivityEnvironment(undefined, { logger: silent }).run(fn) as Promise<R>;
+const run = <R>(fn: () => Promise<R>, info = activityInfo()): Promise<R> =>
+  new MockActivityEnvironment(info, { logger: silent }).run(fn) as Promise<R>;
 
 describe('prompt-response cache (real MongoDB-wire server)', () => {
   test('the second identical temperature-0 call is served from the cache: one request, nothing billed', async () => {
@@ -161,10 +169,58 @@ describe('callModel and describeModels', () => {
     await expect(run(() => callModel(question()))).rejects.toMatchObject({
       type: 'Model.CircuitOpen',
       nonRetryable: true,
-      message:
-        'model small is failing (2 consecutive errors); circuit open for 30 s — the workflow moves to the next model',
+      message: expect.stringMatching(
+        /^model small failing: breaker opened after 2 consecutive errors \(last: Model\.Unavailable: provider answered HTTP 500: .*\) 0 s ago, half-opens in 30 s — the workflow moves to the next model$/,
+      ),
     });
     expect(model.requests).toHaveLength(2);
+  });
+
+  test('heartbeats while the provider request runs', async () => {
+    model.setScript({ latencyMs: 1_200, rules: [{ name: 'slow', reply: { content: 'late' } }] });
+    const environment = new MockActivityEnvironment({ ...activityInfo(), heartbeatTimeoutMs: 900 }, { logger: silent });
+    let beats = 0;
+    environment.on('heartbeat', () => beats++);
+    const { callModel } = activities();
+    await expect(environment.run(() => callModel(question()))).resolves.toMatchObject({ content: 'late' });
+    // One at the start, then every 300 ms (a third of the heartbeat timeout) for 1.2 s.
+    expect(beats).toBeGreaterThanOrEqual(3);
+  });
+
+  test('cancelling the activity aborts the HTTP request: the server sees it closed unanswered, the breaker counts nothing', async () => {
+    model.setScript({ rules: [{ name: 'hang', fault: { hang: true } }] });
+    const models = gateway();
+    const { callModel } = activities({ models });
+    // Two cancelled calls: with this catalog's 2-consecutive breaker, counting them would open it.
+    for (let index = 0; index < 2; index++) {
+      const environment = new MockActivityEnvironment(activityInfo(), { logger: silent });
+      const running = environment.run(() => callModel(question()));
+      while (model.requests.length === index) await new Promise((resolve) => setTimeout(resolve, 20));
+      environment.cancel();
+      await expect(running).rejects.toMatchObject({ name: 'CancelledFailure' });
+    }
+    for (const request of model.requests) {
+      for (let waited = 0; request.closedUnansweredAt === null && waited < 5_000; waited += 20) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(request).toMatchObject({ closedUnansweredAt: expect.any(String), status: null });
+    }
+    expect(models.breakers.state('small')).toBe('closed');
+  });
+
+  test('a retried attempt of a call that completed in this worker returns the answer without a new request', async () => {
+    const { callModel } = activities();
+    const info = activityInfo();
+    // Attempt 1 completes; then (in a worker) encoding its result could fail, e.g. the claim
+    // check while MongoDB is down, and the engine retries the same activity.
+    const first = await run(() => callModel(question()), { ...info, attempt: 1 } as typeof info);
+    const retry = await run(() => callModel(question()), { ...info, attempt: 2 } as typeof info);
+    expect(model.requests).toHaveLength(1);
+    expect(retry).toEqual(first);
+    // Another activity (or the same id with other messages, after a reset) is a new request.
+    await run(() => callModel(question()));
+    await run(() => callModel(question({ messages: [{ role: 'user', content: 'And 3 + 3?' }] })), info);
+    expect(model.requests).toHaveLength(3);
   });
 
   test('describeModels returns tiers, routing and model views, without prices or endpoints', async () => {
@@ -173,5 +229,8 @@ describe('callModel and describeModels', () => {
     expect(description.routing.escalationTier).toBe('large');
     expect(description.models.map((view) => view.id)).toEqual(['small', 'large']);
     expect(JSON.stringify(description)).not.toMatch(/price|baseUrl|apiKey/);
+    // The settings the workflow derives the model activity's timeouts from, and the wait policy.
+    expect(description.calls).toEqual({ requestTimeoutMs: 5_000, breakerCoolDownMs: 30_000 });
+    expect(description.routing.whenTierUnavailable).toEqual({ moveTo: {}, maxWaitSeconds: 300 });
   });
 });

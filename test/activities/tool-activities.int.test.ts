@@ -16,7 +16,8 @@ import {
 } from '../../src/testing/scripted-model';
 import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
 import { builtInTools } from '../../src/tools/builtin';
-import { ToolCircuitBreakers } from '../../src/tools/circuit-breakers';
+import { createToolBreaker } from '../../src/tools/tool-breaker';
+import type { KeyedCircuitBreaker } from '../../src/resilience/keyed-circuit-breaker';
 import { connectMcpServers, type McpToolSet } from '../../src/tools/mcp/mcp-tools';
 import { ToolRegistry } from '../../src/tools/registry';
 import { defineTool, type Tool } from '../../src/tools/tool';
@@ -53,7 +54,7 @@ afterEach(async () => {
   stack = undefined;
 });
 
-async function startStack(tools: Tool[], extra: { toolBreakers?: ToolCircuitBreakers } = {}): Promise<TestStack> {
+async function startStack(tools: Tool[], extra: { toolBreakers?: KeyedCircuitBreaker } = {}): Promise<TestStack> {
   const models = new ModelGateway({ baseUrl: model.baseURL, timeoutMs: 5_000 }, new ModelCatalog());
   // Not an object literal: ActivityDependencies does not list `db` yet; createToolActivities reads it.
   const dependencies = { models, tools: new ToolRegistry(tools), db: database.db, ...extra };
@@ -137,7 +138,9 @@ describe('tool activities in agent tasks on the real Temporal server', () => {
   test('the breaker opens within the engine’s retries, the model is told, and it closes after the cool-down', async () => {
     let failing = true;
     const flaky = flakyTool(() => failing);
-    await startStack([flaky.tool], { toolBreakers: new ToolCircuitBreakers({ threshold: 2, coolDownMs: 2_500 }) });
+    await startStack([flaky.tool], {
+      toolBreakers: createToolBreaker({ opensOn: { consecutiveFailures: 2 }, coolDownMs: 2_500 }),
+    });
     const { result } = await runTask(callThenAnswer('flaky', { n: 1 }));
     // Attempts 1 and 2 ran and failed; attempt 3 found the breaker open and did not run.
     expect(flaky.executions).toHaveLength(2);

@@ -59,7 +59,11 @@ describe('model catalog file', () => {
     });
     expect(definition.routing).toEqual(DEFAULT_ROUTING);
     expect(definition.limits).toEqual({ maxConcurrentModelCalls: 8 });
-    expect(definition.breaker).toEqual({ consecutiveFailures: 3, coolDownSeconds: 30 });
+    expect(definition.breaker).toEqual({
+      opensOn: { failureRate: 0.6, lastCalls: 20, minimumCalls: 5 },
+      coolDownSeconds: 30,
+    });
+    expect(definition.routing.whenTierUnavailable).toEqual({ moveTo: {}, maxWaitSeconds: 300 });
   });
 
   test.each<[string, (input: ModelCatalogInput) => void, string]>([
@@ -125,6 +129,34 @@ describe('model catalog file', () => {
         input.routing = { rules: [{ name: 'x', tier: 'large', when: { purpose: ['chat' as never] } }] };
       },
       'routing.rules[0].when.purpose[0]: Invalid option',
+    ],
+    [
+      'a tier moving to an undeclared tier',
+      (input) => {
+        input.routing = { whenTierUnavailable: { moveTo: { small: 'huge' } } };
+      },
+      'routing.whenTierUnavailable.moveTo.small "huge" is not a declared tier (declared: small, large)',
+    ],
+    [
+      'a tier moving to itself',
+      (input) => {
+        input.routing = { whenTierUnavailable: { moveTo: { small: 'small' } } };
+      },
+      'routing.whenTierUnavailable.moveTo.small: moves "small" to itself: name another tier, or leave it out to wait',
+    ],
+    [
+      'two breaker triggers',
+      (input) => {
+        input.breaker = { consecutiveFailures: 3, opensOn: { consecutiveFailures: 4 } };
+      },
+      'breaker: give "opensOn" or "consecutiveFailures", not both',
+    ],
+    [
+      'a rate trigger whose minimum exceeds its window',
+      (input) => {
+        input.breaker = { opensOn: { failureRate: 0.5, lastCalls: 5, minimumCalls: 6 } };
+      },
+      'breaker.opensOn.minimumCalls: cannot exceed lastCalls',
     ],
     [
       'a misspelled key',
@@ -267,6 +299,22 @@ describe('ModelCatalog', () => {
       }),
     );
     expect(tuned.limits).toEqual({ modelCallsPerSecond: 5, maxConcurrentModelCalls: 2 });
-    expect(tuned.breaker).toEqual({ consecutiveFailures: 2, coolDownMs: 500 });
+    // `consecutiveFailures` at the top is the original form, kept as a shorthand.
+    expect(tuned.breaker).toEqual({ opensOn: { consecutiveFailures: 2 }, coolDownMs: 500 });
+    const rate = { failureRate: 0.5, lastCalls: 10, minimumCalls: 4 };
+    const byRate = new ModelCatalog(parseModelCatalog({ ...catalogInput(), breaker: { opensOn: rate } }));
+    expect(byRate.breaker).toEqual({ opensOn: rate, coolDownMs: 30_000 });
+  });
+
+  test('whenTierUnavailable: moveTo names declared tiers, and a wait budget', () => {
+    const moving = parseModelCatalog({
+      ...catalogInput(),
+      routing: { whenTierUnavailable: { moveTo: { small: 'large' }, maxWaitSeconds: 20 } },
+    });
+    expect(moving.routing.whenTierUnavailable).toEqual({ moveTo: { small: 'large' }, maxWaitSeconds: 20 });
+    expect(new ModelCatalog(moving).describe().routing.whenTierUnavailable).toEqual({
+      moveTo: { small: 'large' },
+      maxWaitSeconds: 20,
+    });
   });
 });

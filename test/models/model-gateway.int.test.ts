@@ -157,7 +157,7 @@ describe('ModelGateway against scripted endpoints over HTTP', () => {
     const fast = await failureOf(models.complete(call('alpha-large')));
     expect(fast).toMatchObject({ name: 'ApplicationFailure', type: 'Model.CircuitOpen', nonRetryable: true });
     expect(fast.message).toMatch(
-      /^model alpha-large is failing \(2 consecutive errors\); circuit open for 1 s — the workflow moves to the next model$/,
+      /^model alpha-large failing: breaker opened after 2 consecutive errors \(last: Model\.Unavailable: provider answered HTTP 500: .*\) 0 s ago, half-opens in 1 s — the workflow moves to the next model$/,
     );
     expect(alpha.requests).toHaveLength(2);
     // Other models keep working.

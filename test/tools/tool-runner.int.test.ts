@@ -4,7 +4,7 @@ import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import { z } from 'zod';
 import { createToolOutputReadTool, createWorkspaceWriteTool } from '../../src/tools/builtin';
-import { ToolCircuitBreakers } from '../../src/tools/circuit-breakers';
+import { createToolBreaker } from '../../src/tools/tool-breaker';
 import { TOOL_EFFECTS_COLLECTION, effectId } from '../../src/tools/effect-ledger';
 import { TOOL_OUTPUTS_COLLECTION } from '../../src/tools/output-store';
 import { ToolRegistry } from '../../src/tools/registry';
@@ -151,7 +151,7 @@ describe('circuit breakers', () => {
     let failing = true;
     const flaky = flakyTool(() => failing, 'flaky_breaker');
     const breakerRunner = runner([flaky.tool], {
-      breakers: new ToolCircuitBreakers({ threshold: 2, coolDownMs: 400 }),
+      breakers: createToolBreaker({ opensOn: { consecutiveFailures: 2 }, coolDownMs: 400 }),
     });
     await expect(breakerRunner.run(call('flaky_breaker', { n: 1 }), context())).rejects.toThrow('upstream 503');
     await expect(breakerRunner.run(call('flaky_breaker', { n: 1 }), context())).rejects.toThrow('upstream 503');
@@ -178,7 +178,7 @@ describe('circuit breakers', () => {
   test('invalid arguments never reach the breaker', async () => {
     const flaky = flakyTool(() => true, 'flaky_invalid');
     const breakerRunner = runner([flaky.tool], {
-      breakers: new ToolCircuitBreakers({ threshold: 1, coolDownMs: 60_000 }),
+      breakers: createToolBreaker({ opensOn: { consecutiveFailures: 1 }, coolDownMs: 60_000 }),
     });
     for (let index = 0; index < 3; index++) {
       expect(await breakerRunner.run(call('flaky_invalid', { n: 'one' }), context())).toMatchObject({

@@ -28,6 +28,11 @@ export interface RecordedRequest {
   status: number | null;
   /** When the request arrived (ISO 8601). */
   receivedAt: string;
+  /**
+   * When the connection closed before an answer was sent (ISO 8601): the client aborted or
+   * timed out (or the server was closed); `null` while open or once answered.
+   */
+  closedUnansweredAt: string | null;
 }
 
 /** Options of {@link startScriptedModelServer}. */
@@ -305,7 +310,11 @@ export async function startScriptedModelServer(options: ScriptedModelServerOptio
       ruleName: null,
       status: null,
       receivedAt: new Date().toISOString(),
+      closedUnansweredAt: null,
     };
+    response.on('close', () => {
+      if (!response.writableFinished) record.closedUnansweredAt = new Date().toISOString();
+    });
     allRequests.push(record);
     if (path === chatPath) requests.push(record);
 

@@ -5,7 +5,7 @@ import type { Usage } from '../../contracts/usage';
 import { modelCallAllowance } from '../budget';
 import { estimateMessagesTokens } from '../context/estimate-tokens';
 import { SYNTHESIS_SYSTEM_PROMPT } from '../planning/planner-prompts';
-import { callModelRouted } from '../routed-model-call';
+import { callModelRouted, isModelUnavailable } from '../routed-model-call';
 import type { SubtaskOutcome } from './run-subtasks';
 
 /** How much of each subtask's answer the synthesis sees; keeps the prompt and history bounded. */
@@ -94,10 +94,10 @@ export async function synthesize(
     }
     return { answer: result.content ?? '', route, usage };
   } catch (error) {
-    if (!(error instanceof ActivityFailure)) throw error;
+    if (!isModelUnavailable(error)) throw error;
     return {
       answer: listedParts(outcomes),
-      note: `the synthesis model failed (${error.cause?.message ?? error.message}); the parts are listed as they are`,
+      note: `the synthesis model failed (${error instanceof ActivityFailure ? (error.cause?.message ?? error.message) : (error as Error).message}); the parts are listed as they are`,
     };
   }
 }
