@@ -3,41 +3,31 @@ import {
   CancellationScope,
   isCancellation,
   ParentClosePolicy,
-  patched,
-  proxyActivities,
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import type { AgentTaskInput, AgentTaskResult, AgentTaskStatus, TaskFailure } from '../contracts/agent-task';
 import { FailureType } from '../contracts/failure-types';
 import type { ModelSelection } from '../contracts/models';
 import type { Plan } from '../contracts/plan';
-import type { AgentTool } from '../contracts/tools';
-import { workerLookup } from './activity-options';
 import { runAgentLoop } from './agent-loop';
 import { AgentTaskState } from './agent-task-state';
 import { runSubtasks, type SubtaskOutcome } from './delegation/run-subtasks';
 import { synthesize } from './delegation/synthesize';
 import { planTask } from './planning/plan-task';
 import { DEFAULT_SYSTEM_PROMPT } from './prompts';
-import { recallMemory } from './memory/recall-memory';
 import { publishStatus } from './publish-status';
 import { rememberTaskWorkflow } from './remember-task';
 import { routeCall } from './routing/choose-tier';
-import { selectModels } from './routing/select-models';
 import { installTaskHandlers } from './task-handlers';
+import { prepareTask } from './task-preparation';
 
 const DEFAULT_MAX_STEPS = 8;
 /** Episodes of tasks run outside any session are recalled together under this id. */
 const DEFAULT_SESSION = 'default';
 const DEFAULT_NAMESPACE = 'default';
-/** Patch id of recall-before / remember-after (added while tasks may be running). */
-const TASK_MEMORY_PATCH = 'task-memory-v1';
 const DEFAULT_MAX_DEPTH = 2;
 const MAX_SUBTASKS = 8;
-
-const { describeTools } = proxyActivities<Activities>(workerLookup);
 
 function validate(input: AgentTaskInput): void {
   const problems: string[] = [];
@@ -76,13 +66,10 @@ export async function agentTaskWorkflow(input: AgentTaskInput): Promise<AgentTas
   let selection: ModelSelection = { kind: 'pinned', model: input.model ?? '' };
   let remembers = false;
   try {
-    const { tools }: { tools: AgentTool[] } = await describeTools({ names: input.tools });
-    selection = await selectModels(input.model);
-    // Memory came after the first recorded histories: patched() keeps them replaying.
-    remembers = depth === 0 && input.memory !== false && patched(TASK_MEMORY_PATCH);
-    const recalled = remembers
-      ? await recallMemory(input.goal, input.sessionId ?? DEFAULT_SESSION, input.memoryNamespace ?? DEFAULT_NAMESPACE)
-      : { items: 0 };
+    const prepared = await prepareTask(input, depth);
+    const { tools, recalled } = prepared;
+    selection = prepared.selection;
+    remembers = prepared.remembers;
     if (recalled.note) state.notes.push(recalled.note);
     const context = [...(recalled.message ? [recalled.message] : []), ...(input.context ?? [])];
 
