@@ -192,7 +192,8 @@ describe('chassis replay, end to end', () => {
     expect(failing.stdout).toMatch(/^NOT deterministic: /);
     expect(failing.stdout).toMatch(/Nondeterminism error: .*HistoryEvent\(id: \d+/);
     expect(failing.stderr.trim()).toBe(`chassis: replay of ${workflowId} is not deterministic`);
-  });
+    // Three CLI processes, each bundling the workflows to replay: minutes on a loaded 2-core machine.
+  }, 240_000);
 
   test('a fixture file replays with --history; an unknown workflow is a one-line error (exit 2)', async () => {
     const fromFile = await chassis(['replay', '--history', path.join(HISTORIES, 'decomposed-task.json')]);
@@ -202,5 +203,5 @@ describe('chassis replay, end to end', () => {
     const missing = await chassis(['replay', `no-such-workflow-${randomUUID()}`]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/^chassis: no workflow with id "no-such-workflow-[^"]+" in namespace "default"\n$/);
-  });
+  }, 180_000);
 });

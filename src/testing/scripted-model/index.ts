@@ -16,6 +16,7 @@ export type {
   ScriptedToolCall,
 } from './script-schema';
 export { ruleMatches, selectRule } from './rule-matcher';
+export { seededRandom } from './seeded-random';
 export type { RuleSelection, RuleSelectionInput } from './rule-matcher';
 export { buildChatCompletion, estimatePromptTokens, estimateTokens } from './reply-builder';
 export type { ChatCompletionBuildInput } from './reply-builder';

@@ -12,6 +12,11 @@ export interface RuleSelectionInput {
   callNumber: number;
   /** How many times each rule (by index) has answered so far. */
   usesByRule: readonly number[];
+  /**
+   * Numbers in [0, 1) for rules with a `probability`; drawn once per matching rule that has
+   * one. The server passes a generator seeded by the script. @default Math.random
+   */
+  random?: () => number;
 }
 
 /** The rule chosen for a request, with its index so the caller can count the use. */
@@ -56,14 +61,17 @@ export function ruleMatches(match: RuleMatch, request: ChatRequest, callNumber: 
 }
 
 /**
- * Picks the first rule that matches the request and still has uses left, or `undefined`
+ * Picks the first rule that matches the request, still has uses left and, when it has a
+ * `probability`, wins its draw; or `undefined`
  * when none does (the server then fails loudly rather than inventing an answer).
  */
 export function selectRule(input: RuleSelectionInput): RuleSelection | undefined {
   for (const [index, rule] of input.rules.entries()) {
     const used = input.usesByRule[index] ?? 0;
     if (rule.times !== undefined && used >= rule.times) continue;
-    if (ruleMatches(rule.match, input.request, input.callNumber)) return { rule, index };
+    if (!ruleMatches(rule.match, input.request, input.callNumber)) continue;
+    if (rule.probability !== undefined && (input.random ?? Math.random)() >= rule.probability) continue;
+    return { rule, index };
   }
   return undefined;
 }

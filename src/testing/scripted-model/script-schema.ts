@@ -118,6 +118,13 @@ const ruleSchema = z
     match: ruleMatchSchema.default({}),
     /** The rule answers at most this many times, then is skipped. @default unlimited */
     times: z.number().int().positive().optional(),
+    /**
+     * The rule takes part in only this fraction of the requests it matches (a fault storm:
+     * 0.3 of the calls answer 429). Drawn from the script's seeded random; on the other
+     * requests the rule is skipped as if it did not match, and the use is not counted.
+     * @default 1
+     */
+    probability: z.number().min(0).max(1).optional(),
     reply: replySchema.optional(),
     fault: faultSchema.optional(),
     /** Token usage to report; omitted fields are estimated from the text. */
@@ -141,6 +148,8 @@ export const modelScriptSchema = z
     models: z.array(z.string().min(1)).optional(),
     /** Delay before every chat and embeddings reply, in milliseconds (benchmarks use it). */
     latencyMs: z.number().int().nonnegative().optional(),
+    /** Seed of the random draws of rules with a `probability`, so a storm can be replayed. @default 1 */
+    seed: z.number().int().default(1),
     /** Rules, tried in order; the first that matches and has uses left answers. */
     rules: z.array(ruleSchema).min(1),
     embeddings: embeddingsSchema.default({ dimensions: 64 }),

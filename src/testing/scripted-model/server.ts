@@ -8,6 +8,7 @@ import { errorBody } from './error-body';
 import { buildChatCompletion } from './reply-builder';
 import { ReplyTemplateError } from './reply-template';
 import { selectRule } from './rule-matcher';
+import { seededRandom } from './seeded-random';
 import { parseScript } from './script-schema';
 import type { ModelScript, ModelScriptInput, ScriptRule } from './script-schema';
 
@@ -127,6 +128,7 @@ export async function startScriptedModelServer(options: ScriptedModelServerOptio
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   let script = parseScript(options.script);
   let usesByRule: number[] = script.rules.map(() => 0);
+  let random = seededRandom(script.seed);
   let chatRequestCount = 0;
   const requests: RecordedRequest[] = [];
   const allRequests: RecordedRequest[] = [];
@@ -204,6 +206,7 @@ export async function startScriptedModelServer(options: ScriptedModelServerOptio
       request: chatRequest,
       callNumber: requestNumber,
       usesByRule: activeUses,
+      random,
     });
     if (selection === undefined) {
       const lastUser = lastMessageWithRole(chatRequest, 'user');
@@ -387,6 +390,7 @@ export async function startScriptedModelServer(options: ScriptedModelServerOptio
     setScript(next: ModelScriptInput): void {
       script = parseScript(next);
       usesByRule = script.rules.map(() => 0);
+      random = seededRandom(script.seed);
       chatRequestCount = 0;
       // Emptied in place: callers may hold a reference to these arrays.
       requests.length = 0;
