@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { SEARCH_ATTRIBUTE_TYPES } from '../../src/contracts/search-attributes';
+import { DEV_SERVER_DYNAMIC_CONFIG } from '../../src/stack/temporal-dynamic-config';
 
 /** The parts of docker-compose.yml this test reads. */
 interface ComposeFile {
@@ -43,5 +44,17 @@ describe('docker-compose.yml', () => {
       }),
     );
     expect(registered).toEqual(SEARCH_ATTRIBUTE_TYPES);
+  });
+
+  it('sets exactly the dynamic configuration of DEV_SERVER_DYNAMIC_CONFIG', () => {
+    const command = service('temporal').command ?? [];
+    const values = Object.fromEntries(
+      command.flatMap((word, index) => {
+        if (word !== '--dynamic-config-value') return [];
+        const [key, value] = (command[index + 1] ?? '').split('=');
+        return [[key, JSON.parse(value ?? 'null') as unknown]];
+      }),
+    );
+    expect(values).toEqual(DEV_SERVER_DYNAMIC_CONFIG);
   });
 });

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { bundleWorkflowCode, Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  Worker,
+  type NativeConnection,
+  type WorkerOptions,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { quietBundlerLogger } from '../../../src/testing/temporal-harness';
 import { createPlainActivities, type PlainActivityDependencies } from './plain-activities';
 
@@ -19,12 +25,13 @@ export async function startPlainWorker(options: {
   namespace: string;
   dependencies: PlainActivityDependencies;
   workerOptions?: Partial<WorkerOptions>;
+  /** A bundle of `plain-workflows` shared by several workers. @default bundled here */
+  workflowBundle?: WorkflowBundleWithSourceMap;
 }): Promise<PlainWorker> {
   const taskQueue = `bench-plain-${randomUUID()}`;
-  const workflowBundle = await bundleWorkflowCode({
-    workflowsPath: require.resolve('./plain-workflows'),
-    logger: quietBundlerLogger,
-  });
+  const workflowBundle =
+    options.workflowBundle ??
+    (await bundleWorkflowCode({ workflowsPath: require.resolve('./plain-workflows'), logger: quietBundlerLogger }));
   const worker = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
