@@ -9,6 +9,8 @@ import type { ModelScriptInput, ScriptRule } from '../../src/testing/scripted-mo
 
 /** Name of the script rule that answers memory's fact extraction (not a step of the task). */
 export const FACTS_RULE = 'facts';
+/** Name of the script rule that answers the planner (sessions plan their turns). */
+export const PLAN_RULE = 'plan';
 
 /** The goal of a task with `rounds` calculator calls; each count has its own goal, so one script serves all. */
 export function countingGoal(rounds: number): string {
@@ -40,7 +42,8 @@ function checkRounds(rounds: number): void {
  * One script for tasks of every count in `roundCounts`, with `latencyMs` before each reply.
  * Rules match on the goal (the last user message) and the last calculator result, so the
  * same script answers the bare loop, the plain workflow and Chassis alike. Memory's fact
- * extraction gets an empty list, so remembering costs its model call and no more.
+ * extraction gets an empty list, so remembering costs its model call and no more; the
+ * planner (sessions plan each turn) answers that the task is direct.
  */
 export function countingScript(roundCounts: readonly number[], latencyMs: number): ModelScriptInput {
   const rules: ScriptRule[] = [
@@ -49,6 +52,13 @@ export function countingScript(roundCounts: readonly number[], latencyMs: number
       match: { system: '^You extract durable facts' },
       reply: { content: '{"facts":[]}' },
       usage: { inputTokens: 200, outputTokens: 5 },
+    },
+    // Sessions plan each turn: the plan is to answer directly.
+    {
+      name: PLAN_RULE,
+      match: { system: '^You are the planner' },
+      reply: { content: '{"mode":"direct","reason":"one calculation"}' },
+      usage: { inputTokens: 300, outputTokens: 12 },
     },
   ];
   for (const rounds of [...new Set(roundCounts)]) {
