@@ -37,7 +37,10 @@ export interface MemoryActivityDependencies {
   models: ChatCompleter;
   /** @default 'auto' */
   vectorSearch?: VectorSearchSetting;
-  /** What `ensureMemoryIndexes` found at worker start; without Atlas Search the Atlas path is never tried. */
+  /**
+   * What `ensureMemoryIndexes` found once MongoDB answered; without Atlas Search the Atlas
+   * path is never tried. Read at each call, so it may be a getter filled in later.
+   */
   capabilities?: MemoryCapabilities;
   /** Share the worker's namespace cache (e.g. with the memory tools). @default a new cache */
   cache?: KnowledgeIndexCache;
@@ -67,12 +70,12 @@ export function createMemoryActivities(dependencies: MemoryActivityDependencies)
   const knowledge = new KnowledgeStore(db, embedder, { cache, now: dependencies.now });
   const episodes = new EpisodesStore(db, { embedder, now: dependencies.now });
   const vectorSearch = dependencies.vectorSearch ?? 'auto';
-  const atlas =
-    vectorSearch === 'exact' || dependencies.capabilities?.atlasVectorSearch === false
-      ? undefined
-      : new AtlasVectorSearch(db);
+  const atlasSearch = new AtlasVectorSearch(db);
+  // Read at each call: a worker started while MongoDB was down learns the capabilities later.
+  const atlas = () =>
+    vectorSearch === 'exact' || dependencies.capabilities?.atlasVectorSearch === false ? undefined : atlasSearch;
   const search = (input: SearchKnowledgeInput, signal: AbortSignal) =>
-    searchKnowledge({ db, embedder, cache, vectorSearch, atlas }, input, { signal });
+    searchKnowledge({ db, embedder, cache, vectorSearch, atlas: atlas() }, input, { signal });
 
   return {
     /** Recent and goal-relevant episodes of a session, and optionally what semantic memory knows about the goal. */

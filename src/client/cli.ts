@@ -60,9 +60,16 @@ export function buildProgram(): Command {
   program
     .command('worker')
     .description('run a worker: workflows, tool calls and model calls')
-    .action(async () => {
+    .addOption(
+      new Option('--log-level <level>', 'log level of the Temporal SDK')
+        .choices(['error', 'warn', 'info', 'debug', 'trace'])
+        .default('warn'),
+    )
+    .action(async (options: { logLevel: string }) => {
       const { workerCommand } = require('./commands/worker') as typeof WorkerCommandModule;
-      await workerCommand(config());
+      await workerCommand(config(), {
+        logLevel: options.logLevel.toUpperCase() as WorkerCommandModule.WorkerCommandOptions['logLevel'],
+      });
     });
 
   program

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import type { ActivityDependencies } from '../activities';
 import { dataConverterPlugin } from '../codec/codec-plugin';
@@ -13,20 +13,7 @@ import { installWorkerRuntime } from '../workers/install-runtime';
  * global setup or `chassis dev up`). Nothing here mocks Temporal.
  */
 
-/** The workflow bundler's logger for tests and benchmarks: warnings and errors only. */
-export const quietBundlerLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: console.warn,
-  error: console.error,
-};
-
-/** Bundles the workflows once; share the bundle across the tests of a file. */
-export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietBundlerLogger });
-}
+export { bundleWorkflows, quietBundlerLogger } from '../workers/bundle-workflows';
 
 /** A client and workers on a unique task queue, torn down by `stop()`. */
 export interface TestStack {

@@ -1,18 +1,27 @@
 import path from 'node:path';
 import type { DataConverter } from '@temporalio/common';
-import { MongoClient, type Db } from 'mongodb';
+import type { Db } from 'mongodb';
 import { createDataConverter } from '../codec/data-converter';
 import type { ActivityDependencies } from '../activities';
+import type { MemoryActivityDependencies } from '../activities/memory-activities';
 import { usesScriptedModel, type ChassisConfig } from '../config/load-config';
+import type { EmbedderDescription } from '../contracts/memory';
+import type { ModelCatalog } from '../models/catalog';
 import { loadModelCatalog } from '../models/load-model-catalog';
 import { ModelGateway } from '../models/model-gateway';
 import { loadScriptFile, startScriptedModelServer } from '../testing/scripted-model';
 import { buildToolRegistry } from '../tools/build-tool-registry';
+import { ToolEffectLedger } from '../tools/effect-ledger';
+import { ToolResultCache } from '../tools/result-cache';
 import { ensureMemoryIndexes, type MemoryCapabilities } from '../memory/database';
+import { CachingEmbedder } from '../memory/embedders/caching-embedder';
 import { createEmbedder } from '../memory/embedders/create-embedder';
 import { KnowledgeIndexCache } from '../memory/knowledge-index-cache';
 import { KnowledgeStore } from '../memory/knowledge-store';
+import { isMongoUnavailable } from '../memory/memory-errors';
 import { memoryTools } from '../memory/memory-tools';
+import { modelEndpointTargets, type ModelEndpointTarget } from './model-endpoints';
+import { FatalSetupError, MongoConnection } from './mongo-connection';
 
 /** The demo script the offline worker answers with. */
 export const DEMO_SCRIPT_PATH = path.join(__dirname, '..', 'testing', 'scripts', 'demo.json');
@@ -27,45 +36,90 @@ export interface BuiltDependencies {
   dataConverter: DataConverter;
   /** Set when answers come from the scripted offline model; said to the user once. */
   offlineNotice?: string;
+  /** The worker's MongoDB connection, connecting (and reconnecting) in the background. */
+  mongo: MongoConnection;
+  catalog: ModelCatalog;
+  /** The model endpoints this worker calls (the scripted server offline), for the health probe. */
+  modelEndpoints: ModelEndpointTarget[];
+  /** How memory is set up, for the start-up block. */
+  memory: {
+    embedder: EmbedderDescription;
+    embeddingsCached: boolean;
+    /** What the server supports; undefined until MongoDB has answered. */
+    capabilities(): MemoryCapabilities | undefined;
+  };
   close(): Promise<void>;
 }
 
+/** Options of {@link buildDependencies}. */
+export interface BuildDependenciesOptions {
+  /** Where the worker says what it waits for and what it found. @default lines on stderr */
+  log?: (line: string) => void;
+}
+
 /**
- * The memory layer of a worker: embedder, namespace cache and indexes. Indexes are created
- * here, once, in one place; if MongoDB is down at start the worker still starts (memory
- * is degradable) and says so.
+ * The memory layer of a worker: embedder, namespace cache and, once MongoDB answers, its
+ * indexes and capabilities. If MongoDB is down at start the worker still starts (memory is
+ * degradable): recall goes on without memory, writes are retried until it is back.
  */
-async function buildMemory(config: ChassisConfig, db: Db, models: ModelGateway, warn: (message: string) => void) {
+function buildMemory(config: ChassisConfig, mongo: MongoConnection, models: ModelGateway) {
+  const db = mongo.db;
   const embedder = createEmbedder(config, config.memory);
   const cache = new KnowledgeIndexCache(db);
   let capabilities: MemoryCapabilities | undefined;
-  try {
-    capabilities = await ensureMemoryIndexes(db, {
-      vectorSearch: config.memory.vectorSearch,
-      embedder: embedder.description,
-    });
-    for (const note of capabilities.notes) warn(`memory: ${note}`);
-  } catch (error) {
-    if (config.memory.vectorSearch === 'atlas') throw error;
-    warn(
-      `memory: could not prepare MongoDB indexes (${(error as Error).message}); tasks run without memory until it is back`,
-    );
-  }
+  mongo.whenConnected({
+    name: 'preparing the memory indexes',
+    async run(connectedDb: Db) {
+      try {
+        capabilities = await ensureMemoryIndexes(connectedDb, {
+          vectorSearch: config.memory.vectorSearch,
+          embedder: embedder.description,
+        });
+      } catch (error) {
+        // CHASSIS_VECTOR_SEARCH=atlas on a server without Atlas Search: no retry can fix it.
+        if (config.memory.vectorSearch === 'atlas' && !isMongoUnavailable(error)) {
+          throw new FatalSetupError((error as Error).message);
+        }
+        throw error;
+      }
+      return `memory: ${capabilities.notes.join('; ')}`;
+    },
+  });
+  const activities: MemoryActivityDependencies = {
+    db,
+    embedder,
+    models,
+    vectorSearch: config.memory.vectorSearch,
+    cache,
+    get capabilities() {
+      return capabilities;
+    },
+  };
   const search = { db, embedder, cache, vectorSearch: config.memory.vectorSearch };
   return {
-    activities: { db, embedder, models, vectorSearch: config.memory.vectorSearch, capabilities, cache },
+    activities,
     tools: { store: new KnowledgeStore(db, embedder, { cache }), search, namespace: config.memory.namespace },
+    status: {
+      embedder: embedder.description,
+      embeddingsCached: embedder instanceof CachingEmbedder,
+      capabilities: () => capabilities,
+    },
   };
 }
 
 /**
  * Builds what activities need from the config, once per process: the model catalog and
- * gateway, the tool registry (with MCP servers) and the MongoDB database. With neither
+ * gateway, the tool registry (with MCP servers) and the MongoDB connection, which keeps
+ * connecting in the background (see {@link MongoConnection}). With neither
  * `OPENAI_API_KEY` nor `OPENAI_BASE_URL`, the scripted model server (a test double, not a
  * model) is started with the demo script so the stack works offline; with either set,
  * nothing is scripted.
  */
-export async function buildDependencies(config: ChassisConfig): Promise<BuiltDependencies> {
+export async function buildDependencies(
+  config: ChassisConfig,
+  options: BuildDependenciesOptions = {},
+): Promise<BuiltDependencies> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
     for (const closer of closers.reverse()) await closer().catch(() => undefined);
@@ -73,16 +127,26 @@ export async function buildDependencies(config: ChassisConfig): Promise<BuiltDep
   try {
     const catalog = await loadModelCatalog(config.models.catalogPath);
     if (config.models.pinned !== undefined) catalog.require(config.models.pinned);
-    // A short server selection keeps a down database from stalling calls: memory and
-    // caches degrade, they do not block (DESIGN decision 5).
-    const mongo = new MongoClient(config.mongo.uri, { serverSelectionTimeoutMS: 3_000 });
+    const mongo = new MongoConnection({ uri: config.mongo.uri, database: config.mongo.database, log });
     closers.push(() => mongo.close());
-    const db = mongo.db(config.mongo.database);
-    const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);
+    const db = mongo.db;
+    mongo.whenConnected({
+      name: 'preparing the tool cache and ledger indexes',
+      async run(connectedDb: Db) {
+        // The runner creates them lazily too; here they are ready before the first call.
+        await Promise.all([
+          new ToolResultCache(connectedDb).ensureIndexes(),
+          new ToolEffectLedger(connectedDb).ensureIndexes(),
+        ]);
+        return undefined;
+      },
+    });
+    const warn = (message: string) => log(`warning: ${message}`);
     const tools = await buildToolRegistry(config.tools, { db, warn });
     closers.push(() => tools.close());
     let models: ModelGateway;
     let offlineNotice: string | undefined;
+    let modelEndpoints: ModelEndpointTarget[];
     if (usesScriptedModel(config)) {
       const server = await startScriptedModelServer({ script: await loadScriptFile(DEMO_SCRIPT_PATH), port: 0 });
       closers.push(() => server.close());
@@ -92,20 +156,27 @@ export async function buildDependencies(config: ChassisConfig): Promise<BuiltDep
         singleEndpoint: { baseUrl: server.baseURL },
       });
       offlineNotice = `no OPENAI_API_KEY or OPENAI_BASE_URL set: answers come from the scripted offline model at ${server.baseURL} (a test double that only knows the demo goal), not a real model`;
+      modelEndpoints = [{ name: 'scripted', baseUrl: server.baseURL, description: 'scripted offline model' }];
     } else {
       models = new ModelGateway({ catalog, timeoutMs: config.openai.timeoutMs });
+      modelEndpoints = modelEndpointTargets(catalog, { pinned: config.models.pinned });
     }
-    const memory = await buildMemory(config, db, models, warn);
+    const memory = buildMemory(config, mongo, models);
     for (const tool of memoryTools(memory.tools)) tools.registry.register(tool);
     const dataConverter = createDataConverter({
       db,
       claimCheckThresholdBytes: config.codec.claimCheckThresholdBytes,
       keyring: config.codec.keyring,
     });
+    mongo.start();
     return {
       dependencies: { models, tools: tools.registry, db, memory: memory.activities },
       dataConverter,
       offlineNotice,
+      mongo,
+      catalog,
+      modelEndpoints,
+      memory: memory.status,
       close,
     };
   } catch (error) {

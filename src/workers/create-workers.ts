@@ -21,6 +21,11 @@ export interface CreateWorkersOptions {
   maxConcurrentModelCalls?: number;
   /** Payload codecs (claim check, encryption); clients must use the same. @default none */
   dataConverter?: WorkerOptions['dataConverter'];
+  /**
+   * How long activities in flight may finish after a shutdown (Ctrl-C, or a worker that
+   * failed) before they are cancelled and left to the server's retry. @default 0 (the SDK's)
+   */
+  shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
 }
 
 /** The workers of one process: workflows and tools on the task queue, model calls on their own queue. */
@@ -40,6 +45,8 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Chas
     options.workflowBundle !== undefined
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') };
+  // Only when set: the SDK rejects an explicit undefined instead of using its default.
+  const shutdown = options.shutdownGraceTime === undefined ? {} : { shutdownGraceTime: options.shutdownGraceTime };
   const modelActivities = createModelActivities(options.dependencies);
   const limits = options.dependencies.models.catalog.limits;
   const modelCallsPerSecond = options.modelCallsPerSecond ?? limits.modelCallsPerSecond;
@@ -48,6 +55,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Chas
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     dataConverter: options.dataConverter,
+    ...shutdown,
     ...workflowSource,
     // describeModels is a cheap local read: serving it here keeps it out of the model queue's rate limit.
     activities: {
@@ -61,6 +69,8 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Chas
     namespace: options.namespace,
     taskQueue: modelTaskQueueFor(options.taskQueue),
     dataConverter: options.dataConverter,
+    ...shutdown,
+    // Activities only, by design: its own queue exists for the rate limit (see install-runtime.ts on the SDK's warning).
     activities: modelActivities,
     maxConcurrentActivityTaskExecutions: options.maxConcurrentModelCalls ?? limits.maxConcurrentModelCalls,
     ...(modelCallsPerSecond !== undefined ? { maxTaskQueueActivitiesPerSecond: modelCallsPerSecond } : {}),
@@ -69,8 +79,9 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Chas
   return {
     workers,
     async run() {
-      // If one worker dies, stop the other so the process does not limp on half-working.
-      await Promise.all(
+      // If one worker dies, stop the other so the process does not limp on half-working,
+      // and settle only when both have drained, so a restart never overlaps old activities.
+      const outcomes = await Promise.allSettled(
         workers.map((worker) =>
           worker.run().catch((error: unknown) => {
             for (const other of workers) if (other.getState() === 'RUNNING') other.shutdown();
@@ -78,6 +89,8 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Chas
           }),
         ),
       );
+      const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
     },
     shutdown() {
       for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();

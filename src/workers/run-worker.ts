@@ -1,57 +1,204 @@
-import { NativeConnection, type LogLevel } from '@temporalio/worker';
+import { NativeConnection, type LogLevel, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { ChassisConfig } from '../config/load-config';
-import { buildDependencies } from './build-dependencies';
-import { createWorkers, type ChassisWorkers } from './create-workers';
+import { modelTaskQueueFor } from '../contracts/task-queues';
+import { buildDependencies, type BuiltDependencies } from './build-dependencies';
+import { bundleWorkflows } from './bundle-workflows';
+import { createWorkers } from './create-workers';
+import { HealthMonitor } from './health-monitor';
 import { installWorkerRuntime } from './install-runtime';
+import { probeModelEndpoints } from './model-endpoints';
+import { formatStartupSummary, type StartupSummary } from './startup-summary';
+import { WorkerSupervisor } from './worker-supervisor';
+
+/** Options of {@link startWorker}. */
+export interface StartWorkerOptions {
+  /** The Temporal SDK's log level. @default 'WARN' */
+  logLevel?: LogLevel;
+  /** Where the start-up block, what the worker waits for and its health go. @default lines on stderr */
+  log?: (line: string) => void;
+  /** Print the start-up block and the health line (at start and on every change). @default false */
+  report?: boolean;
+  /** Time between health probes. @default 5000 */
+  healthIntervalMs?: number;
+}
 
 /** A started worker process: its workers and how to stop them and their dependencies. */
 export interface StartedWorker {
-  workers: ChassisWorkers;
-  /** Resolves when the workers stop (after `stop()` or a fatal error). */
+  /** Resolves once the workers poll Temporal (it may be down at start); rejects if the worker ends first. */
+  ready: Promise<void>;
+  /** Resolves when the workers stop (after `stop()`); rejects on a problem no retry can fix. */
   running: Promise<void>;
   offlineNotice?: string;
   stop(): Promise<void>;
 }
 
-/** Connects to Temporal, builds dependencies once and starts the workers. */
-export async function startWorker(
-  config: ChassisConfig,
-  options: { logLevel?: LogLevel } = {},
-): Promise<StartedWorker> {
-  installWorkerRuntime(options.logLevel ?? 'INFO');
-  const built = await buildDependencies(config);
-  let connection: NativeConnection;
-  try {
-    connection = await NativeConnection.connect({ address: config.temporal.address });
-  } catch (error) {
-    await built.close();
-    throw error;
-  }
-  let workers: ChassisWorkers;
-  try {
-    workers = await createWorkers({
-      connection,
-      namespace: config.temporal.namespace,
-      taskQueue: config.temporal.taskQueue,
-      dependencies: built.dependencies,
-      dataConverter: built.dataConverter,
-    });
-  } catch (error) {
-    await connection.close();
-    await built.close();
-    throw error;
-  }
-  const running = workers.run().finally(async () => {
-    await connection.close();
-    await built.close();
-  });
+/**
+ * Activities in flight get this long to finish after Ctrl-C or a failed worker, before
+ * they are cancelled and the server retries them elsewhere.
+ */
+const SHUTDOWN_GRACE_TIME = '15 seconds';
+
+/** The names of the workflows the worker serves, from the one `workflowsPath`. */
+function workflowNames(): string[] {
+  return Object.keys(require('../workflows') as Record<string, unknown>);
+}
+
+function startupSummary(config: ChassisConfig, built: BuiltDependencies): StartupSummary {
+  const catalog = built.catalog;
+  const mongo = built.mongo.state();
+  const offline = built.modelEndpoints.find((endpoint) => endpoint.name === 'scripted');
   return {
-    workers,
-    running,
-    offlineNotice: built.offlineNotice,
-    async stop() {
-      workers.shutdown();
-      await running;
+    temporal: { address: config.temporal.address, namespace: config.temporal.namespace },
+    taskQueue: config.temporal.taskQueue,
+    workflows: workflowNames(),
+    tools: built.dependencies.tools.names(),
+    modelQueue: {
+      name: modelTaskQueueFor(config.temporal.taskQueue),
+      maxConcurrentCalls: catalog.limits.maxConcurrentModelCalls,
+      ...(catalog.limits.modelCallsPerSecond === undefined
+        ? {}
+        : { callsPerSecond: catalog.limits.modelCallsPerSecond }),
+    },
+    models:
+      offline !== undefined
+        ? { kind: 'offline', baseUrl: offline.baseUrl }
+        : {
+            kind: 'endpoints',
+            ...(config.models.pinned === undefined ? {} : { pinned: config.models.pinned }),
+            catalog: config.models.catalogPath ?? 'config/models.json (built in)',
+            tiers: catalog.tiers,
+            endpoints: built.modelEndpoints.map((endpoint) => ({
+              name: endpoint.name,
+              location: endpoint.baseUrl,
+              ...(endpoint.keyVariable === undefined ? {} : { keyVariable: endpoint.keyVariable }),
+              keySet: endpoint.apiKey !== undefined,
+            })),
+          },
+    memory: {
+      server: built.mongo.label,
+      database: config.mongo.database,
+      embedder: built.memory.embedder,
+      embeddingsCached: built.memory.embeddingsCached,
+      vectorSearch: config.memory.vectorSearch,
+      ...(built.memory.capabilities() === undefined ? {} : { notes: built.memory.capabilities()?.notes }),
+      ...(mongo.state === 'up' ? {} : { waiting: true }),
     },
   };
+}
+
+/** The health line's probes: Temporal through the supervisor, MongoDB through the worker's client, the model endpoints. */
+function healthMonitor(
+  built: BuiltDependencies,
+  supervisor: WorkerSupervisor,
+  log: (line: string) => void,
+  intervalMs: number | undefined,
+): HealthMonitor {
+  return new HealthMonitor({
+    intervalMs,
+    onChange: (line) => log(line),
+    probes: [
+      { component: 'temporal', probe: () => supervisor.probe() },
+      {
+        component: 'mongodb',
+        probe: async () => {
+          try {
+            await built.mongo.ping();
+            return { ok: true };
+          } catch (error) {
+            // Between reconnection attempts the driver only says "Topology is closed": the attempt knows why.
+            const connection = built.mongo.state();
+            if (connection.state === 'down') return { ok: false, detail: connection.reason };
+            throw error;
+          }
+        },
+      },
+      // A provider is not asked every few seconds while it answers.
+      { component: 'models', intervalMs: 60_000, probe: () => probeModelEndpoints(built.modelEndpoints) },
+    ],
+  });
+}
+
+/**
+ * Starts a worker process's workers and keeps them running: builds the dependencies once,
+ * connects to MongoDB and Temporal in the background (each may be down at start, or go
+ * away and come back later: the worker waits, says what it waits for, and works as soon
+ * as they answer), bundles the workflows once, and restarts the workers if they fail.
+ */
+export async function startWorker(config: ChassisConfig, options: StartWorkerOptions = {}): Promise<StartedWorker> {
+  installWorkerRuntime(options.logLevel ?? 'WARN');
+  const print = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  // With a start-up block, what the connections say before it is printed comes after it.
+  const early: string[] = [];
+  let holdEarlyLines = options.report === true;
+  const log = (line: string) => (holdEarlyLines ? early.push(line) : print(line));
+  const built = await buildDependencies(config, { log });
+  let workflowBundle: WorkflowBundleWithSourceMap | undefined;
+  const supervisor = new WorkerSupervisor({
+    address: config.temporal.address,
+    log,
+    connect: () => NativeConnection.connect({ address: config.temporal.address }),
+    createWorkers: (connection) =>
+      createWorkers({
+        connection,
+        namespace: config.temporal.namespace,
+        taskQueue: config.temporal.taskQueue,
+        dependencies: built.dependencies,
+        dataConverter: built.dataConverter,
+        workflowBundle,
+        shutdownGraceTime: SHUTDOWN_GRACE_TIME,
+      }),
+  });
+  let monitor: HealthMonitor | undefined;
+  let supervised: Promise<void> | undefined;
+  try {
+    // Bundled once, while MongoDB is being reached: a restart of the workers reuses it.
+    [workflowBundle] = await Promise.all([bundleWorkflows(), built.mongo.firstAttempt]);
+    // A setup problem found at once (CHASSIS_VECTOR_SEARCH=atlas without Atlas Search) ends the start here.
+    const setupFailure = built.mongo.failure();
+    if (setupFailure !== undefined) throw setupFailure;
+    if (options.report === true) {
+      for (const line of formatStartupSummary(startupSummary(config, built))) print(line);
+      holdEarlyLines = false;
+      for (const line of early.splice(0)) print(line);
+    }
+    const run = supervisor.run();
+    supervised = run;
+    if (options.report === true) {
+      // The first health line says what the first attempts found, not "connecting".
+      await supervisor.firstAttempt;
+      monitor = healthMonitor(built, supervisor, log, options.healthIntervalMs);
+      await monitor.start();
+    }
+    const startedMonitor = monitor;
+    const running = Promise.race([run, built.mongo.fatal]).finally(async () => {
+      startedMonitor?.stop();
+      supervisor.stop();
+      await run.catch(() => undefined);
+      await built.close();
+    });
+    const ready = Promise.race([
+      supervisor.ready,
+      running.then(() => {
+        throw new Error('the worker stopped before it started polling');
+      }),
+    ]);
+    // Callers that only await `running` must not see an unhandled rejection from `ready`.
+    ready.catch(() => undefined);
+    return {
+      ready,
+      running,
+      offlineNotice: built.offlineNotice,
+      async stop() {
+        supervisor.stop();
+        await running.catch(() => undefined);
+      },
+    };
+  } catch (error) {
+    monitor?.stop();
+    supervisor.stop();
+    await supervised?.catch(() => undefined);
+    for (const line of early.splice(0)) print(line);
+    await built.close();
+    throw error;
+  }
 }

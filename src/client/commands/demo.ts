@@ -16,6 +16,7 @@ export async function demoCommand(config: ChassisConfig, options: { goal?: strin
   await stackUp(config, { quiet: false });
   const worker = await startWorker(config, { logLevel: 'WARN' });
   try {
+    await worker.ready;
     if (worker.offlineNotice) note(`notice: ${worker.offlineNotice}`);
     const goal = options.goal ?? DEMO_GOAL;
     note(`goal: ${goal}`);

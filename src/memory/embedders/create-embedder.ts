@@ -1,5 +1,6 @@
 import { usesScriptedModel, type ChassisConfig } from '../../config/load-config';
 import type { MemorySettings } from '../memory-settings';
+import { CachingEmbedder } from './caching-embedder';
 import type { Embedder } from './embedder';
 import { HashedNgramEmbedder } from './hashed-ngram-embedder';
 import { OpenAIEmbedder } from './openai-embedder';
@@ -10,15 +11,21 @@ import { OpenAIEmbedder } from './openai-embedder';
  * offline stack needs no download. The choice is recorded with every vector: switching
  * embedders later makes searches of old namespaces fail loudly instead of comparing
  * incompatible vectors.
+ *
+ * Remote embeddings go through an in-process cache ({@link CachingEmbedder}), so a memory
+ * write retried by the engine does not pay the endpoint again; the local embedder is
+ * cheaper than the cache's hashing and is used as is.
  */
 export function createEmbedder(config: ChassisConfig, settings: MemorySettings): Embedder {
   const useOpenAI = settings.embedder === 'openai' || (settings.embedder === 'auto' && !usesScriptedModel(config));
   if (!useOpenAI) return new HashedNgramEmbedder({ dimensions: settings.embeddingDimensions });
-  return new OpenAIEmbedder({
-    model: settings.embeddingModel,
-    dimensions: settings.embeddingDimensions,
-    baseUrl: config.openai.baseUrl,
-    apiKey: config.openai.apiKey,
-    timeoutMs: config.openai.timeoutMs,
-  });
+  return new CachingEmbedder(
+    new OpenAIEmbedder({
+      model: settings.embeddingModel,
+      dimensions: settings.embeddingDimensions,
+      baseUrl: config.openai.baseUrl,
+      apiKey: config.openai.apiKey,
+      timeoutMs: config.openai.timeoutMs,
+    }),
+  );
 }
