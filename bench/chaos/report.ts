@@ -20,8 +20,6 @@ export interface ScenarioMeasurements {
   /** Worker processes that ended without being killed by the suite. */
   unexpectedWorkerExits: number;
   durationMs: number;
-  /** Optional keys of the MCP config this Chassis accepted (`outcomeChecks`, …). */
-  features: string[];
   /** Set when the scenario itself could not run to the end (a server did not start…). */
   error?: string;
 }
@@ -49,7 +47,6 @@ export interface ScenarioReport {
   faults: ScenarioMeasurements['faults'];
   unexpectedWorkerExits: number;
   durationMs: number;
-  features: string[];
   error?: string;
   tasks: ChaosTaskOutcome[];
 }
@@ -77,7 +74,6 @@ export function summarizeScenario(measurements: ScenarioMeasurements): ScenarioR
     faults: measurements.faults,
     unexpectedWorkerExits: measurements.unexpectedWorkerExits,
     durationMs: measurements.durationMs,
-    features: measurements.features,
     ...(measurements.error === undefined ? {} : { error: measurements.error }),
     tasks: outcomes,
   };

@@ -158,10 +158,8 @@ async function main(): Promise<number> {
     await cleanUp(cleanup);
   }
 
-  const features = reports[0]?.features ?? [];
   const title = [
     `Chaos suite (${plan.short ? 'short' : 'full'}), ${plan.tasks} tasks per scenario on ${plan.workers} worker processes, in ${Math.round((Date.now() - started) / 1000)} s.`,
-    `Optional MCP config keys accepted by this Chassis: ${features.length === 0 ? 'none' : features.join(', ')}.`,
     'lost: completed without the effect and without reporting it unknown; unreported: the effect ran but the model was told the call failed and the task did not report it unknown;',
     "recovery p95: from a worker kill to the interrupted task's next model request or tool call (n samples; ≥ when a task never recovered).",
     '',

@@ -108,7 +108,6 @@ export async function runScenario(
     faults: measurements?.faults ?? { workerKills: 0, temporalKills: 0, mongoOutages: 0 },
     unexpectedWorkerExits: measurements?.unexpectedWorkerExits ?? 0,
     durationMs: Date.now() - started,
-    features: measurements?.features ?? rig?.features ?? [],
     ...(error === undefined ? {} : { error }),
   });
 }

@@ -1,6 +1,7 @@
-import { Context } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { MongoError, type Db } from 'mongodb';
+import { InfrastructureUnavailableError } from '../resilience/infrastructure-retry';
 import type { ToolCallInput } from '../contracts/activities';
 import { FailureType } from '../contracts/failure-types';
 import type { ToolDescriptor } from '../contracts/tools';
@@ -8,7 +9,7 @@ import type { KeyedCircuitBreaker } from '../resilience/keyed-circuit-breaker';
 import type { ToolRegistry } from '../tools/registry';
 import { PermanentToolError, TransientToolError } from '../tools/tool-errors';
 import type { ToolRunResult } from '../tools/tool-result';
-import { ToolRunner, type ToolRunnerOptions } from '../tools/tool-runner';
+import { DEFAULT_OUTAGE_BUDGET_MS, ToolRunner, type ToolRunnerOptions } from '../tools/tool-runner';
 
 /** Input of `describeTools`. */
 export interface DescribeToolsInput {
@@ -36,10 +37,18 @@ export interface ToolActivityDependencies {
   clock?: () => Date;
   /** Ledger tuning (tests shorten the lease). */
   toolLedger?: ToolRunnerOptions['ledger'];
+  /**
+   * How long one tool call waits inside its activity for MongoDB before failing with
+   * `Infra.Unavailable` (`CHASSIS_OUTAGE_BUDGET_MS`); sent to the workflow in each
+   * descriptor's policy, which adds it to the activity's start-to-close timeout.
+   * @default 300_000
+   */
+  outageBudgetMs?: number;
 }
 
 /** Activities that run tools; thin adapters over the registry and the runner. */
 export function createToolActivities(dependencies: ToolActivityDependencies) {
+  const outageBudgetMs = dependencies.outageBudgetMs ?? DEFAULT_OUTAGE_BUDGET_MS;
   // One runner per worker: its circuit breakers must see every call of this process.
   const runner = new ToolRunner({
     registry: dependencies.tools,
@@ -47,12 +56,15 @@ export function createToolActivities(dependencies: ToolActivityDependencies) {
     breakers: dependencies.toolBreakers,
     now: dependencies.clock,
     ledger: dependencies.toolLedger,
+    outageBudgetMs,
+    warn: activityWarning,
   });
   return {
     /** Model-facing definitions and policies of the tools a task may use. */
     async describeTools(input: DescribeToolsInput): Promise<DescribeToolsResult> {
       try {
-        return { tools: dependencies.tools.descriptors(input.names) };
+        const tools = dependencies.tools.descriptors(input.names);
+        return { tools: tools.map((tool) => ({ ...tool, policy: { ...tool.policy, outageBudgetMs } })) };
       } catch (error) {
         if (error instanceof PermanentToolError) {
           throw ApplicationFailure.create({
@@ -67,18 +79,24 @@ export function createToolActivities(dependencies: ToolActivityDependencies) {
 
     /**
      * Runs one tool call. Observations the model can act on are returned (including
-     * `Tool.CircuitOpen` when the tool's breaker is open); anything thrown is retried by the
+     * `Tool.CircuitOpen` when the tool's breaker is open and `Tool.OutcomeUnknown` for a
+     * side effect an earlier attempt left unresolved); anything thrown is retried by the
      * engine under the tool's retry policy, and after the last attempt the workflow reports
-     * the failure to the model or hands over to the fallback.
+     * the failure to the model or hands over to the fallback, except `Infra.Unavailable`
+     * (MongoDB down for the whole outage budget), which the workflow never shows the model.
      */
     async callTool(input: ToolCallInput): Promise<ToolRunResult> {
       const context = Context.current();
       try {
-        return await runner.run(input.call, {
-          idempotencyKey: input.idempotencyKey,
-          signal: context.cancellationSignal,
-          heartbeat: (details) => context.heartbeat(details),
-        });
+        return await runner.run(
+          input.call,
+          {
+            idempotencyKey: input.idempotencyKey,
+            signal: context.cancellationSignal,
+            heartbeat: (details) => context.heartbeat(details),
+          },
+          { cancelRequested: explicitCancellation(context.cancellationSignal) },
+        );
       } catch (error) {
         throw toolFailure(error, input.call.name, context.info.attempt);
       }
@@ -89,6 +107,16 @@ export function createToolActivities(dependencies: ToolActivityDependencies) {
 /** The retryable failure a thrown tool error becomes; `Retry-After` becomes the next retry delay. */
 function toolFailure(error: unknown, tool: string, attempt: number): ApplicationFailure {
   const message = (error as Error).message;
+  if (error instanceof InfrastructureUnavailableError) {
+    // Retryable: the next attempt waits another budget; the workflow fails the task (with
+    // how to resume it) only after the engine's attempts, never telling the model the tool failed.
+    return ApplicationFailure.create({
+      type: FailureType.InfraUnavailable,
+      message: `tool ${tool} (attempt ${attempt}): ${message}`,
+      nonRetryable: false,
+      details: [{ system: error.system, waitedMs: error.waitedMs }],
+    });
+  }
   if (error instanceof MongoError) {
     return ApplicationFailure.create({
       type: FailureType.MemoryUnavailable,
@@ -103,4 +131,32 @@ function toolFailure(error: unknown, tool: string, attempt: number): Application
     nonRetryable: false,
     ...(retryAfterMs !== undefined ? { nextRetryDelay: retryAfterMs } : {}),
   });
+}
+
+/** Warnings go to the activity's logger (with workflow and activity ids) when there is one. */
+function activityWarning(message: string): void {
+  try {
+    log.warn(message);
+  } catch {
+    console.warn(message); // called outside an activity's context
+  }
+}
+
+/**
+ * Why the SDK aborts an activity's signal: the reason's message is the core's cancel reason.
+ * `TIMED_OUT` and `NOT_FOUND` mean the server gave up on this attempt (a missed heartbeat, a
+ * server restart) and may have started another, not that anyone wants the call stopped.
+ */
+const SUPERSEDED_ATTEMPT_REASONS = new Set(['TIMED_OUT', 'NOT_FOUND']);
+
+/** A signal that follows `signal` except when only this attempt was superseded. */
+export function explicitCancellation(signal: AbortSignal): AbortSignal {
+  const controller = new AbortController();
+  const follow = () => {
+    const reason = (signal.reason as Error | undefined)?.message;
+    if (reason === undefined || !SUPERSEDED_ATTEMPT_REASONS.has(reason)) controller.abort(signal.reason);
+  };
+  if (signal.aborted) follow();
+  else signal.addEventListener('abort', follow, { once: true });
+  return controller.signal;
 }

@@ -11,6 +11,7 @@ import {
   type AgentTaskInput,
   type AgentTaskResult,
   type AgentTaskStatusView,
+  type UnknownOutcome,
 } from '../contracts/agent-task';
 import { modelTaskQueueFor } from '../contracts/task-queues';
 import { ChassisGoal, ChassisStatus } from '../contracts/search-attributes';
@@ -31,6 +32,8 @@ export interface TaskOutcome {
     usage: { inputTokens: number; outputTokens: number; costUsd: number };
   }[];
   error?: string;
+  /** Calls with side effects that may or may not have taken effect; absent when none. */
+  unknownOutcomes?: UnknownOutcome[];
 }
 
 function usageTotals(usage: { inputTokens: number; outputTokens: number; costUsd: number }) {
@@ -145,6 +148,7 @@ export async function waitForTask(
         status: subtask.status,
         usage: usageTotals(subtask.usage),
       })),
+      ...(result.unknownOutcomes === undefined ? {} : { unknownOutcomes: result.unknownOutcomes }),
       // A task that completed without a usable answer says why, like a failed workflow.
       ...(result.status === 'failed' ? { error: result.failure?.message ?? result.answer } : {}),
     };

@@ -26,6 +26,12 @@ export interface ChassisConfig {
   memory: MemorySettings;
   /** Payload codecs: claim check (large payloads to MongoDB) and encryption. */
   codec: CodecSettings;
+  /**
+   * How infrastructure outages are waited out. `outageBudgetMs`: how long one tool call waits
+   * inside its activity for MongoDB (ledger, stored outputs), heartbeating, before it fails
+   * with `Infra.Unavailable` for the engine to retry.
+   */
+  resilience: { outageBudgetMs: number };
   /** Folder for local state: pid files, logs, databases. */
   home: string;
   /** True when `TEMPORAL_ADDRESS` / `MONGODB_URI` were given, so nothing is started locally. */
@@ -73,6 +79,13 @@ const environmentSchema = z.object({
     .optional(),
   CHASSIS_HTTP_ALLOW_PRIVATE: z.string().superRefine(allowPrivate).optional(),
   CHASSIS_MCP_SERVERS: z.string().optional(),
+  // A realistic outage lasts minutes; above an hour a stuck call is better failed and resumed.
+  CHASSIS_OUTAGE_BUDGET_MS: z.coerce
+    .number()
+    .int('must be a whole number of milliseconds')
+    .min(1_000, 'must be at least 1000 (1 s)')
+    .max(3_600_000, 'must be at most 3600000 (1 hour)')
+    .default(300_000),
 });
 
 function allowPrivate(value: string, context: z.RefinementCtx): void {
@@ -136,6 +149,7 @@ export function loadConfig(
     agent: { maxSteps: env.CHASSIS_MAX_STEPS },
     memory: loadMemorySettings(environment),
     codec: loadCodecSettings(environment),
+    resilience: { outageBudgetMs: env.CHASSIS_OUTAGE_BUDGET_MS },
     tools: {
       workspaceDir: env.CHASSIS_WORKSPACE_DIR,
       httpAllowedHosts: env.CHASSIS_HTTP_ALLOWED_HOSTS?.split(','),

@@ -63,6 +63,21 @@ export interface AgentStepRecord {
   outputTokens: number;
 }
 
+/**
+ * A tool call with side effects whose outcome is unknown: the attempt that ran it stopped
+ * before recording what happened, and the tool could not check it. It may or may not have
+ * taken effect; the model was told not to repeat it.
+ */
+export interface UnknownOutcome {
+  tool: string;
+  callId: string;
+  step: number;
+  /** The key the call ran under; the system it changed may know it. */
+  idempotencyKey: string;
+  /** What the model was told. */
+  message: string;
+}
+
 /** A subtask's outcome as the parent reports it. */
 export interface SubtaskSummary {
   id: string;
@@ -88,6 +103,8 @@ export interface AgentTaskResult {
   usage: Usage;
   /** Plain-words notes on what went wrong or was left out. */
   notes: string[];
+  /** Calls with side effects whose outcome is unknown (this task's and its subtasks'); absent when none. */
+  unknownOutcomes?: UnknownOutcome[];
   /** Why the task ended `failed`; set only with that status. */
   failure?: TaskFailure;
 }
@@ -161,4 +178,6 @@ export interface SubtaskResult {
   failure?: TaskFailure;
   steps: AgentStepRecord[];
   usage: Usage;
+  /** Calls with side effects whose outcome is unknown; absent when none. */
+  unknownOutcomes?: UnknownOutcome[];
 }

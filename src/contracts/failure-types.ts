@@ -36,6 +36,18 @@ export const FailureType = {
   ToolRejected: 'Tool.Rejected',
   /** The model asked for a tool that is not registered. */
   ToolUnknown: 'Tool.Unknown',
+  /**
+   * A call with side effects may or may not have taken effect: the attempt that ran it
+   * stopped before recording its outcome, and the tool can neither check it nor deduplicate
+   * by idempotency key. Reported to the model (do not repeat it) and in the task result.
+   */
+  ToolOutcomeUnknown: 'Tool.OutcomeUnknown',
+  /**
+   * Infrastructure Chassis itself depends on (MongoDB for the tool ledger and stored outputs)
+   * stayed unavailable for the whole outage budget. Retryable; never shown to the model as a
+   * tool failure.
+   */
+  InfraUnavailable: 'Infra.Unavailable',
   /** The workflow input was invalid. */
   TaskInvalidInput: 'Task.InvalidInput',
   /** The model's final answer was unusable (empty), also after any escalation; the task ends `failed`. */

@@ -5,16 +5,38 @@ import type { ToolDefinition } from './messages';
  * workflow by `describeTools`, and turned into activity options there.
  */
 export interface ToolPolicy {
-  /** Start-to-close timeout of one attempt. */
+  /**
+   * How long one execution of the tool may take; enforced inside the activity (the tool's
+   * abort signal fires). The activity's start-to-close timeout is this plus `outageBudgetMs`
+   * and a margin, so waiting for MongoDB does not count against the tool.
+   */
   timeoutMs: number;
   /** Attempts by the engine before the model is told (or the fallback is called). */
   maximumAttempts: number;
   /** First retry delay; doubled on each attempt. */
   initialRetryIntervalMs: number;
-  /** A heartbeat timeout for long tools; undefined for short ones. */
+  /**
+   * Heartbeat timeout of one attempt. Every call heartbeats while it runs (a third of this
+   * apart), so an attempt whose worker died is retried after about this long instead of
+   * after its whole start-to-close timeout. @default 5_000
+   */
   heartbeatTimeoutMs?: number;
   /** True when calling it twice with the same arguments has no extra effect. */
   idempotent: boolean;
+  /**
+   * For a tool with side effects: the system it changes deduplicates by the call's
+   * idempotency key (an `Idempotency-Key` header, MCP `_meta.idempotencyKey`, a unique id
+   * column), so running the call again after an attempt died midway is safe. Without it
+   * (and without `checkOutcome`) such a call's outcome is reported as unknown.
+   * @default false
+   */
+  acceptsIdempotencyKey?: boolean;
+  /**
+   * Set by the worker, not by tools (`CHASSIS_OUTAGE_BUDGET_MS`): how long one attempt waits
+   * inside the activity for MongoDB (ledger, stored outputs) before it fails with
+   * `Infra.Unavailable`. The workflow adds it to the activity's start-to-close timeout.
+   */
+  outageBudgetMs?: number;
   /** Results are cached across tasks for this long; undefined = not cacheable. */
   cacheTtlSeconds?: number;
   /** Outputs longer than this go to MongoDB; the model gets an excerpt and a reference. */
@@ -44,6 +66,7 @@ export const DEFAULT_TOOL_POLICY: ToolPolicy = {
   timeoutMs: 30_000,
   maximumAttempts: 3,
   initialRetryIntervalMs: 500,
+  heartbeatTimeoutMs: 5_000,
   idempotent: true,
   maxOutputChars: 8_000,
   requiresApproval: false,

@@ -83,10 +83,11 @@ export function excerptOutput(
   maxChars: number,
   reference: string | undefined,
   readerTool?: string,
+  unstoredReason = 'no database configured',
 ): OutputExcerpt {
   const note = (shown: number) => {
     const head = `\n…\n[output truncated: showing characters 1-${shown} of ${output.length}.`;
-    if (reference === undefined) return `${head} The rest was not stored (no database configured).]`;
+    if (reference === undefined) return `${head} The rest was not stored (${unstoredReason}).]`;
     const how =
       readerTool === undefined ? '' : ` Read more with ${readerTool} {"ref":"${reference}","offset":${shown}}.`;
     return `${head} Full output stored as ${reference}.${how}]`;

@@ -49,7 +49,11 @@ export function summarizePolicy(policy: ToolPolicy): string {
     parts[3] = `approval required (rejected after ${formatDuration(policy.approvalTimeoutMs / 1000)})`;
   }
   if (policy.answeredByPerson === true) parts.push('answered by a person');
-  if (!policy.idempotent) parts.push('side effects');
+  if (!policy.idempotent) {
+    parts.push(
+      policy.acceptsIdempotencyKey === true ? 'side effects (deduplicated by idempotency key)' : 'side effects',
+    );
+  }
   return parts.join(', ');
 }
 

@@ -24,3 +24,24 @@ export class TransientToolError extends Error {
 export class PermanentToolError extends Error {
   override readonly name = 'PermanentToolError';
 }
+
+/**
+ * Thrown by the runner when a tool did not finish within its `timeoutMs`: transient (the
+ * engine retries), and for a tool with side effects its outcome is open (the ledger leaves
+ * the claim for the next attempt to resolve rather than re-running it blindly).
+ */
+export class ToolTimeoutError extends TransientToolError {}
+
+/**
+ * Thrown by the runner when a tool kept running after it was told to stop (its abort signal
+ * fired on a timeout or cancellation): the runner stops waiting for it, and whether its
+ * effect happened is open.
+ */
+export class AbandonedToolError extends Error {
+  override readonly name = 'AbandonedToolError';
+}
+
+/** Thrown by the runner when a call was cancelled before the tool started: nothing happened. */
+export class ToolNotStartedError extends Error {
+  override readonly name = 'ToolNotStartedError';
+}

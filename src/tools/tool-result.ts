@@ -5,6 +5,8 @@ import { FailureType } from '../contracts/failure-types';
 export const ToolFailureType = {
   /** The tool's circuit breaker is open in this worker: the call was not run. */
   CircuitOpen: FailureType.ToolCircuitOpen,
+  /** A call with side effects whose attempt died midway: it may or may not have taken effect. */
+  OutcomeUnknown: FailureType.ToolOutcomeUnknown,
 } as const;
 
 /**

@@ -170,7 +170,13 @@ export async function buildDependencies(
     });
     mongo.start();
     return {
-      dependencies: { models, tools: tools.registry, db, memory: memory.activities },
+      dependencies: {
+        models,
+        tools: tools.registry,
+        db,
+        memory: memory.activities,
+        outageBudgetMs: config.resilience.outageBudgetMs,
+      },
       dataConverter,
       offlineNotice,
       mongo,

@@ -38,9 +38,14 @@ export function modelCallOptions(settings?: ModelCallSettings): ActivityOptions 
 /** Model calls with the default request timeout. */
 export const modelCall: ActivityOptions = modelCallOptions();
 
-/** Tool calls: short, retried a few times; after that the model is told. */
+/**
+ * Tool calls of a tool without a policy: short, retried a few times; after that the model is
+ * told. Every call heartbeats, so a dead worker is noticed within seconds. (Tools with a
+ * policy get options from it, see `tool-calls.ts`.)
+ */
 export const toolCall: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
+  heartbeatTimeout: '5 seconds',
   retry: {
     initialInterval: '500 milliseconds',
     backoffCoefficient: 2,

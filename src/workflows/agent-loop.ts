@@ -1,5 +1,5 @@
 import type { ToolCallResult } from '../contracts/activities';
-import type { AgentStepRecord } from '../contracts/agent-task';
+import type { AgentStepRecord, UnknownOutcome } from '../contracts/agent-task';
 import type { ChatMessage, ToolCallRequest } from '../contracts/messages';
 import type { ModelSelection, TierName } from '../contracts/models';
 import type { AgentTool } from '../contracts/tools';
@@ -33,6 +33,8 @@ export interface AgentLoopObserver {
   takeNewInstructions(): string[];
   /** Where approvals and questions wait for people. */
   readonly gate: HumanGate;
+  /** A call with side effects whose outcome is unknown (the model was told not to repeat it). */
+  onUnknownOutcome?(outcome: UnknownOutcome): void;
 }
 
 /** How the loop ended. */
@@ -103,7 +105,9 @@ export async function runAgentLoop(input: AgentLoopInput, observer: AgentLoopObs
     messages.push({ role: 'assistant', content: result.content, toolCalls: result.toolCalls });
     observer.onToolCalls(step, result.toolCalls);
     const toolResults = await Promise.all(
-      result.toolCalls.map((call) => runToolCall(call, input.tools, step, observer.gate)),
+      result.toolCalls.map((call) =>
+        runToolCall(call, input.tools, step, observer.gate, (outcome) => observer.onUnknownOutcome?.(outcome)),
+      ),
     );
     record.toolCalls = toolResults.map((toolResult) => ({ name: toolResult.name, ok: toolResult.ok }));
     observer.onStep(record, {

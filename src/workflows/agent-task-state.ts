@@ -4,6 +4,7 @@ import type {
   AgentTaskPhase,
   AgentTaskStatusView,
   SubtaskSummary,
+  UnknownOutcome,
 } from '../contracts/agent-task';
 import type { Budget } from '../contracts/budget';
 import type { RouteDecision } from '../contracts/models';
@@ -26,6 +27,8 @@ export class AgentTaskState implements AgentLoopObserver {
   readonly subtasks: SubtaskSummary[] = [];
   readonly instructions: string[] = [];
   readonly notes: string[] = [];
+  /** Side effects of this task and its subtasks whose outcome is unknown. */
+  readonly unknownOutcomes: UnknownOutcome[] = [];
   usage: Usage = emptyUsage();
   readonly gate = new HumanGate();
   private readonly appliedRequests = new Set<string>();
@@ -53,6 +56,28 @@ export class AgentTaskState implements AgentLoopObserver {
     this.steps.push(record);
     this.routes.push(record.route);
     this.addUsage(usage);
+  }
+
+  onUnknownOutcome(outcome: UnknownOutcome): void {
+    this.unknownOutcomes.push(outcome);
+  }
+
+  /**
+   * What a result reports about unknown outcomes: the list (absent when empty, so results
+   * without any keep their shape) and a note saying what they mean.
+   */
+  unknownOutcomesReport(): { unknownOutcomes?: UnknownOutcome[]; note?: string } {
+    if (this.unknownOutcomes.length === 0) return {};
+    const calls = this.unknownOutcomes.map(
+      (outcome) => `${outcome.tool} (call ${outcome.callId}, step ${outcome.step})`,
+    );
+    const count = this.unknownOutcomes.length;
+    return {
+      unknownOutcomes: [...this.unknownOutcomes],
+      note:
+        `${count} tool call${count === 1 ? '' : 's'} with side effects may or may not have taken effect (outcome unknown, ` +
+        `not repeated): ${calls.join(', ')}. Check before running ${count === 1 ? 'it' : 'them'} again.`,
+    };
   }
 
   /** Adds model-call or child usage to the task's totals. */

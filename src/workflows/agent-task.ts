@@ -215,6 +215,7 @@ async function rememberTask(
 }
 
 function result(status: AgentTaskStatus, answer: string, plan: Plan, state: AgentTaskState): AgentTaskResult {
+  const { unknownOutcomes, note } = state.unknownOutcomesReport();
   return {
     status,
     answer,
@@ -223,6 +224,7 @@ function result(status: AgentTaskStatus, answer: string, plan: Plan, state: Agen
     steps: state.steps,
     routes: state.routes,
     usage: state.usage,
-    notes: state.notes,
+    notes: note === undefined ? state.notes : [...state.notes, note],
+    ...(unknownOutcomes === undefined ? {} : { unknownOutcomes }),
   };
 }

@@ -45,5 +45,7 @@ export async function subtaskWorkflow(input: SubtaskInput): Promise<SubtaskResul
     ...(outcome.failure !== undefined ? { failure: outcome.failure } : {}),
     steps: state.steps,
     usage: state.usage,
+    // The parent adds these to its own list and note.
+    ...(state.unknownOutcomes.length > 0 ? { unknownOutcomes: [...state.unknownOutcomes] } : {}),
   };
 }

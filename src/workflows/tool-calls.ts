@@ -1,17 +1,39 @@
-import { ActivityFailure, proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  proxyActivities,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ToolCallResult } from '../contracts/activities';
+import type { UnknownOutcome } from '../contracts/agent-task';
 import { FailureType } from '../contracts/failure-types';
 import type { ToolCallRequest } from '../contracts/messages';
-import type { AgentTool, ToolPolicy } from '../contracts/tools';
+import { DEFAULT_TOOL_POLICY, type AgentTool, type ToolPolicy } from '../contracts/tools';
 import { toolCall } from './activity-options';
 import type { HumanGate } from './human/human-gate';
 
+/** Heartbeat timeout of a tool call whose policy names none (every call heartbeats). */
+const DEFAULT_HEARTBEAT_TIMEOUT_MS = DEFAULT_TOOL_POLICY.heartbeatTimeoutMs ?? 5_000;
+/**
+ * Start-to-close room beyond the tool's timeout and the outage budget: a cache read against
+ * a down database, a minute to record an effect's outcome, a tool that ignores its signal.
+ * Recovery from a dead worker comes from the heartbeat timeout, not from this.
+ */
+const START_TO_CLOSE_MARGIN_MS = 90_000;
+
+/**
+ * Activity options from the tool's policy. The tool's own `timeoutMs` is enforced inside
+ * the activity; start-to-close also covers waiting for MongoDB, and the heartbeat timeout
+ * (a few seconds) is what notices a dead worker. Changing these options does not affect
+ * replay (commands are matched by activity id and type).
+ */
 function optionsFor(policy: ToolPolicy | undefined): ActivityOptions {
   if (policy === undefined) return toolCall;
   return {
-    startToCloseTimeout: policy.timeoutMs,
-    ...(policy.heartbeatTimeoutMs !== undefined ? { heartbeatTimeout: policy.heartbeatTimeoutMs } : {}),
+    startToCloseTimeout: policy.timeoutMs + (policy.outageBudgetMs ?? 0) + START_TO_CLOSE_MARGIN_MS,
+    heartbeatTimeout: policy.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
     retry: {
       initialInterval: policy.initialRetryIntervalMs,
       backoffCoefficient: 2,
@@ -23,14 +45,46 @@ function optionsFor(policy: ToolPolicy | undefined): ActivityOptions {
 
 const { callTool } = proxyActivities<Activities>(toolCall);
 
+function formatDuration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  return seconds < 120 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
+}
+
+/**
+ * The failure of a task whose tool call could not run because infrastructure (MongoDB) was
+ * down through every attempt. Failing the task, rather than telling the model the tool
+ * failed, keeps the outage from being mistaken for the tool's answer; the calls that did
+ * complete are in the history, so a reset resumes from there without repeating them.
+ */
+function infrastructureFailure(call: ToolCallRequest, cause: ApplicationFailure, waitedMs: number): ApplicationFailure {
+  const { workflowId, parent } = workflowInfo();
+  const resume =
+    parent === undefined
+      ? `run "chassis retry ${workflowId}" once it is back to resume the task from its last good point`
+      : `its parent task records this subtask as failed; run the task again once it is back`;
+  return ApplicationFailure.create({
+    type: FailureType.InfraUnavailable,
+    message:
+      `tool call ${call.name} (${call.id}) could not run because infrastructure was unavailable for ${formatDuration(waitedMs)} ` +
+      `through every attempt (last: ${cause.message}). The model was not told the tool failed; ${resume}.`,
+    // A retry of the workflow (if one is configured) resumes once the database is back.
+    nonRetryable: false,
+  });
+}
+
 async function attempt(call: ToolCallRequest, tool: AgentTool | undefined, key: string): Promise<ToolCallResult> {
+  const startedAt = Date.now();
   try {
     return await callTool.executeWithOptions({ ...optionsFor(tool?.policy), summary: `tool ${call.name}` }, [
       { call, idempotencyKey: key },
     ]);
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
-    const reason = error.cause?.message ?? error.message;
+    const cause = error.cause;
+    if (cause instanceof ApplicationFailure && cause.type === FailureType.InfraUnavailable) {
+      throw infrastructureFailure(call, cause, Date.now() - startedAt);
+    }
+    const reason = cause?.message ?? error.message;
     return {
       callId: call.id,
       name: call.name,
@@ -72,18 +126,27 @@ async function askPerson(call: ToolCallRequest, gate: HumanGate): Promise<ToolCa
   return { callId: call.id, name: call.name, ok: true, output: await gate.ask(call, question) };
 }
 
+/** The unknown outcome a result reports, or undefined. */
+function unknownOutcomeOf(result: ToolCallResult, call: ToolCallRequest, step: number, key: string) {
+  if (result.ok || result.error.type !== FailureType.ToolOutcomeUnknown) return undefined;
+  return { tool: call.name, callId: call.id, step, idempotencyKey: key, message: result.error.message };
+}
+
 /**
  * Runs one tool call. A person answers `answeredByPerson` tools and must first approve
  * `requiresApproval` ones; the rest run as an activity with the tool's own timeout and
  * retry policy. After the engine's retries (or with its breaker open) a tool with a
  * fallback hands the same arguments to the fallback; whatever fails in the end becomes an
- * observation for the model.
+ * observation for the model. A call whose outcome is unknown is reported through
+ * `onUnknownOutcome` (and never handed to a fallback, which could repeat it). Infrastructure
+ * down through every attempt fails the task with `Infra.Unavailable`.
  */
 export async function runToolCall(
   call: ToolCallRequest,
   tools: AgentTool[],
   step: number,
   gate: HumanGate,
+  onUnknownOutcome?: (outcome: UnknownOutcome) => void,
 ): Promise<ToolCallResult> {
   const tool = tools.find((candidate) => candidate.name === call.name);
   if (tool?.policy?.answeredByPerson) return askPerson(call, gate);
@@ -100,10 +163,15 @@ export async function runToolCall(
   }
   const key = `${workflowInfo().workflowId}/step-${step}/${call.id}`;
   const result = await attempt(call, tool, key);
+  const unknown = unknownOutcomeOf(result, call, step, key);
+  if (unknown !== undefined) onUnknownOutcome?.(unknown);
   const fallbackName = tool?.policy?.fallback;
   if (!handsOver(result) || fallbackName === undefined) return result;
   const fallback = tools.find((candidate) => candidate.name === fallbackName);
-  const fallbackResult = await attempt({ ...call, name: fallbackName }, fallback, `${key}/fallback`);
+  const fallbackCall = { ...call, name: fallbackName };
+  const fallbackResult = await attempt(fallbackCall, fallback, `${key}/fallback`);
+  const fallbackUnknown = unknownOutcomeOf(fallbackResult, fallbackCall, step, `${key}/fallback`);
+  if (fallbackUnknown !== undefined) onUnknownOutcome?.(fallbackUnknown);
   const note = `${call.name} failed (${result.ok ? '' : result.error.message}); its fallback ${fallbackName} answered instead`;
   return fallbackResult.ok
     ? { ...fallbackResult, callId: call.id, name: call.name, output: `[${note}]\n${fallbackResult.output}` }

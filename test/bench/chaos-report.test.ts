@@ -34,7 +34,6 @@ function measurements(fields: Partial<ScenarioMeasurements> = {}): ScenarioMeasu
     faults: { workerKills: 2, temporalKills: 0, mongoOutages: 0 },
     unexpectedWorkerExits: 0,
     durationMs: 42_000,
-    features: [],
     ...fields,
   };
 }

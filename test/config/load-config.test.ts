@@ -70,6 +70,15 @@ describe('loadConfig', () => {
     expect(error.message).toContain('OPENAI_BASE_URL is invalid');
   });
 
+  test('the outage budget defaults to 5 minutes and is validated', () => {
+    expect(loadConfig({}, '/p').resilience).toEqual({ outageBudgetMs: 300_000 });
+    expect(loadConfig({ CHASSIS_OUTAGE_BUDGET_MS: '20000' }, '/p').resilience.outageBudgetMs).toBe(20_000);
+    expect(errorOf({ CHASSIS_OUTAGE_BUDGET_MS: '5m' }).message).toMatch(/^CHASSIS_OUTAGE_BUDGET_MS is invalid: "5m"/);
+    expect(errorOf({ CHASSIS_OUTAGE_BUDGET_MS: '10' }).message).toBe(
+      'CHASSIS_OUTAGE_BUDGET_MS is invalid: "10" (must be at least 1000 (1 s))',
+    );
+  });
+
   test('secrets never appear in errors or printed config', () => {
     const secret = 'sk-very-secret-value';
     const config = loadConfig({ OPENAI_API_KEY: secret, MONGODB_URI: 'mongodb://admin:hunter2@db:27017/' }, '/p');

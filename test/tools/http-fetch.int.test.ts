@@ -12,12 +12,14 @@ let server: http.Server;
 let port: number;
 let base: string;
 const hits: string[] = [];
+const idempotencyKeys: (string | undefined)[] = [];
 let database: TestDatabase;
 
 beforeAll(async () => {
   server = http.createServer((request, response) => {
     const url = request.url ?? '/';
     hits.push(url);
+    idempotencyKeys.push(request.headers['idempotency-key'] as string | undefined);
     switch (url) {
       case '/page':
         response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
@@ -88,7 +90,7 @@ function fetchTool(options: { maxBytes?: number; timeoutMs?: number } = {}): Too
 
 const heartbeats: unknown[] = [];
 const context = {
-  idempotencyKey: 'k',
+  idempotencyKey: 'wf-1/step-1/call-1',
   signal: new AbortController().signal,
   heartbeat: (d?: unknown) => heartbeats.push(d),
 };
@@ -107,6 +109,12 @@ async function failure(url: string, tool: Tool = fetchTool()): Promise<Error> {
 }
 
 describe('http_fetch', () => {
+  test('sends the call’s idempotency key as an Idempotency-Key header', async () => {
+    idempotencyKeys.length = 0;
+    await fetchText(`${base}/data.json`);
+    expect(idempotencyKeys).toEqual(['wf-1/step-1/call-1']);
+  });
+
   test('HTML is converted to text without scripts, styles or images', async () => {
     const text = await fetchText(`${base}/page`);
     expect(text).toBe(

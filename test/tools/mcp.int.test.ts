@@ -1,4 +1,8 @@
-import { connectMcpServers, type McpToolSet } from '../../src/tools/mcp/mcp-tools';
+import { mcpServersConfigSchema, type McpServerConfig } from '../../src/tools/mcp/config';
+import { connectMcpServers, mcpToolPolicy, parseOutcomeCheck, type McpToolSet } from '../../src/tools/mcp/mcp-tools';
+import { TOOL_EFFECTS_COLLECTION, effectId } from '../../src/tools/effect-ledger';
+import type { Tool } from '../../src/tools/tool';
+import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
 import { ToolRegistry } from '../../src/tools/registry';
 import { ToolRunner } from '../../src/tools/tool-runner';
 import { echoServerConfig } from './support/echo-mcp-server';
@@ -83,5 +87,114 @@ describe('MCP tools', () => {
         },
       ),
     ).rejects.toThrow(/MCP server "broken" \(.*\) did not start: .*boom: bad config/s);
+  });
+});
+
+describe('MCP side effects: idempotency keys and outcome checks', () => {
+  // The echo server with --effects: `record_effect` records each execution with its
+  // `_meta.idempotencyKey`, `effect_status` is its checker, `effect_log` lists executions.
+  let effects: McpToolSet;
+  let database: TestDatabase;
+  let effectsRunner: ToolRunner;
+
+  beforeAll(async () => {
+    database = await openTestDatabase('mcp_effects');
+    effects = await connectMcpServers([
+      { ...echoServerConfig('fx', { effects: true }), outcomeChecks: { record_effect: 'effect_status' } },
+    ]);
+    effectsRunner = new ToolRunner({
+      registry: new ToolRegistry(effects.tools),
+      db: database.db,
+      warn: () => undefined,
+    });
+  }, 30_000);
+
+  afterAll(async () => {
+    await effects?.close();
+    await database?.drop();
+  });
+
+  const contextWithKey = (idempotencyKey: string) => ({ ...context, idempotencyKey });
+  const runWithKey = (name: string, args: unknown, idempotencyKey: string) =>
+    effectsRunner.run({ id: 'c1', name, arguments: JSON.stringify(args) }, contextWithKey(idempotencyKey));
+  async function executions(): Promise<{ text: string; idempotencyKey?: string }[]> {
+    const log = await runWithKey('fx__effect_log', {}, 'log');
+    if (!log.ok) throw new Error(`effect_log failed: ${JSON.stringify(log)}`);
+    return JSON.parse(log.output) as { text: string; idempotencyKey?: string }[];
+  }
+
+  test('every call carries the idempotency key in its _meta, beside the SDK’s progress token', async () => {
+    const result = await runWithKey('fx__echo_meta', {}, 'wf-mcp/step-1/call-1');
+    expect(result.ok).toBe(true);
+    expect(JSON.parse(result.ok ? result.output : '{}')).toMatchObject({
+      idempotencyKey: 'wf-mcp/step-1/call-1',
+      progressToken: expect.anything(),
+    });
+    await runWithKey('fx__record_effect', { text: 'first' }, 'wf-mcp/step-1/call-2');
+    expect(await executions()).toContainEqual({ text: 'first', idempotencyKey: 'wf-mcp/step-1/call-2' });
+  });
+
+  test('a dead attempt’s claim is resolved by the configured checker: applied → its output, no second execution', async () => {
+    const key = 'wf-mcp/step-2/call-1';
+    const recordEffect = effects.tools.find((tool) => tool.name === 'fx__record_effect') as Tool;
+    expect(recordEffect.checkOutcome).toBeDefined();
+    // The dead attempt: the server executed the call, the worker died before recording it.
+    const output = await recordEffect.execute({ text: 'paid' }, contextWithKey(key));
+    await database.db.collection(TOOL_EFFECTS_COLLECTION).insertOne({
+      _id: effectId(key, 'fx__record_effect', { text: 'paid' }) as never,
+      idempotencyKey: key,
+      tool: 'fx__record_effect',
+      state: 'running',
+      owner: 'dead-worker',
+      leaseExpiresAt: new Date(Date.now() - 1_000),
+      createdAt: new Date(),
+      expiresAt: new Date(Date.now() + 60_000),
+    });
+    const before = (await executions()).length;
+    expect(await runWithKey('fx__record_effect', { text: 'paid' }, key)).toMatchObject({ ok: true, output });
+    expect(await executions()).toHaveLength(before);
+    expect(await database.db.collection(TOOL_EFFECTS_COLLECTION).findOne({ idempotencyKey: key })).toMatchObject({
+      state: 'done',
+      resolution: 'checked-applied',
+      outcome: { output },
+    });
+
+    // Not applied (no execution under this key): the call runs, once.
+    const freshKey = 'wf-mcp/step-3/call-1';
+    await database.db.collection(TOOL_EFFECTS_COLLECTION).insertOne({
+      _id: effectId(freshKey, 'fx__record_effect', { text: 'later' }) as never,
+      idempotencyKey: freshKey,
+      tool: 'fx__record_effect',
+      state: 'running',
+      owner: 'dead-worker',
+      leaseExpiresAt: new Date(Date.now() - 1_000),
+      createdAt: new Date(),
+      expiresAt: new Date(Date.now() + 60_000),
+    });
+    expect(await runWithKey('fx__record_effect', { text: 'later' }, freshKey)).toMatchObject({ ok: true });
+    expect((await executions()).filter((execution) => execution.idempotencyKey === freshKey)).toHaveLength(1);
+  });
+
+  test('a checker’s answer must follow the contract', () => {
+    expect(parseOutcomeCheck('{"applied":true,"output":"done"}', 'c')).toEqual({ applied: true, output: 'done' });
+    expect(parseOutcomeCheck('{"applied":false}', 'c')).toEqual({ applied: false });
+    expect(() => parseOutcomeCheck('yes', 'effect_status')).toThrow(
+      'outcome checker effect_status answered "yes"; expected {"applied":true,"output":"..."} or {"applied":false}',
+    );
+  });
+
+  test('outcomeChecks naming a tool the server does not offer fails at start, naming it', async () => {
+    await expect(
+      connectMcpServers([
+        { ...echoServerConfig('typo', { effects: true }), outcomeChecks: { record_effect: 'status' } },
+      ]),
+    ).rejects.toThrow(/MCP server "typo": outcomeChecks names "status", which the server does not offer; its tools: /);
+  }, 30_000);
+
+  test('a server policy can declare that it deduplicates by idempotency key', () => {
+    const config = mcpServersConfigSchema.parse([
+      { name: 'pay', command: 'node', policy: { acceptsIdempotencyKey: true }, outcomeChecks: { charge: 'status' } },
+    ]);
+    expect(mcpToolPolicy({}, config[0] as McpServerConfig)).toEqual({ idempotent: false, acceptsIdempotencyKey: true });
   });
 });

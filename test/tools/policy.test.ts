@@ -67,6 +67,9 @@ describe('tool policies', () => {
     expect(
       summarizePolicy({ ...DEFAULT_TOOL_POLICY, idempotent: false, requiresApproval: true, maximumAttempts: 1 }),
     ).toBe('timeout 30s, 1 attempt, no cache, approval required, no fallback, side effects');
+    expect(summarizePolicy({ ...DEFAULT_TOOL_POLICY, idempotent: false, acceptsIdempotencyKey: true })).toBe(
+      'timeout 30s, 3 attempts, no cache, no approval, no fallback, side effects (deduplicated by idempotency key)',
+    );
     expect([formatDuration(0.5), formatDuration(90), formatDuration(86_400 + 60)]).toEqual(['0.5s', '1m30s', '1d1m']);
   });
 });

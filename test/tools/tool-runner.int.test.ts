@@ -1,11 +1,14 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { CancelledFailure } from '@temporalio/common';
 import { MongoClient } from 'mongodb';
+import { explicitCancellation } from '../../src/activities/tool-activities';
 import { z } from 'zod';
 import { createToolOutputReadTool, createWorkspaceWriteTool } from '../../src/tools/builtin';
 import { createToolBreaker } from '../../src/tools/tool-breaker';
-import { TOOL_EFFECTS_COLLECTION, effectId } from '../../src/tools/effect-ledger';
+import { TOOL_EFFECTS_COLLECTION, effectId, type ToolEffectRecord } from '../../src/tools/effect-ledger';
+import type { InfrastructureUnavailableError } from '../../src/resilience/infrastructure-retry';
 import { TOOL_OUTPUTS_COLLECTION } from '../../src/tools/output-store';
 import { ToolRegistry } from '../../src/tools/registry';
 import { TOOL_CACHE_COLLECTION, ToolResultCache } from '../../src/tools/result-cache';
@@ -241,7 +244,7 @@ describe('idempotency of side effects', () => {
     expect(effects).toEqual([2]);
   });
 
-  test('while one attempt runs, a concurrent one with the same key backs off; a dead attempt’s claim is taken over', async () => {
+  test('while one attempt runs, a concurrent one with the same key waits for it (heartbeating) and returns its outcome', async () => {
     let release: () => void = () => undefined;
     const effects: string[] = [];
     const tool = defineTool({
@@ -252,39 +255,331 @@ describe('idempotency of side effects', () => {
       policy: { idempotent: false },
       async execute({ text }) {
         effects.push(text);
-        if (text === 'slow') await new Promise<void>((resolve) => (release = resolve));
+        await new Promise<void>((resolve) => (release = resolve));
         return `done ${text}`;
       },
     });
     const tools = [tool as Tool];
     const key = 'wf-3/step-1/call-a';
     const first = runner(tools).run(call('slow_effect', { text: 'slow' }), context(key));
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    await expect(runner(tools).run(call('slow_effect', { text: 'slow' }), context(key))).rejects.toThrow(
-      /earlier attempt of this slow_effect call is still running/,
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const heartbeats: unknown[] = [];
+    // Another attempt (as after a heartbeat timeout on a live worker): it must not run the effect.
+    const second = runner(tools).run(call('slow_effect', { text: 'slow' }), {
+      ...context(key),
+      heartbeat: (details?: unknown) => heartbeats.push(details),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    release();
+    expect(await first).toMatchObject({ ok: true, output: 'done slow' });
+    expect(await second).toMatchObject({ ok: true, output: 'done slow' });
+    expect(effects).toEqual(['slow']);
+    expect(heartbeats).toContainEqual(expect.objectContaining({ waitingFor: 'an earlier attempt of this call' }));
+  });
+
+  test('a live claim that outlasts the wait is a transient error for the engine to retry later', async () => {
+    let release: () => void = () => undefined;
+    const tool = defineTool({
+      name: 'stuck_effect',
+      description: 'A side effect that takes long.',
+      input: z.object({ text: z.string() }),
+      example: { text: 'hi' },
+      policy: { idempotent: false },
+      async execute({ text }) {
+        await new Promise<void>((resolve) => (release = resolve));
+        return `done ${text}`;
+      },
+    });
+    const key = 'wf-3b/step-1/call-a';
+    const first = runner([tool as Tool]).run(call('stuck_effect', { text: 'x' }), context(key));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const impatient = runner([tool as Tool], { ledger: { liveClaimWaitMs: 300 } });
+    await expect(impatient.run(call('stuck_effect', { text: 'x' }), context(key))).rejects.toThrow(
+      /an earlier attempt of this stuck_effect call is still running after \d+ s; retrying later/,
     );
     release();
-    expect(await first).toMatchObject({ output: 'done slow' });
-    expect(await runner(tools).run(call('slow_effect', { text: 'slow' }), context(key))).toMatchObject({
-      output: 'done slow',
-    });
-    expect(effects).toEqual(['slow']);
+    await first;
+  });
+});
 
-    // A claim left by a worker that died (its lease passed) is taken over by the next attempt.
-    const deadKey = 'wf-3/step-2/call-b';
-    await database.db.collection(TOOL_EFFECTS_COLLECTION).insertOne({
-      _id: effectId(deadKey, 'slow_effect', { text: 'fast' }) as never,
-      idempotencyKey: deadKey,
-      tool: 'slow_effect',
-      state: 'running',
-      owner: 'dead-worker',
-      leaseExpiresAt: new Date(Date.now() - 1_000),
-      createdAt: new Date(),
-      expiresAt: new Date(Date.now() + 60_000),
+/** A claim as a worker that died mid-call leaves it: `running`, its lease passed. */
+async function insertDeadClaim(idempotencyKey: string, tool: string, args: unknown): Promise<void> {
+  await database.db.collection(TOOL_EFFECTS_COLLECTION).insertOne({
+    _id: effectId(idempotencyKey, tool, args) as never,
+    idempotencyKey,
+    tool,
+    state: 'running',
+    owner: 'dead-worker',
+    leaseExpiresAt: new Date(Date.now() - 1_000),
+    createdAt: new Date(),
+    expiresAt: new Date(Date.now() + 60_000),
+  });
+}
+
+function ledgerRecord(idempotencyKey: string, tool: string, args: unknown) {
+  return database.db
+    .collection<ToolEffectRecord>(TOOL_EFFECTS_COLLECTION)
+    .findOne({ _id: effectId(idempotencyKey, tool, args) });
+}
+
+/**
+ * A payment service stand-in that records charges by idempotency key (outside MongoDB), and
+ * a tool over it; `options` decide whether the tool can check outcomes or relies on the key.
+ */
+function paymentTool(name: string, options: { checks?: boolean; acceptsIdempotencyKey?: boolean } = {}) {
+  const charges = new Map<string, string>();
+  const executions: string[] = [];
+  const tool = defineTool({
+    name,
+    description: 'Charges a card.',
+    input: z.object({ cents: z.number().int() }),
+    example: { cents: 100 },
+    policy: { idempotent: false, acceptsIdempotencyKey: options.acceptsIdempotencyKey },
+    async execute({ cents }, toolContext) {
+      executions.push(toolContext.idempotencyKey);
+      // A service that deduplicates by key charges once however often it is called.
+      const receipt = charges.get(toolContext.idempotencyKey) ?? `charged ${cents} cents (receipt ${charges.size + 1})`;
+      charges.set(toolContext.idempotencyKey, receipt);
+      return receipt;
+    },
+    ...(options.checks
+      ? {
+          async checkOutcome(_args: unknown, toolContext: { idempotencyKey: string }) {
+            const receipt = charges.get(toolContext.idempotencyKey);
+            return receipt === undefined ? { applied: false as const } : { applied: true as const, output: receipt };
+          },
+        }
+      : {}),
+  });
+  return { tool: tool as Tool, charges, executions };
+}
+
+describe('a claim left running by a dead attempt is resolved by looking, not by re-running blindly', () => {
+  test('checkOutcome says it applied: its output is returned and recorded, and nothing runs again', async () => {
+    const payment = paymentTool('charge_checked', { checks: true });
+    const key = 'wf-4/step-1/call-a';
+    // The dead attempt charged the card, then died before recording it.
+    payment.charges.set(key, 'charged 500 cents (receipt 1)');
+    await insertDeadClaim(key, 'charge_checked', { cents: 500 });
+
+    const result = await runner([payment.tool]).run(call('charge_checked', { cents: 500 }), context(key));
+    expect(result).toMatchObject({ ok: true, output: 'charged 500 cents (receipt 1)' });
+    expect(payment.executions).toEqual([]);
+    expect(await ledgerRecord(key, 'charge_checked', { cents: 500 })).toMatchObject({
+      state: 'done',
+      resolution: 'checked-applied',
+      outcome: { ok: true, output: 'charged 500 cents (receipt 1)' },
     });
-    expect(await runner(tools).run(call('slow_effect', { text: 'fast' }), context(deadKey))).toMatchObject({
-      output: 'done fast',
+    // A later attempt gets the recorded outcome.
+    expect(await runner([payment.tool]).run(call('charge_checked', { cents: 500 }), context(key))).toMatchObject({
+      output: 'charged 500 cents (receipt 1)',
     });
-    expect(effects).toEqual(['slow', 'fast']);
+    expect(payment.executions).toEqual([]);
+  });
+
+  test('checkOutcome says it did not apply: the call runs once', async () => {
+    const payment = paymentTool('charge_checked_not', { checks: true });
+    const key = 'wf-5/step-1/call-a';
+    await insertDeadClaim(key, 'charge_checked_not', { cents: 700 });
+    const result = await runner([payment.tool]).run(call('charge_checked_not', { cents: 700 }), context(key));
+    expect(result).toMatchObject({ ok: true, output: 'charged 700 cents (receipt 1)' });
+    expect(payment.executions).toEqual([key]);
+    expect(await ledgerRecord(key, 'charge_checked_not', { cents: 700 })).toMatchObject({
+      state: 'done',
+      resolution: 'checked-not-applied',
+    });
+  });
+
+  test('acceptsIdempotencyKey: the call runs again with the same key, and the target deduplicates it', async () => {
+    const payment = paymentTool('charge_keyed', { acceptsIdempotencyKey: true });
+    const key = 'wf-6/step-1/call-a';
+    payment.charges.set(key, 'charged 900 cents (receipt 1)'); // the dead attempt's charge
+    await insertDeadClaim(key, 'charge_keyed', { cents: 900 });
+    const result = await runner([payment.tool]).run(call('charge_keyed', { cents: 900 }), context(key));
+    expect(result).toMatchObject({ ok: true, output: 'charged 900 cents (receipt 1)' });
+    expect(payment.executions).toEqual([key]);
+    expect(payment.charges.size).toBe(1);
+    expect(await ledgerRecord(key, 'charge_keyed', { cents: 900 })).toMatchObject({
+      state: 'done',
+      resolution: 're-ran',
+    });
+  });
+
+  test('neither: the outcome is recorded as unknown, the model is told not to repeat it, and later attempts agree', async () => {
+    const payment = paymentTool('charge_blind');
+    const key = 'wf-7/step-1/call-a';
+    await insertDeadClaim(key, 'charge_blind', { cents: 300 });
+    const result = await runner([payment.tool]).run(call('charge_blind', { cents: 300 }), context(key));
+    expect(result).toMatchObject({ ok: false, error: { type: 'Tool.OutcomeUnknown' } });
+    expect(!result.ok && result.error.message).toMatch(
+      /^charge_blind may or may not have taken effect: .*Do not call it again with the same arguments/,
+    );
+    expect(payment.executions).toEqual([]);
+    expect(await ledgerRecord(key, 'charge_blind', { cents: 300 })).toMatchObject({
+      state: 'unknown',
+      resolution: 'unknown',
+      outcome: { ok: false, error: { type: 'Tool.OutcomeUnknown' } },
+    });
+    expect(await runner([payment.tool]).run(call('charge_blind', { cents: 300 }), context(key))).toMatchObject({
+      ok: false,
+      error: { type: 'Tool.OutcomeUnknown' },
+    });
+    expect(payment.executions).toEqual([]);
+  });
+});
+
+describe('timeouts and heartbeats inside the activity', () => {
+  test('the tool’s timeoutMs fires its abort signal; the runner reports a transient timeout', async () => {
+    let sawAbort = false;
+    const tool = defineTool({
+      name: 'waits_for_signal',
+      description: 'Waits until told to stop.',
+      input: z.object({}),
+      example: {},
+      policy: { timeoutMs: 200 },
+      execute: (_args, toolContext) =>
+        new Promise<string>((_resolve, reject) => {
+          toolContext.signal.addEventListener('abort', () => {
+            sawAbort = true;
+            reject(new Error('aborted'));
+          });
+        }),
+    });
+    await expect(runner([tool as Tool]).run(call('waits_for_signal', {}), context())).rejects.toThrow(
+      'waits_for_signal did not finish within 200 ms (aborted)',
+    );
+    expect(sawAbort).toBe(true);
+  });
+
+  test('a side effect that overruns its timeout and ignores the signal leaves its outcome open, not released', async () => {
+    const effects: string[] = [];
+    const tool = defineTool({
+      name: 'hangs_after_effect',
+      description: 'Writes, then hangs.',
+      input: z.object({ text: z.string() }),
+      example: { text: 'hi' },
+      policy: { idempotent: false, timeoutMs: 200 },
+      async execute({ text }) {
+        effects.push(text);
+        return new Promise<string>(() => undefined); // never settles, ignores its signal
+      },
+    });
+    const key = 'wf-8/step-1/call-a';
+    const quick = runner([tool as Tool], { abandonAfterMs: 100 });
+    await expect(quick.run(call('hangs_after_effect', { text: 'once' }), context(key))).rejects.toThrow(
+      /hangs_after_effect did not finish within 200 ms \(hangs_after_effect did not stop within 100 ms/,
+    );
+    // The claim was lapsed on purpose: the next attempt resolves it at once instead of running again.
+    const record = await ledgerRecord(key, 'hangs_after_effect', { text: 'once' });
+    expect(record?.state).toBe('running');
+    expect(record?.leaseExpiresAt.getTime()).toBeLessThanOrEqual(Date.now());
+    expect(await quick.run(call('hangs_after_effect', { text: 'once' }), context(key))).toMatchObject({
+      ok: false,
+      error: { type: 'Tool.OutcomeUnknown' },
+    });
+    expect(effects).toEqual(['once']);
+  });
+
+  test('a side effect whose attempt the engine gave up on finishes and records its outcome; an explicit cancel stops it', async () => {
+    const effects: string[] = [];
+    const tool = defineTool({
+      name: 'honours_signal',
+      description: 'Writes, then confirms after a while; stops when told to.',
+      input: z.object({ text: z.string() }),
+      example: { text: 'hi' },
+      policy: { idempotent: false },
+      async execute({ text }, toolContext) {
+        effects.push(text);
+        started();
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(resolve, 400);
+          toolContext.signal.addEventListener('abort', () => {
+            clearTimeout(timer);
+            reject(new Error('stopped'));
+          });
+        });
+        return `confirmed ${text}`;
+      },
+    });
+    const attempt = (key: string, engine: AbortController) =>
+      runner([tool as Tool]).run(
+        call('honours_signal', { text: key }),
+        { ...context(key), signal: engine.signal },
+        { cancelRequested: explicitCancellation(engine.signal) },
+      );
+
+    // The server timed the attempt out (as after a missed heartbeat): the effect goes on to completion.
+    let started: () => void = () => undefined;
+    const startedOnce = () => new Promise<void>((resolve) => (started = resolve));
+    const superseded = new AbortController();
+    let running = startedOnce();
+    const first = attempt('wf-9/step-1/call-a', superseded);
+    await running;
+    superseded.abort(new CancelledFailure('TIMED_OUT'));
+    const retry = attempt('wf-9/step-1/call-a', new AbortController());
+    expect(await first).toMatchObject({ ok: true, output: 'confirmed wf-9/step-1/call-a' });
+    expect(await retry).toMatchObject({ ok: true, output: 'confirmed wf-9/step-1/call-a' });
+    expect(effects).toEqual(['wf-9/step-1/call-a']);
+
+    // The workflow cancelled the call: the tool is told to stop, and its outcome is left open.
+    const cancelled = new AbortController();
+    running = startedOnce();
+    const stopped = attempt('wf-9/step-2/call-b', cancelled);
+    await running;
+    cancelled.abort(new CancelledFailure('CANCELLED'));
+    await expect(stopped).rejects.toThrow('stopped');
+    const record = await ledgerRecord('wf-9/step-2/call-b', 'honours_signal', { text: 'wf-9/step-2/call-b' });
+    expect(record?.state).toBe('running');
+    expect(record?.leaseExpiresAt.getTime()).toBeLessThanOrEqual(Date.now());
+  });
+
+  test('every call heartbeats on a timer, also tools that declare no heartbeat timeout', async () => {
+    const lookup = countingLookup({
+      name: 'lookup_heartbeats',
+      delayMs: 2_500,
+      policy: { cacheTtlSeconds: undefined },
+    });
+    const beats: unknown[] = [];
+    await runner([lookup.tool]).run(call('lookup_heartbeats', { q: 'x' }), {
+      ...context(),
+      heartbeat: (details?: unknown) => beats.push(details),
+    });
+    // Default heartbeat timeout 5 s: a beat every 1.67 s.
+    expect(beats.length).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('MongoDB unreachable', () => {
+  test('the ledger waits for it up to the outage budget, heartbeating, then throws Infra.Unavailable without running the tool', async () => {
+    const unreachable = new MongoClient('mongodb://127.0.0.1:1/', { serverSelectionTimeoutMS: 200 });
+    const warnings: string[] = [];
+    const payment = paymentTool('charge_unreachable');
+    const beats: unknown[] = [];
+    const outage = new ToolRunner({
+      registry: new ToolRegistry([payment.tool]),
+      db: unreachable.db('nowhere'),
+      outageBudgetMs: 1_500,
+      warn: (message) => warnings.push(message),
+    });
+    try {
+      const failure = await outage
+        .run(call('charge_unreachable', { cents: 1 }), { ...context(), heartbeat: (details) => beats.push(details) })
+        .then(
+          () => undefined,
+          (error: Error) => error,
+        );
+      expect(failure?.name).toBe('InfrastructureUnavailableError');
+      expect(failure?.message).toMatch(
+        /^MongoDB was unavailable for \d+(\.\d)? s while preparing the ledger of charge_unreachable: /,
+      );
+      expect((failure as InfrastructureUnavailableError).waitedMs).toBeGreaterThan(0);
+    } finally {
+      await unreachable.close();
+    }
+    expect(payment.executions).toEqual([]);
+    expect(warnings.join('\n')).toMatch(
+      /MongoDB is unavailable while preparing the ledger of charge_unreachable .*waiting for it up to \d+ s/,
+    );
+    expect(beats).toContainEqual(expect.objectContaining({ waitingFor: 'infrastructure' }));
   });
 });

@@ -70,6 +70,11 @@ export async function runCommand(config: ChassisConfig, goal: string, options: R
     else if (outcome.status === 'failed') note(`task failed: ${outcome.error}`);
     else {
       process.stdout.write(`${outcome.answer}\n`);
+      for (const unknown of outcome.unknownOutcomes ?? []) {
+        note(
+          `warning: outcome unknown (may or may not have taken effect, not repeated): ${unknown.tool} call ${unknown.callId} at step ${unknown.step}, idempotency key ${unknown.idempotencyKey}`,
+        );
+      }
       note(
         `status: ${outcome.status} · ${outcome.usage.inputTokens} in / ${outcome.usage.outputTokens} out tokens · $${outcome.usage.costUsd.toFixed(6)}`,
       );

@@ -61,7 +61,6 @@ export interface RigMeasurements {
   embeddingRequests: number;
   faults: { workerKills: number; temporalKills: number; mongoOutages: number };
   unexpectedWorkerExits: number;
-  features: string[];
 }
 
 /**
@@ -73,7 +72,6 @@ export class ChaosRig {
   readonly taskQueue: string;
   readonly effectsFile: string;
   readonly callsFile: string;
-  readonly features: string[];
   private readonly tasks: TrackedTask[];
   private readonly workers: WorkerProcess[];
   private readonly kills: KillEvent[] = [];
@@ -90,13 +88,11 @@ export class ChaosRig {
     private readonly options: ChaosRigOptions,
     private readonly models: ScriptedModelServer[],
     workerEnvironments: Record<string, string>[],
-    features: string[],
     tasks: TrackedTask[],
   ) {
     this.taskQueue = workerEnvironments[0]?.CHASSIS_TASK_QUEUE ?? '';
     this.effectsFile = path.join(options.folder, 'effects.jsonl');
     this.callsFile = path.join(options.folder, 'calls.jsonl');
-    this.features = features;
     this.tasks = tasks;
     this.random = seededRandom(options.seed + 7);
     this.workers = workerEnvironments.map(
@@ -142,7 +138,7 @@ export class ChaosRig {
       await Promise.allSettled(models.map((model) => model.close()));
       throw error;
     }
-    const mcp = effectServerConfig({
+    const mcpServer = effectServerConfig({
       effectsFile: path.join(options.folder, 'effects.jsonl'),
       callsFile: path.join(options.folder, 'calls.jsonl'),
       effectDelayMs: options.effectDelayMs,
@@ -154,11 +150,11 @@ export class ChaosRig {
         taskQueue,
         modelBaseUrl: model.baseURL,
         openaiTimeoutMs: options.openaiTimeoutMs,
-        mcpServers: [mcp.entry],
+        mcpServers: [mcpServer],
         home: path.join(options.folder, 'home'),
       }),
     );
-    return new ChaosRig(options, models, environments, mcp.features, tasks);
+    return new ChaosRig(options, models, environments, tasks);
   }
 
   private get client(): Client {
@@ -512,7 +508,6 @@ export class ChaosRig {
       embeddingRequests: requests.filter((request) => request.path.endsWith('/embeddings')).length,
       faults: { ...this.faultCounts },
       unexpectedWorkerExits: this.unexpectedExits,
-      features: this.features,
     };
   }
 

@@ -1,3 +1,4 @@
+import type { McpServerConfigInput } from '../../tools/mcp/config';
 /** What a chaos worker process is pointed at. */
 export interface ChaosWorkerTargets {
   temporalAddress: string;
@@ -8,7 +9,7 @@ export interface ChaosWorkerTargets {
   /** The worker's HTTP timeout to the provider. */
   openaiTimeoutMs: number;
   /** The `CHASSIS_MCP_SERVERS` entries. */
-  mcpServers: Record<string, unknown>[];
+  mcpServers: McpServerConfigInput[];
   /** `CHASSIS_HOME`: local state of the worker, inside the run folder. */
   home: string;
 }

@@ -163,6 +163,8 @@ async function fetchText(start: URL, limits: FetchLimits, context: ToolContext):
         headers: {
           accept: 'text/html, text/plain, application/json;q=0.9, */*;q=0.5',
           'user-agent': 'chassis-http-fetch/1',
+          // Stable across retries of this call: a server that deduplicates requests can use it.
+          'idempotency-key': context.idempotencyKey,
         },
       });
       const location = response.headers.get('location');

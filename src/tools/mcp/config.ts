@@ -7,6 +7,8 @@ const policyOverrideSchema = z.strictObject({
   initialRetryIntervalMs: z.number().int().nonnegative().optional(),
   heartbeatTimeoutMs: z.number().int().positive().optional(),
   idempotent: z.boolean().optional(),
+  /** The server deduplicates calls by `_meta.idempotencyKey`, so re-running one after a dead attempt is safe. */
+  acceptsIdempotencyKey: z.boolean().optional(),
   cacheTtlSeconds: z.number().positive().optional(),
   maxOutputChars: z.number().int().min(200).optional(),
   fallback: z.string().min(1).optional(),
@@ -27,6 +29,13 @@ export const mcpServerConfigSchema = z.strictObject({
   cwd: z.string().min(1).optional(),
   /** Policy fields for every tool of this server, over what its annotations imply. */
   policy: policyOverrideSchema.optional(),
+  /**
+   * Checkers of side effects: `{"<tool>": "<checker tool on the same server>"}`. When an
+   * attempt of `<tool>` died before its outcome was recorded, the checker is called with
+   * `{"idempotencyKey": "..."}` and answers JSON text `{"applied": true, "output": "..."}`
+   * or `{"applied": false}`, so the call is neither repeated blindly nor reported unknown.
+   */
+  outcomeChecks: z.record(z.string().min(1), z.string().min(1)).optional(),
 });
 
 /** A validated MCP server entry. */

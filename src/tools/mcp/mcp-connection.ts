@@ -12,6 +12,8 @@ export interface McpCallOptions {
   timeoutMs: number;
   /** Called on each progress notification of the server (the tool heartbeats there). */
   onProgress?: (progress: { progress: number; total?: number; message?: string }) => void;
+  /** Sent as the request's `_meta` (e.g. `{idempotencyKey}`); the SDK adds its progress token beside it. */
+  meta?: Record<string, unknown>;
 }
 
 /** Lines of a server's stderr kept for error messages. */
@@ -99,7 +101,7 @@ export class McpServerConnection {
   /** Calls one tool; protocol errors are thrown as the SDK's `McpError`, tool errors come back with `isError`. */
   async callTool(name: string, args: Record<string, unknown>, options: McpCallOptions): Promise<McpCallResult> {
     const client = await this.connect();
-    return client.callTool({ name, arguments: args }, undefined, {
+    return client.callTool({ name, arguments: args, ...(options.meta ? { _meta: options.meta } : {}) }, undefined, {
       signal: options.signal,
       timeout: options.timeoutMs,
       resetTimeoutOnProgress: true,

@@ -1,6 +1,6 @@
 import type { Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
 import { DEFAULT_TOOL_POLICY, type ToolPolicy } from '../../contracts/tools';
-import type { Tool } from '../tool';
+import type { OutcomeCheck, Tool, ToolContext } from '../tool';
 import { PermanentToolError } from '../tool-errors';
 import type { McpServerConfig } from './config';
 import { McpServerConnection, type McpCallResult } from './mcp-connection';
@@ -52,6 +52,7 @@ export async function connectMcpServers(
     const tools: Tool[] = [];
     const servers: McpToolSet['servers'] = [];
     for (const { connection, tools: mcpTools } of listed) {
+      checkOutcomeChecks(connection.config, mcpTools);
       const wrapped = mcpTools.map((mcpTool) =>
         mcpToolToChassisTool(connection, mcpTool, options.warn ?? console.warn),
       );
@@ -63,6 +64,41 @@ export async function connectMcpServers(
     await closeAll();
     throw error;
   }
+}
+
+/** A server's `outcomeChecks` must name tools it has: a typo would silently turn checks into unknown outcomes. */
+function checkOutcomeChecks(config: McpServerConfig, mcpTools: McpTool[]): void {
+  const names = new Set(mcpTools.map((tool) => tool.name));
+  for (const [tool, checker] of Object.entries(config.outcomeChecks ?? {})) {
+    for (const name of [tool, checker]) {
+      if (!names.has(name)) {
+        throw new Error(
+          `MCP server "${config.name}": outcomeChecks names "${name}", which the server does not offer; its tools: ${[...names].join(', ')}`,
+        );
+      }
+    }
+  }
+}
+
+/**
+ * Reads a checker's answer: JSON text `{"applied": true, "output": "..."}` or
+ * `{"applied": false}`.
+ *
+ * @throws {PermanentToolError} for anything else (the runner then treats the outcome as not known)
+ */
+export function parseOutcomeCheck(text: string, checker: string): OutcomeCheck {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  const answer = value as { applied?: unknown; output?: unknown } | undefined;
+  if (answer?.applied === false) return { applied: false };
+  if (answer?.applied === true && typeof answer.output === 'string') return { applied: true, output: answer.output };
+  throw new PermanentToolError(
+    `outcome checker ${checker} answered ${JSON.stringify(text.slice(0, 200))}; expected {"applied":true,"output":"..."} or {"applied":false}`,
+  );
 }
 
 /** `files` + `read file` → `files__read_file`, within OpenAI's 64-character name limit. */
@@ -78,7 +114,11 @@ export function mcpToolPolicy(mcpTool: Pick<McpTool, 'annotations'>, config: Mcp
   return { idempotent, ...config.policy };
 }
 
-/** Wraps one MCP tool of a connected server. */
+/**
+ * Wraps one MCP tool of a connected server. Every call carries the idempotency key in its
+ * `_meta` (`{"idempotencyKey": "..."}`); a tool named in the server's `outcomeChecks` gets
+ * a `checkOutcome` that asks the checker tool.
+ */
 export function mcpToolToChassisTool(
   connection: McpServerConnection,
   mcpTool: McpTool,
@@ -92,6 +132,7 @@ export function mcpToolToChassisTool(
   const policy = mcpToolPolicy(mcpTool, config);
   const timeoutMs = policy.timeoutMs ?? DEFAULT_TOOL_POLICY.timeoutMs;
   const summary = mcpTool.description ?? mcpTool.title ?? mcpTool.annotations?.title ?? `The ${mcpTool.name} tool.`;
+  const checker = config.outcomeChecks?.[mcpTool.name];
   return {
     name,
     description: `${summary.trim()} (Tool "${mcpTool.name}" of MCP server "${config.name}".)`,
@@ -100,24 +141,39 @@ export function mcpToolToChassisTool(
     example: exampleFromJsonSchema(inputSchema),
     policy,
     async execute(args, context) {
-      let result: McpCallResult;
-      try {
-        result = await connection.callTool(mcpTool.name, (args ?? {}) as Record<string, unknown>, {
-          signal: context.signal,
-          // Below the activity's timeout, so the SDK reports the timeout rather than the engine.
-          timeoutMs: Math.max(1_000, timeoutMs - 1_000),
-          onProgress: (progress) => context.heartbeat(progress),
-        });
-      } catch (error) {
-        if (context.signal.aborted) throw error;
-        throw mcpErrorToToolError(error, config.name, mcpTool.name);
-      }
+      const result = await call(mcpTool.name, (args ?? {}) as Record<string, unknown>, context);
       const text = renderMcpResult(result);
       // isError: the tool ran and failed; the spec sends these to the model to act on.
       if (result.isError === true) throw new PermanentToolError(text === '' ? 'the tool reported an error' : text);
       return text;
     },
+    ...(checker === undefined
+      ? {}
+      : {
+          async checkOutcome(_args: unknown, context: ToolContext): Promise<OutcomeCheck> {
+            const result = await call(checker, { idempotencyKey: context.idempotencyKey }, context);
+            const text = renderMcpResult(result);
+            if (result.isError === true) throw new PermanentToolError(`outcome checker ${checker} failed: ${text}`);
+            return parseOutcomeCheck(text, checker);
+          },
+        }),
   };
+
+  /** One call to the server, with the idempotency key in `_meta` so the server can deduplicate. */
+  async function call(tool: string, args: Record<string, unknown>, context: ToolContext): Promise<McpCallResult> {
+    try {
+      return await connection.callTool(tool, args, {
+        signal: context.signal,
+        // Below the tool's timeout, so the SDK reports the timeout rather than the runner.
+        timeoutMs: Math.max(1_000, timeoutMs - 1_000),
+        onProgress: (progress) => context.heartbeat(progress),
+        meta: { idempotencyKey: context.idempotencyKey },
+      });
+    } catch (error) {
+      if (context.signal.aborted) throw error;
+      throw mcpErrorToToolError(error, config.name, tool);
+    }
+  }
 }
 
 /** The text the model sees for an MCP result: text parts as-is, other parts described. */

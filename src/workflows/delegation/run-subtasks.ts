@@ -97,6 +97,7 @@ async function runChild(
       usage: result.usage,
       failure: result.failure,
       stopReason: result.status === 'budget_exceeded' ? 'its share of the budget ran out' : undefined,
+      unknownOutcomes: result.unknownOutcomes,
     };
   }
   const childInput: SubtaskInput = {
@@ -179,6 +180,7 @@ export async function runSubtasks(input: DelegationInput): Promise<SubtaskOutcom
         const result = await runChild(input, subtask, dependencies, summary, share);
         reservations.delete(id);
         input.state.addUsage(result.usage);
+        for (const outcome of result.unknownOutcomes ?? []) input.state.onUnknownOutcome(outcome);
         summary.usage = result.usage;
         summary.status = statusOf(result.status);
         if (summary.status !== 'completed') summary.error = result.failure?.message ?? result.stopReason;

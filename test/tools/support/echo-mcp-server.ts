@@ -4,7 +4,11 @@ import type { McpServerConfig } from '../../../src/tools/mcp/config';
 /** Path of the tiny MCP server the tests start as a child process. */
 export const ECHO_SERVER_PATH = path.join(__dirname, '..', '..', '..', 'src', 'testing', 'mcp', 'echo-server.ts');
 
-/** Config that starts the echo MCP server with this Node and tsx's CommonJS loader. */
-export function echoServerConfig(name = 'echo'): McpServerConfig {
-  return { name, command: process.execPath, args: ['-r', 'tsx/cjs', ECHO_SERVER_PATH] };
+/**
+ * Config that starts the echo MCP server with this Node and tsx's CommonJS loader; `effects`
+ * adds `record_effect`, `effect_status` and `effect_log`.
+ */
+export function echoServerConfig(name = 'echo', options: { effects?: boolean } = {}): McpServerConfig {
+  const flags = options.effects === true ? ['--effects'] : [];
+  return { name, command: process.execPath, args: ['-r', 'tsx/cjs', ECHO_SERVER_PATH, ...flags] };
 }
