@@ -12,6 +12,9 @@ import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testi
 import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
 import { builtInTools } from '../../src/tools/builtin';
 import { ToolRegistry } from '../../src/tools/registry';
+import { defineTool, type Tool } from '../../src/tools/tool';
+import { TransientToolError } from '../../src/tools/tool-errors';
+import { z } from 'zod';
 
 // Temporal is the real dev server, MongoDB the real local server; the model is the scripted test double.
 const EventType = temporal.api.enums.v1.EventType;
@@ -80,7 +83,7 @@ async function preparationOf(handle: WorkflowHandle) {
 }
 
 describe('a task prepares itself in its first workflow task', () => {
-  test('tools, the catalog and memory are read by local activities side by side; a second task recalls the first', async () => {
+  test('tools, the catalog and memory are read by local activities side by side, the calculator runs locally, and a second task recalls the first', async () => {
     database = await openTestDatabase('task_preparation');
     const { db } = database;
     const models = scriptedGateway(model);
@@ -106,13 +109,15 @@ describe('a task prepares itself in its first workflow task', () => {
     expect(second.result.status).toBe('completed');
 
     const { localActivities, activities } = await preparationOf(second.handle);
-    expect(localActivities.map((local) => local.type).sort()).toEqual(['describeModels', 'describeTools', 'recall']);
-    expect(localActivities.every((local) => local.inFirstWorkflowTask && !local.failed)).toBe(true);
-    // No round trip through the server for the bookkeeping: only the model calls are activities here.
-    expect(activities).not.toEqual(expect.arrayContaining(['describeTools']));
-    expect(activities).not.toEqual(expect.arrayContaining(['describeModels']));
-    expect(activities).not.toEqual(expect.arrayContaining(['recall']));
-    expect(activities.filter((name) => name === 'callModel')).toHaveLength(2);
+    const preparation = localActivities.filter((local) => local.inFirstWorkflowTask);
+    expect(preparation.map((local) => local.type).sort()).toEqual(['describeModels', 'describeTools', 'recall']);
+    expect(preparation.every((local) => !local.failed)).toBe(true);
+    // The calculator (a local tool) ran as a local activity too, in a later workflow task.
+    expect(localActivities.filter((local) => !local.inFirstWorkflowTask)).toEqual([
+      { type: 'callTool', inFirstWorkflowTask: false, failed: false },
+    ]);
+    // No round trip through the server for the bookkeeping or the calculator: only model calls are activities.
+    expect(activities).toEqual(['callModel', 'callModel']);
 
     // What the first task remembered reached the model before the second task's goal.
     const firstRequest = model.requests.slice(requestsBefore).find((request) => request.ruleName === 'tool');
@@ -152,6 +157,52 @@ describe('a task prepares itself in its first workflow task', () => {
     expect(result.status).toBe('completed');
     expect(result.notes.some((note) => note.startsWith('memory was unavailable'))).toBe(false);
     const { localActivities } = await preparationOf(handle);
-    expect(localActivities.map((local) => local.type).sort()).toEqual(['describeModels', 'describeTools']);
+    const preparation = localActivities.filter((local) => local.inFirstWorkflowTask);
+    expect(preparation.map((local) => local.type).sort()).toEqual(['describeModels', 'describeTools']);
+  });
+
+  test('a local tool that keeps failing becomes an observation for the model, after its retries', async () => {
+    const executions: string[] = [];
+    const flaky = defineTool({
+      name: 'flaky_local',
+      description: 'Computes something locally. Returns "ok".',
+      input: z.object({ n: z.number().int() }),
+      example: { n: 1 },
+      policy: { local: true, timeoutMs: 2_000, maximumAttempts: 2, initialRetryIntervalMs: 50 },
+      async execute(_args, context) {
+        executions.push(context.idempotencyKey);
+        throw new TransientToolError('the local library failed');
+      },
+    });
+    stack = await startTestStack({
+      bundle,
+      dependencies: { models: scriptedGateway(model), tools: new ToolRegistry([flaky as Tool]) },
+    });
+    model.setScript({
+      rules: [
+        {
+          name: 'call',
+          match: { hasToolResults: false },
+          reply: { toolCalls: [{ name: 'flaky_local', arguments: { n: 1 } }] },
+        },
+        { name: 'answer', match: { hasToolResults: true }, reply: { content: 'Told: {{lastToolResult}}' } },
+      ],
+    });
+    try {
+      const { handle, result } = await runTask({ memory: false, tools: ['flaky_local'] });
+
+      expect(executions).toHaveLength(2);
+      expect(result.status).toBe('completed');
+      const observation = JSON.parse(result.answer.replace(/^Told: /, '')) as { error: string; message: string };
+      expect(observation.error).toBe('Tool.Transient');
+      expect(observation.message).toMatch(/^flaky_local kept failing after retries: .*the local library failed/);
+      const { localActivities, activities } = await preparationOf(handle);
+      expect(localActivities.filter((local) => local.type === 'callTool')).toEqual([
+        { type: 'callTool', inFirstWorkflowTask: false, failed: true },
+      ]);
+      expect(activities).toEqual(['callModel', 'callModel']);
+    } finally {
+      model.setScript(SCRIPT);
+    }
   });
 });
