@@ -161,6 +161,32 @@ async function startTask(context: Context, prefix: string, rounds: number): Prom
   });
 }
 
+/** A failure as one line: its name, message and its cause's message. */
+function describeError(error: unknown): string {
+  const failure = error as Error;
+  const cause = failure.cause as Error | undefined;
+  return `${failure.name}: ${failure.message}${cause?.message ? ` (${cause.message})` : ''}`;
+}
+
+/** At most `limit` calls at once; the others wait their turn. */
+class Semaphore {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active++;
+    try {
+      return await work();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
 /** Waits for a task; its error message when it did not complete with the expected answer. */
 async function outcomeOf(handle: WorkflowHandle, rounds: number): Promise<string | undefined> {
   try {
@@ -169,7 +195,7 @@ async function outcomeOf(handle: WorkflowHandle, rounds: number): Promise<string
     if (result.answer !== countingAnswer(rounds)) return `wrong answer: ${result.answer}`;
     return undefined;
   } catch (error) {
-    return `${(error as Error).name}: ${((error as Error).cause as Error | undefined)?.message ?? (error as Error).message}`;
+    return describeError(error);
   }
 }
 
@@ -206,10 +232,18 @@ async function measureLevel(context: Context, concurrency: number): Promise<Thro
   const errors: string[] = [];
   let started = 0;
   const startedAt = performance.now();
+  const starts = new Semaphore(CLIENT_PARALLELISM);
   const lanes = Array.from({ length: concurrency }, async () => {
     while (started < tasks) {
       started++;
-      const handle = await startTask(context, `bench-throughput-c${concurrency}`, 1);
+      // A client starts at most CLIENT_PARALLELISM at once, as a real one would pace a burst.
+      let handle: WorkflowHandle;
+      try {
+        handle = await starts.run(() => startTask(context, `bench-throughput-c${concurrency}`, 1));
+      } catch (error) {
+        errors.push(`start failed: ${describeError(error)}`);
+        continue;
+      }
       handles.push(handle);
       const error = await outcomeOf(handle, 1);
       if (error !== undefined) errors.push(error);
