@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { ChassisConfig } from '../../config/load-config';
 import type { AgentTaskStatusView } from '../../contracts/agent-task';
 import { CliError } from '../cli-error';
@@ -16,6 +17,8 @@ export interface RunOptions {
   direct?: boolean;
   /** How long to wait for a worker to show up before saying none polls. @default 2000 */
   pollerGraceMs?: number;
+  /** A client on a worker in this process (the demo): the task starts eagerly through it. */
+  eagerClient?: Client;
 }
 
 function describeProgress(view: AgentTaskStatusView): string {
@@ -37,14 +40,18 @@ export async function runCommand(config: ChassisConfig, goal: string, options: R
       );
     }
     const handle = await startTask(
-      session.client,
+      options.eagerClient ?? session.client,
       {
         goal,
         model: options.model ?? config.models.pinned,
         maxSteps: options.maxSteps ?? config.agent.maxSteps,
         planning: options.direct ? 'direct' : 'auto',
       },
-      { taskQueue: config.temporal.taskQueue, encrypted: config.codec.keyring !== undefined },
+      {
+        taskQueue: config.temporal.taskQueue,
+        encrypted: config.codec.keyring !== undefined,
+        eagerStart: options.eagerClient !== undefined,
+      },
     );
     const link = workflowUiUrl(config, handle.workflowId, handle.firstExecutionRunId);
     if (!wait) {
