@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
 import { MongoClient, type Db } from 'mongodb';
 import type { ChassisConfig } from '../src/config/load-config';
 import type { ChatMessage } from '../src/contracts/messages';
@@ -22,6 +24,7 @@ import {
   type RunningSummary,
 } from '../src/workflows/context/working-context';
 import { benchmarkMongoLocation, mongoUnreachableError } from './support/header';
+import { liveBytes } from './support/heap';
 import { summarizeSamples, type SampleSummary } from './support/results';
 import { printTable } from './support/table';
 
@@ -43,8 +46,10 @@ import { printTable } from './support/table';
  * compare ratios.
  */
 
-const DATABASE = 'chassis_bench_memory';
-const SIZES = [10_000, 100_000] as const;
+/** A database of its own per run, so runs on the shared server never meet. */
+const DATABASE = `chassis_bench_memory_${randomBytes(4).toString('hex')}`;
+/** Sizes run by default; `-- --sizes 10000,100000,1000000` picks others (1M takes long and about 2 GB of disk on FerretDB). */
+const DEFAULT_SIZES = [10_000, 100_000];
 const QUERIES = 100;
 const DIMENSIONS = 256;
 const SESSION_TURNS = 200;
@@ -156,6 +161,8 @@ interface ImportMeasurement {
   chunksPerSecond: number;
   stored: number;
   coldLoadSeconds: number;
+  /** Live heap and array-buffer bytes the loaded namespace index holds, per chunk. */
+  workerBytesPerChunk: number;
   searches: Record<'vector' | 'hybrid' | 'lexical', SampleSummary & { hitAt10: number }>;
 }
 
@@ -222,10 +229,15 @@ async function measureImport(db: Db, size: number, embedder: HashedNgramEmbedder
   const importSeconds = (performance.now() - started) / 1000;
   progress(`  ${result.stored} stored in ${importSeconds.toFixed(1)} s; loading into a fresh cache (a new worker)…`);
   const fresh = new KnowledgeIndexCache(db);
+  // The corpus and the writer's cache are still referenced: measure the fresh cache alone.
+  const before = liveBytes();
   const loadStarted = performance.now();
   await fresh.get(namespace);
   const coldLoadSeconds = (performance.now() - loadStarted) / 1000;
-  progress(`  cold load ${coldLoadSeconds.toFixed(1)} s; ${QUERIES} queries per mode…`);
+  const workerBytesPerChunk = Math.round((liveBytes() - before) / result.chunks);
+  progress(
+    `  cold load ${coldLoadSeconds.toFixed(1)} s, ${workerBytesPerChunk} bytes a chunk in the worker; ${QUERIES} queries per mode…`,
+  );
   const searches = await measureSearches(db, fresh, embedder, namespace, corpus.queries);
   return {
     chunks: result.chunks,
@@ -233,6 +245,7 @@ async function measureImport(db: Db, size: number, embedder: HashedNgramEmbedder
     chunksPerSecond: Math.round(result.chunks / importSeconds),
     stored: result.stored,
     coldLoadSeconds: Math.round(coldLoadSeconds * 10) / 10,
+    workerBytesPerChunk,
     searches,
   };
 }
@@ -357,6 +370,17 @@ async function measureSession(): Promise<SessionMeasurement> {
   }
 }
 
+/** `--sizes 10000,100000`: the corpus sizes to run. */
+function parseSizes(options: readonly string[]): number[] {
+  const { values } = parseArgs({ args: [...options], options: { sizes: { type: 'string' } }, strict: true });
+  if (values.sizes === undefined) return DEFAULT_SIZES;
+  const sizes = values.sizes.split(',').map(Number);
+  if (sizes.some((size) => !Number.isInteger(size) || size < 1000)) {
+    throw new Error(`--sizes must be integers of at least 1000, separated by commas, got "${values.sizes}"`);
+  }
+  return sizes;
+}
+
 /** Bytes one stored vector takes, for the two encodings. */
 function vectorBytes(capabilities: MemoryCapabilities): { float32Binary: number; doubleArray: number; used: string } {
   // BSON: binary = 4-byte length + subtype + 2-byte vector header + 4 bytes a value;
@@ -367,7 +391,8 @@ function vectorBytes(capabilities: MemoryCapabilities): { float32Binary: number;
 }
 
 /** Runs the memory benchmark; prints a table and returns what goes to `bench/results/memory.json`. */
-export async function run(config: ChassisConfig): Promise<unknown> {
+export async function run(config: ChassisConfig, options: readonly string[] = []): Promise<unknown> {
+  const sizes = parseSizes(options);
   const client = new MongoClient(config.mongo.uri, { serverSelectionTimeoutMS: 5_000 });
   try {
     await client.connect();
@@ -380,7 +405,7 @@ export async function run(config: ChassisConfig): Promise<unknown> {
     const embedder = new HashedNgramEmbedder({ dimensions: DIMENSIONS });
     const capabilities = await ensureMemoryIndexes(db, { vectorSearch: 'exact', embedder: embedder.description });
     const imports: Array<{ size: number } & ImportMeasurement> = [];
-    for (const size of SIZES) {
+    for (const size of sizes) {
       imports.push({ size, ...(await measureImport(db, size, embedder)) });
       // Start the next size on an empty database, so FerretDB's scans see only that namespace.
       await db.dropDatabase();
@@ -394,23 +419,25 @@ export async function run(config: ChassisConfig): Promise<unknown> {
       title: [
         `memory: import and exact search on ${benchmarkMongoLocation(config)} (${os.cpus().length} CPUs, Node ${process.version})`,
         `embedder: ${embedder.description.name}, ${DIMENSIONS} dimensions, vectors stored as ${capabilities.vectorEncoding}; ${QUERIES} queries per mode, namespace cached in the worker`,
-        'cold load = a fresh worker reading the namespace once; hit@10 = the record a query was built from is in the top 10',
+        'cold load = a fresh worker reading the namespace once; worker B/chunk = live heap + array buffers the loaded index holds, per chunk',
+        'hit@10 = the record a query was built from is in the top 10',
         '',
       ],
-      headers: ['chunks', 'import', 'chunks/s', 'cold load', 'mode', 'p50', 'p95', 'hit@10'],
+      headers: ['chunks', 'import', 'chunks/s', 'cold load', 'worker B/chunk', 'mode', 'p50', 'p95', 'hit@10'],
       rows: imports.flatMap((measurement) =>
         (['vector', 'hybrid', 'lexical'] as const).map((mode, index) => [
           index === 0 ? String(measurement.size) : '',
           index === 0 ? `${measurement.importSeconds.toFixed(1)} s` : '',
           index === 0 ? String(measurement.chunksPerSecond) : '',
           index === 0 ? `${measurement.coldLoadSeconds.toFixed(1)} s` : '',
+          index === 0 ? String(measurement.workerBytesPerChunk) : '',
           mode,
           milliseconds(measurement.searches[mode].medianMs),
           milliseconds(measurement.searches[mode].p95Ms),
           `${Math.round(measurement.searches[mode].hitAt10 * 100)}%`,
         ]),
       ),
-      align: ['right', 'right', 'right', 'right', 'left', 'right', 'right', 'right'],
+      align: ['right', 'right', 'right', 'right', 'right', 'left', 'right', 'right', 'right'],
     });
     process.stdout.write('\n');
     const checkpoints = [1, 10, 50, 100, 150, 200];

@@ -3,6 +3,7 @@ import { ConfigError } from '../config/config-error';
 import { loadConfig, type ChassisConfig } from '../config/load-config';
 import { maskSecrets } from '../config/mask-secrets';
 import { CliError } from './cli-error';
+import { registerMemoryCommands } from './commands/memory-commands';
 import { registerOperationCommands } from './replay/register-commands';
 import type * as DevCommandModule from './commands/dev';
 import type * as WorkerCommandModule from './commands/worker';
@@ -220,12 +221,16 @@ export function buildProgram(): Command {
     .command('bench')
     .description('run a benchmark from bench/ against the local stack')
     .argument('<name>', 'benchmark name, e.g. overhead')
-    .action(async (name: string) => {
+    .argument('[options...]', "the benchmark's own options, after --, e.g. -- --data FILE")
+    // The benchmark parses its own options; commander must not reject them.
+    .allowUnknownOption()
+    .action(async (name: string, options: string[]) => {
       const { benchCommand } = require('./commands/bench') as typeof BenchCommandModule;
-      await benchCommand(config(), name);
+      await benchCommand(config(), name, options);
     });
 
   registerOperationCommands(program, config);
+  registerMemoryCommands(program, config);
   return program;
 }
 

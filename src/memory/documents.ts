@@ -1,4 +1,5 @@
 import type { EmbedderDescription, EpisodeKind, EpisodeRole, JsonValue, KnowledgeKind } from '../contracts/memory';
+import type { ContextNeighbour } from './memory-context';
 import type { StoredVector } from './vectors';
 
 /**
@@ -41,6 +42,8 @@ export interface KnowledgeDocument {
   sessionId?: string;
   occurredAt?: Date;
   meta?: Record<string, JsonValue>;
+  /** Neighbouring texts of the same session at import, indexed with this entry (never returned). */
+  context?: ContextNeighbour[];
 }
 
 /**

@@ -3,7 +3,8 @@ import type { Episode, EpisodeInput, EpisodeKind, RememberEpisodeResult, ScoredE
 import { memoryCollections } from './database';
 import type { EpisodeDocument } from './documents';
 import type { Embedder } from './embedders/embedder';
-import { rankCandidates } from './hybrid-search';
+import { neighboursInTime, rankCandidates } from './hybrid-search';
+import { signalWeights } from './signal-weights';
 import { toEpisode } from './mapping';
 import { EmbedderMismatchError, MemoryInputError } from './memory-errors';
 import { detectVectorEncoding } from './vector-encoding-probe';
@@ -147,6 +148,12 @@ export class EpisodesStore {
       const [vector] = await embedder.embed([goal], { signal: options.signal });
       goalVector = vector === undefined ? undefined : normalizeInPlace(vector);
     }
+    // Each episode is found with the turns around it, as imported conversations are.
+    const neighbours = neighboursInTime(
+      candidates,
+      (document) => document.occurredAt.getTime(),
+      (document) => document.content,
+    );
     const ranked = rankCandidates(
       goal,
       goalVector,
@@ -154,7 +161,10 @@ export class EpisodesStore {
         key: position,
         text: document.content,
         vector: this.vectorOf(document),
+        context: neighbours[position],
+        occurredAt: document.occurredAt,
       })),
+      { vectorWeight: embedder === undefined ? 1 : signalWeights(embedder).vector },
     );
     return ranked
       .map((item) => {

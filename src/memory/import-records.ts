@@ -42,8 +42,13 @@ export function parseImportRecords(jsonl: string): ImportRecord[] {
     const parsed = importRecordSchema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
+      const field = issue?.path.join('.') || '(record)';
+      const missing =
+        typeof json === 'object' && json !== null && !Array.isArray(json) && issue?.path.length === 1
+          ? (json as Record<string, unknown>)[String(issue.path[0])] === undefined
+          : false;
       throw new MemoryInputError(
-        `line ${index + 1}: ${issue?.path.join('.') || '(record)'} ${issue?.message ?? 'is invalid'}: each line needs "text", and may have "id", "session", "time", "meta", "tags"`,
+        `line ${index + 1}: ${field} ${missing ? 'is missing' : (issue?.message ?? 'is invalid')}: each line needs "text", and may have "id", "session", "time", "meta", "tags"`,
       );
     }
     records.push(parsed.data);

@@ -1,9 +1,7 @@
 import type { Db } from 'mongodb';
-import type { KnowledgeChunk } from '../contracts/memory';
 import { memoryCollections } from './database';
 import type { NamespaceDocument } from './documents';
-import { toKnowledgeChunk } from './mapping';
-import { NamespaceIndex } from './namespace-index';
+import { NamespaceIndex, type IndexableDocument } from './namespace-index';
 import { decodeVector, normalizeInPlace } from './vectors';
 
 /** Options of {@link KnowledgeIndexCache}. */
@@ -74,12 +72,15 @@ export class KnowledgeIndexCache {
     namespace: string,
     generation: string,
     revision: number,
-    change: { upserted: ReadonlyArray<{ chunk: KnowledgeChunk; vector: Float32Array }>; deleted: readonly string[] },
+    change: {
+      upserted: ReadonlyArray<{ document: IndexableDocument; vector: Float32Array }>;
+      deleted: readonly string[];
+    },
   ): void {
     const index = this.indexes.get(namespace);
     if (index === undefined || index.generation !== generation || index.revision !== revision - 1) return;
-    for (const id of change.deleted) index.remove(id);
-    for (const entry of change.upserted) index.upsert(entry.chunk, entry.vector);
+    index.removeMany(change.deleted);
+    for (const entry of change.upserted) index.upsert(entry.document, entry.vector);
     index.revision = revision;
   }
 
@@ -141,13 +142,13 @@ export class KnowledgeIndexCache {
     const { knowledge } = memoryCollections(this.db);
     const found = upserted.size === 0 ? [] : await knowledge.find({ _id: { $in: [...upserted] } }).toArray();
     // Current state wins: an id deleted and re-written since is present in `found`.
-    for (const id of deleted) index.remove(id);
+    index.removeMany(deleted);
     const present = new Set<string>();
     for (const document of found) {
       present.add(document._id);
-      index.upsert(toKnowledgeChunk(document), normalizeInPlace(decodeVector(document.embedding)));
+      index.upsert(document, normalizeInPlace(decodeVector(document.embedding)));
     }
-    for (const id of upserted) if (!present.has(id)) index.remove(id);
+    index.removeMany([...upserted].filter((id) => !present.has(id)));
     index.revision = state.revision;
     return true;
   }
@@ -162,8 +163,9 @@ export class KnowledgeIndexCache {
     const { knowledge } = memoryCollections(this.db);
     const cursor = knowledge.find({ namespace: state._id }).batchSize(this.loadBatchSize);
     for await (const document of cursor) {
-      index.upsert(toKnowledgeChunk(document), normalizeInPlace(decodeVector(document.embedding)));
+      index.upsert(document, normalizeInPlace(decodeVector(document.embedding)));
     }
+    index.compact();
     return index;
   }
 

@@ -18,12 +18,13 @@ import type { KnowledgeDocument, NamespaceDocument } from './documents';
 import type { Embedder } from './embedders/embedder';
 import { KnowledgeIndexCache } from './knowledge-index-cache';
 import { toKnowledgeChunk } from './mapping';
+import { contextualText, sessionNeighbours, type ContextNeighbour } from './memory-context';
 import { EmbedderMismatchError, MemoryInputError } from './memory-errors';
 import type { NamespaceIndex } from './namespace-index';
 import { detectVectorEncoding } from './vector-encoding-probe';
 import { encodeVector, normalizeInPlace } from './vectors';
 
-/** One record of a bulk import (`chassis memory import FILE.jsonl`). */
+/** One record of a bulk import: one line of the JSONL file `chassis memory import` reads. */
 export interface ImportRecord {
   /** Returned by searches as the document id. @default the content hash */
   id?: string;
@@ -154,8 +155,8 @@ export class KnowledgeStore {
     let index = await this.cache.get(namespace);
     // The same document id with changed text is a new version: the old chunks go first.
     const changed = chunks.some((chunk) => {
-      const stored = index?.get(chunkId(namespace, documentId, chunk.index));
-      return stored !== undefined && stored.contentHash !== contentHash(chunk.text);
+      const stored = index?.contentHashOf(chunkId(namespace, documentId, chunk.index));
+      return stored !== undefined && stored !== contentHash(chunk.text);
     });
     let replacedChunks = 0;
     if (changed) {
@@ -179,7 +180,7 @@ export class KnowledgeStore {
         alreadyStoredIds.push(id);
         return;
       }
-      const exact = index?.findByHash(hash)?.id ?? acceptedHashes.get(hash);
+      const exact = index?.findIdByHash(hash) ?? acceptedHashes.get(hash);
       if (exact !== undefined) {
         duplicates.push({ chunkIndex: chunk.index, duplicateOf: exact, reason: 'exact', similarity: 1 });
         return;
@@ -230,8 +231,8 @@ export class KnowledgeStore {
     const id = factId(namespace, hash);
     const state = await this.ensureNamespace(namespace);
     const index = await this.cache.get(namespace);
-    const stored = index?.findByHash(hash);
-    if (stored !== undefined) return { id: stored.id, stored: false, duplicateOf: stored.id, similarity: 1 };
+    const stored = index?.findIdByHash(hash);
+    if (stored !== undefined) return { id: stored, stored: false, duplicateOf: stored, similarity: 1 };
     const [vector] = await this.embedVectors([text], options.signal);
     const near = this.nearest(index, [], vector as Float32Array, 'fact', input.nearDuplicateThreshold ?? 0.92);
     if (near !== undefined) return { id: near.id, stored: false, duplicateOf: near.id, similarity: near.similarity };
@@ -255,7 +256,14 @@ export class KnowledgeStore {
 
   /**
    * Bulk import: one chunk per record (records longer than the chunk size are chunked,
-   * ids `<id>#0`, `<id>#1`, …), embedded and written in batches. Near-duplicate checks are
+   * ids `<id>#0`, `<id>#1`, …), embedded and written in batches. Records of the same
+   * `session` are indexed and embedded with their neighbours in file order (see
+   * `memory-context.ts`).
+   *
+   * A record with its own `id` is always stored under it, even when its text repeats
+   * another record's: each id stays findable. A record without an id gets its content hash
+   * as id, so with `deduplicate: 'exact'` a text stored already (or earlier in the same
+   * import) is counted as a duplicate and not stored again. Near-duplicate checks are
    * skipped here: they cost a pass over the namespace per record. A record whose id is
    * already stored is skipped even if its text changed: delete the ids (or the namespace)
    * first to re-import changed records.
@@ -267,9 +275,16 @@ export class KnowledgeStore {
   ): Promise<ImportResult> {
     requireNamespace(namespace);
     const state = await this.ensureNamespace(namespace);
-    const index = await this.cache.get(namespace);
+    await this.cache.get(namespace);
     const batchSize = options.batchSize ?? 1000;
     const deduplicate = (options.deduplicate ?? 'exact') === 'exact';
+    records.forEach((record, position) => requireText(record.text, `record ${position + 1} text`));
+    const neighbours = sessionNeighbours(
+      records,
+      (record) => record.session,
+      (record) => record.text,
+    );
+    const seenIds = new Set<string>();
     const seenHashes = new Set<string>();
     const result: ImportResult = { records: records.length, chunks: 0, stored: 0, alreadyStored: 0, duplicates: 0 };
     for (let start = 0; start < records.length; start += batchSize) {
@@ -282,28 +297,44 @@ export class KnowledgeStore {
         record: ImportRecord;
         documentId: string;
         chunkIndex: number;
+        context: ContextNeighbour[];
       }> = [];
       batch.forEach((record, offset) => {
-        const text = requireText(record.text, `record ${start + offset + 1} text`);
-        const documentId = record.id ?? contentHash(text);
-        for (const chunk of chunkText(text, options.chunking)) {
+        const documentId = record.id ?? contentHash(record.text);
+        for (const chunk of chunkText(record.text, options.chunking)) {
           result.chunks += 1;
           const id = chunkId(namespace, documentId, chunk.index);
           const hash = contentHash(chunk.text);
-          if (index?.has(id) === true || this.cache.peek(namespace)?.has(id) === true) {
-            result.alreadyStored += 1;
+          // The cache is re-read per batch: this import's earlier batches are in it.
+          const index = this.cache.peek(namespace);
+          if (seenIds.has(id) || index?.has(id) === true) {
+            if (record.id === undefined && deduplicate) result.duplicates += 1;
+            else result.alreadyStored += 1;
             continue;
           }
-          if (deduplicate && (seenHashes.has(hash) || this.cache.peek(namespace)?.findByHash(hash) !== undefined)) {
+          if (
+            record.id === undefined &&
+            deduplicate &&
+            (seenHashes.has(hash) || index?.findIdByHash(hash) !== undefined)
+          ) {
             result.duplicates += 1;
             continue;
           }
+          seenIds.add(id);
           seenHashes.add(hash);
-          pending.push({ id, text: chunk.text, hash, record, documentId, chunkIndex: chunk.index });
+          pending.push({
+            id,
+            text: chunk.text,
+            hash,
+            record,
+            documentId,
+            chunkIndex: chunk.index,
+            context: neighbours[start + offset] as ContextNeighbour[],
+          });
         }
       });
       const vectors = await this.embedVectors(
-        pending.map((entry) => entry.text),
+        pending.map((entry) => contextualText(entry.text, entry.context)),
         options.signal,
       );
       const createdAt = this.now();
@@ -326,6 +357,7 @@ export class KnowledgeStore {
             meta: entry.record.meta,
             sessionId: entry.record.session,
             occurredAt: entry.record.time,
+            context: entry.context,
           }),
         };
       });
@@ -354,6 +386,11 @@ export class KnowledgeStore {
       .limit(options.limit ?? 100)
       .toArray();
     return documents.map((document) => toKnowledgeChunk(document));
+  }
+
+  /** Number of entries (chunks and facts) in a namespace. */
+  count(namespace: string): Promise<number> {
+    return memoryCollections(this.db).knowledge.countDocuments({ namespace });
   }
 
   /** Every namespace with its embedder and revision. */
@@ -498,10 +535,10 @@ export class KnowledgeStore {
   ): NearDuplicate | undefined {
     if (threshold >= 1) return undefined;
     const [closest] = index?.nearest(vector, 1, { kinds: [kind] }) ?? [];
-    const stored = closest === undefined ? undefined : index?.entryAt(closest.position);
+    const stored = closest === undefined ? undefined : index?.idAt(closest.position);
     const candidates = [
       ...(closest !== undefined && stored !== undefined
-        ? [{ id: stored.id, vector: index!.vectorAt(closest.position) }]
+        ? [{ id: stored, vector: index!.vectorAt(closest.position) }]
         : []),
       ...accepted.map((entry) => ({ id: entry.document._id, vector: entry.vector })),
     ];
@@ -523,6 +560,7 @@ export class KnowledgeStore {
     meta?: Record<string, JsonValue>;
     sessionId?: string;
     occurredAt?: string;
+    context?: ContextNeighbour[];
   }): KnowledgeDocument {
     const occurredAt = fields.occurredAt === undefined ? undefined : new Date(fields.occurredAt);
     if (occurredAt !== undefined && Number.isNaN(occurredAt.getTime())) {
@@ -545,6 +583,7 @@ export class KnowledgeStore {
       ...(fields.sessionId === undefined ? {} : { sessionId: fields.sessionId }),
       ...(occurredAt === undefined ? {} : { occurredAt }),
       ...(fields.meta === undefined ? {} : { meta: fields.meta }),
+      ...(fields.context === undefined || fields.context.length === 0 ? {} : { context: fields.context }),
     };
   }
 
@@ -580,7 +619,7 @@ export class KnowledgeStore {
     if (revision !== undefined) {
       this.cache.applyLocalChange(state._id, state.generation, revision, {
         upserted: documents.map((document, position) => ({
-          chunk: toKnowledgeChunk(document),
+          document,
           vector: (entries[position] as PreparedEntry).vector,
         })),
         deleted: [],

@@ -1,7 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { MongoError, MongoNetworkError, MongoServerError, MongoServerSelectionError } from 'mongodb';
+import { MongoError } from 'mongodb';
 import { MemoryFailureType, type EmbedderDescription } from '../contracts/memory';
 import { FailureType } from '../contracts/failure-types';
+import { unavailableSystemOf } from '../resilience/infrastructure-retry';
 
 /** A vector (or a namespace) was made by a different embedder than the one in use. */
 export class EmbedderMismatchError extends Error {
@@ -34,31 +35,12 @@ export class ModelOutputError extends Error {
   override readonly name = 'ModelOutputError';
 }
 
-/** Server error codes that mean "not now" (failover, shutdown, network) rather than "never". */
-const TRANSIENT_SERVER_CODES = new Set([
-  6, // HostUnreachable
-  7, // HostNotFound
-  89, // NetworkTimeout
-  91, // ShutdownInProgress
-  189, // PrimarySteppedDown
-  262, // ExceededTimeLimit
-  9001, // SocketException
-  10107, // NotWritablePrimary
-  11600, // InterruptedAtShutdown
-  11602, // InterruptedDueToReplStateChange
-  13435, // NotPrimaryNoSecondaryOk
-  13436, // NotPrimaryOrSecondary
-]);
-
-/** True when MongoDB could not be reached or is failing over: retrying later can succeed. */
+/**
+ * True when MongoDB could not be reached or is failing over: retrying later can succeed.
+ * The one classification lives with the outage waits in `src/resilience`.
+ */
 export function isMongoUnavailable(error: unknown): boolean {
-  if (error instanceof MongoNetworkError || error instanceof MongoServerSelectionError) return true;
-  if (!(error instanceof MongoError)) return false;
-  if (error.hasErrorLabel('RetryableWriteError') || error.hasErrorLabel('TransientTransactionError')) return true;
-  if (error instanceof MongoServerError)
-    return typeof error.code === 'number' && TRANSIENT_SERVER_CODES.has(error.code);
-  // Driver-side errors: topology closed, not connected, pool cleared, timeouts.
-  return /Topology|NotConnected|PoolCleared|Timeout/i.test(error.name);
+  return unavailableSystemOf(error) === 'MongoDB';
 }
 
 /**

@@ -31,8 +31,9 @@ export interface OpenMemoryOptions {
 }
 
 /**
- * Semantic memory for programs and the CLI (`chassis memory import|search|list|delete`):
- * the same stores and search the activities use, without Temporal.
+ * Semantic memory for programs and the `chassis memory` commands
+ * (`src/client/commands/memory.ts`): the same stores and search the activities use,
+ * without Temporal.
  */
 export class MemoryService {
   readonly store: KnowledgeStore;
@@ -127,6 +128,11 @@ export class MemoryService {
     options: { namespace?: string; kinds?: KnowledgeKind[]; limit?: number; skip?: number } = {},
   ): Promise<KnowledgeChunk[]> {
     return this.store.list(options.namespace ?? this.settings.namespace, options);
+  }
+
+  /** Number of entries in a namespace. */
+  count(namespace: string): Promise<number> {
+    return this.store.count(namespace);
   }
 
   /** Every namespace with its embedder. */

@@ -8,8 +8,14 @@ import { ConfigError } from '../config/config-error';
 export interface MemorySettings {
   /** `atlas`: MongoDB Atlas `$vectorSearch` (fails at start-up without it); `exact`: cosine in the worker; `auto`: Atlas when the server has it. */
   vectorSearch: VectorSearchSetting;
-  /** `openai`: the embeddings API; `hashed-ngram`: the local embedder; `auto`: OpenAI when a key or base URL is set. */
-  embedder: 'auto' | 'openai' | 'hashed-ngram';
+  /**
+   * `openai`: the embeddings API; `hashed-ngram`: the local embedder; `minilm`: the offline
+   * all-MiniLM-L6-v2 model (needs {@link miniLmModelDirectory} and onnxruntime-node);
+   * `auto`: OpenAI when a key or base URL is set, else hashed n-grams.
+   */
+  embedder: 'auto' | 'openai' | 'hashed-ngram' | 'minilm';
+  /** The all-MiniLM-L6-v2 model folder (config.json, vocab.txt, model.safetensors). */
+  miniLmModelDirectory: string | undefined;
   embeddingModel: string;
   /** undefined: the model's native size (OpenAI) or 256 (hashed n-grams). */
   embeddingDimensions: number | undefined;
@@ -24,7 +30,8 @@ export type VectorSearchSetting = 'auto' | 'atlas' | 'exact';
 
 const memoryEnvironmentSchema = z.object({
   CHASSIS_VECTOR_SEARCH: z.enum(['auto', 'atlas', 'exact']).default('auto'),
-  CHASSIS_EMBEDDER: z.enum(['auto', 'openai', 'hashed-ngram']).default('auto'),
+  CHASSIS_EMBEDDER: z.enum(['auto', 'openai', 'hashed-ngram', 'minilm']).default('auto'),
+  CHASSIS_MINILM_MODEL_DIR: z.string().min(1).optional(),
   CHASSIS_EMBEDDING_MODEL: z.string().min(1).default('text-embedding-3-small'),
   CHASSIS_EMBEDDING_DIMENSIONS: z.coerce.number().int().min(8).max(8192).optional(),
   CHASSIS_MEMORY_NAMESPACE: z
@@ -59,6 +66,7 @@ export function loadMemorySettings(environment: Record<string, string | undefine
   return {
     vectorSearch: env.CHASSIS_VECTOR_SEARCH,
     embedder: env.CHASSIS_EMBEDDER,
+    miniLmModelDirectory: env.CHASSIS_MINILM_MODEL_DIR,
     embeddingModel: env.CHASSIS_EMBEDDING_MODEL,
     embeddingDimensions: env.CHASSIS_EMBEDDING_DIMENSIONS,
     namespace: env.CHASSIS_MEMORY_NAMESPACE,

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { defineTool, type Tool } from '../tools/tool';
-import { PermanentToolError, TransientToolError } from '../tools/tool-errors';
+import { PermanentToolError } from '../tools/tool-errors';
 import { searchKnowledge, type KnowledgeSearchDependencies } from './hybrid-search';
 import type { KnowledgeStore } from './knowledge-store';
-import { EmbedderMismatchError, MemoryInputError, isMongoUnavailable } from './memory-errors';
+import { EmbedderMismatchError, MemoryInputError } from './memory-errors';
 
 /** What the memory tools need: the worker's store and search dependencies, and the namespace they use. */
 export interface MemoryToolDependencies {
@@ -13,9 +13,11 @@ export interface MemoryToolDependencies {
   namespace: string;
 }
 
-/** Tool errors the model or the engine can act on: outages are retried, the rest are told to the model. */
+/**
+ * Tool errors the model can act on become observations; a MongoDB outage is passed through
+ * as it is, so the tool runner waits for the server instead of telling the model.
+ */
 function toolError(error: unknown): Error {
-  if (isMongoUnavailable(error)) return new TransientToolError(`memory is unavailable: ${(error as Error).message}`);
   if (error instanceof EmbedderMismatchError || error instanceof MemoryInputError)
     return new PermanentToolError(error.message);
   return error instanceof Error ? error : new Error(String(error));

@@ -4,12 +4,14 @@ import type { SearchSignals } from '../contracts/memory';
 export interface RankedList<Key> {
   signal: keyof SearchSignals;
   items: ReadonlyArray<{ key: Key; score: number }>;
+  /** How much a rank in this list is worth relative to the others. @default 1 */
+  weight?: number;
 }
 
 /** A fused result. */
 export interface FusedItem<Key> {
   key: Key;
-  /** Sum over lists of 1 / (constant + rank). */
+  /** Sum over lists of weight / (constant + rank). */
   score: number;
   signals: SearchSignals;
 }
@@ -21,9 +23,11 @@ export interface FusedItem<Key> {
 export const RRF_CONSTANT = 60;
 
 /**
- * Reciprocal rank fusion: each item scores Σ 1 / (constant + rank) over the lists it
- * appears in. Ranks, not raw scores, are combined, because cosine similarity and BM25
- * live on incomparable scales. Ties keep the order of first appearance (deterministic).
+ * Weighted reciprocal rank fusion: each item scores Σ weight / (constant + rank) over the
+ * lists it appears in. Ranks, not raw scores, are combined, because cosine similarity and
+ * BM25 live on incomparable scales; the weights say how much each signal is worth (a weak
+ * signal with a small weight breaks ties of a strong one instead of overruling it). Ties
+ * keep the order of first appearance (deterministic).
  */
 export function reciprocalRankFusion<Key>(
   lists: ReadonlyArray<RankedList<Key>>,
@@ -32,6 +36,7 @@ export function reciprocalRankFusion<Key>(
   const fused = new Map<Key, FusedItem<Key> & { order: number }>();
   let order = 0;
   for (const list of lists) {
+    const weight = list.weight ?? 1;
     list.items.forEach((item, index) => {
       const rank = index + 1;
       let entry = fused.get(item.key);
@@ -39,7 +44,7 @@ export function reciprocalRankFusion<Key>(
         entry = { key: item.key, score: 0, signals: {}, order: order++ };
         fused.set(item.key, entry);
       }
-      entry.score += 1 / (constant + rank);
+      entry.score += weight / (constant + rank);
       entry.signals[list.signal] = { score: item.score, rank };
     });
   }

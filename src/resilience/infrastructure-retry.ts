@@ -22,10 +22,10 @@ const MONGO_UNAVAILABLE_NAMES = new Set([
 /**
  * Server codes a restarting or unreachable server answers with (the driver's retryable-read
  * set): HostUnreachable, HostNotFound, NetworkTimeout, ShutdownInProgress, PrimarySteppedDown,
- * SocketException, NotWritablePrimary, InterruptedAtShutdown, InterruptedDueToReplStateChange,
+ * ExceededTimeLimit, SocketException, NotWritablePrimary, InterruptedAtShutdown, InterruptedDueToReplStateChange,
  * NotPrimaryNoSecondaryOk, NotPrimaryOrSecondary.
  */
-const MONGO_UNAVAILABLE_CODES = new Set([6, 7, 89, 91, 189, 9001, 10107, 11600, 11602, 13435, 13436]);
+const MONGO_UNAVAILABLE_CODES = new Set([6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436]);
 
 /**
  * The system an error says is unavailable (`'MongoDB'`), or undefined for any other error.
@@ -39,8 +39,8 @@ export function unavailableSystemOf(error: unknown): string | undefined {
     const code = (error as { code?: unknown }).code;
     if (typeof code === 'number' && MONGO_UNAVAILABLE_CODES.has(code)) return 'MongoDB';
     const labels = (error as { errorLabels?: unknown }).errorLabels;
-    if (Array.isArray(labels) && (labels.includes('ResetPool') || labels.includes('SystemOverloadedError')))
-      return 'MongoDB';
+    const transientLabels = ['ResetPool', 'SystemOverloadedError', 'RetryableWriteError', 'TransientTransactionError'];
+    if (Array.isArray(labels) && transientLabels.some((label) => labels.includes(label))) return 'MongoDB';
   }
   return undefined;
 }

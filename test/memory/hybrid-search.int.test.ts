@@ -3,6 +3,7 @@ import { HashedNgramEmbedder } from '../../src/memory/embedders/hashed-ngram-emb
 import { searchKnowledge, type KnowledgeSearchDependencies } from '../../src/memory/hybrid-search';
 import { KnowledgeIndexCache } from '../../src/memory/knowledge-index-cache';
 import { KnowledgeStore } from '../../src/memory/knowledge-store';
+import { signalWeights } from '../../src/memory/signal-weights';
 import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
 
 let database: TestDatabase;
@@ -107,8 +108,10 @@ describe('searchKnowledge on FerretDB (exact path)', () => {
     const [first] = result.hits;
     expect(first?.signals.vector?.rank).toBeGreaterThanOrEqual(1);
     expect(first?.signals.lexical?.rank).toBeGreaterThanOrEqual(1);
+    // Weighted fusion: the hashed embedder's vectors are a lexical signal, so they weigh 0.1.
+    expect(signalWeights(embedder)).toEqual({ lexical: 1, vector: 0.1 });
     expect(first?.score).toBeCloseTo(
-      1 / (60 + first!.signals.vector!.rank) + 1 / (60 + first!.signals.lexical!.rank),
+      0.1 / (60 + first!.signals.vector!.rank) + 1 / (60 + first!.signals.lexical!.rank),
       12,
     );
     expect(first?.chunk).toMatchObject({
@@ -187,5 +190,89 @@ describe('searchKnowledge on FerretDB (exact path)', () => {
     await expect(searchKnowledge(dependencies, { namespace: NAMESPACE, query: 'x', k: 0 })).rejects.toThrow(
       /k must be/,
     );
+  });
+});
+
+describe('searchKnowledge over an imported conversation (context and time)', () => {
+  const CONVERSATION = 'conversation';
+
+  beforeAll(async () => {
+    const store = new KnowledgeStore(database.db, embedder, { cache: dependencies.cache });
+    const turn = (id: string, session: string, time: string, speaker: string, text: string) => ({
+      id,
+      text,
+      session,
+      time,
+      meta: { speaker },
+    });
+    await store.importRecords(CONVERSATION, [
+      turn('s1-1', 's1', '2023-05-08T13:00:00Z', 'Ana', 'We finally adopted a rescue greyhound!'),
+      turn('s1-2', 's1', '2023-05-08T13:00:00Z', 'Ben', 'Wonderful! What is she like?'),
+      turn('s1-3', 's1', '2023-05-08T13:00:00Z', 'Ana', 'She sleeps on the sofa all day.'),
+      turn('s2-1', 's2', '2023-09-02T10:00:00Z', 'Ben', 'I painted the kitchen a pale green.'),
+      turn('s2-2', 's2', '2023-09-02T10:00:00Z', 'Ana', 'Nice, we went hiking in the mountains.'),
+      turn(
+        's3-1',
+        's3',
+        '2023-05-20T10:00:00Z',
+        'Ben',
+        'We went hiking by the sea with friends from the old climbing club.',
+      ),
+    ]);
+  });
+
+  it('finds a turn through its neighbours, below the turn that says it itself', async () => {
+    const result = await searchKnowledge(dependencies, {
+      namespace: CONVERSATION,
+      query: 'greyhound',
+      mode: 'lexical',
+      k: 3,
+    });
+    const ids = result.hits.map((hit) => hit.chunk.documentId);
+    // s1-3 never says "greyhound"; its neighbours do.
+    expect(ids[0]).toBe('s1-1');
+    expect(ids).toEqual(expect.arrayContaining(['s1-2', 's1-3']));
+    expect(result.hits.find((hit) => hit.chunk.documentId === 's1-3')?.chunk.text).toBe(
+      'She sleeps on the sofa all day.',
+    );
+  });
+
+  it('finds turns by their date and speaker as words', async () => {
+    const byDate = await searchKnowledge(dependencies, {
+      namespace: CONVERSATION,
+      query: 'September',
+      mode: 'lexical',
+    });
+    expect(byDate.hits.map((hit) => hit.chunk.documentId).sort()).toEqual(['s2-1', 's2-2']);
+    const bySpeaker = await searchKnowledge(dependencies, { namespace: CONVERSATION, query: 'Ben', mode: 'lexical' });
+    expect(bySpeaker.hits.map((hit) => hit.chunk.documentId)).toEqual(expect.arrayContaining(['s1-2', 's2-1', 's3-1']));
+  });
+
+  it('raises the memories of the time a query names, in hybrid mode only', async () => {
+    const query = 'Where did they go hiking last month?';
+    // The shorter turn ranks first by its words alone.
+    const lexical = await searchKnowledge(dependencies, { namespace: CONVERSATION, query, mode: 'lexical', k: 2 });
+    expect(lexical.hits.map((hit) => hit.chunk.documentId)).toEqual(['s2-2', 's3-1']);
+    // Asked in June 2023, "last month" is May 2023: the May turn goes first.
+    const hybrid = await searchKnowledge(
+      dependencies,
+      { namespace: CONVERSATION, query, k: 2 },
+      { now: new Date('2023-06-10T00:00:00Z') },
+    );
+    expect(hybrid.hits.map((hit) => hit.chunk.documentId)).toEqual(['s3-1', 's2-2']);
+    const may = hybrid.hits[0]!;
+    // Its fused score raised by half.
+    expect(may.score).toBeCloseTo(
+      1.5 *
+        (0.1 / (60 + (may.signals.vector?.rank ?? Number.POSITIVE_INFINITY)) + 1 / (60 + may.signals.lexical!.rank)),
+      12,
+    );
+    // Asked in October, May is not "last month": words decide again.
+    const later = await searchKnowledge(
+      dependencies,
+      { namespace: CONVERSATION, query, k: 2 },
+      { now: new Date('2023-10-10T00:00:00Z') },
+    );
+    expect(later.hits[0]?.chunk.documentId).toBe('s2-2');
   });
 });

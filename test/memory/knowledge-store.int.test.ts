@@ -185,7 +185,7 @@ describe('KnowledgeStore ingestion', () => {
 });
 
 describe('KnowledgeStore bulk import', () => {
-  it('keeps the given ids, chunks long records, skips exact duplicates', async () => {
+  it('keeps the given ids (also for repeated texts), chunks long records, de-duplicates texts without an id', async () => {
     const store = new KnowledgeStore(database.db, embedder);
     const long = Array.from(
       { length: 40 },
@@ -202,17 +202,31 @@ describe('KnowledgeStore bulk import', () => {
           meta: { speaker: 'alice' },
         },
         { id: 'r2', text: 'Bob adopted a greyhound named Comet.', tags: ['pets'] },
-        { id: 'r3', text: 'alice moved to porto in 2021.' },
+        { id: 'r3', text: 'alice moved to porto in 2021.', session: 'sess-1' },
         { id: 'r4', text: long },
+        { text: 'A note without an id.' },
+        { text: 'a note without an ID.' },
       ],
       { batchSize: 2, chunking: { maxTokens: 100, overlapTokens: 0 } },
     );
-    expect(result).toMatchObject({ records: 4, duplicates: 1, alreadyStored: 0 });
-    expect(result.chunks).toBeGreaterThan(4);
+    // r3 repeats r1's text under its own id: stored, so both ids stay findable. The second
+    // id-less note repeats the first: de-duplicated (its id would be the same content hash).
+    expect(result).toMatchObject({ records: 6, duplicates: 1, alreadyStored: 0 });
+    expect(result.chunks).toBeGreaterThan(6);
     expect(result.stored).toBe(result.chunks - 1);
-    const r1 = await memoryCollections(database.db).knowledge.findOne({ _id: 'imported/r1#0' });
+    const { knowledge } = memoryCollections(database.db);
+    const r1 = await knowledge.findOne({ _id: 'imported/r1#0' });
     expect(r1).toMatchObject({ documentId: 'r1', sessionId: 'sess-1', meta: { speaker: 'alice' } });
     expect(r1?.occurredAt?.toISOString()).toBe('2024-05-01T10:00:00.000Z');
+    // Records of one session are stored with their neighbours (indexed, never returned).
+    expect(r1?.context).toEqual([{ text: 'alice moved to porto in 2021.', distance: 1 }]);
+    expect(await knowledge.findOne({ _id: 'imported/r3#0' })).toMatchObject({ documentId: 'r3' });
+    const found = await searchKnowledge(
+      { db: database.db, embedder, cache: store.cache, vectorSearch: 'exact' },
+      { namespace: 'imported', query: 'moved to Porto', k: 2, groupBy: 'document' },
+    );
+    expect(found.hits.map((hit) => hit.chunk.documentId).sort()).toEqual(['r1', 'r3']);
+    expect(found.hits[0]?.chunk).not.toHaveProperty('context');
     const again = await store.importRecords('imported', [{ id: 'r1', text: 'Alice moved to Porto in 2021.' }]);
     expect(again).toMatchObject({ stored: 0, alreadyStored: 1 });
   });

@@ -9,9 +9,15 @@ const documents = [
 ];
 
 describe('lexicalTerms', () => {
-  it('lower-cases, drops stopwords and diacritics, strips plurals', () => {
-    expect(lexicalTerms('The Cats of Café Policies')).toEqual(['cat', 'cafe', 'policy']);
-    expect(lexicalTerms('class status analysis')).toEqual(['class', 'status', 'analysis']);
+  it('lower-cases, drops stop words and diacritics, and reduces words to their Porter2 stems', () => {
+    expect(lexicalTerms('The Cats of Café Policies')).toEqual(['cat', 'cafe', 'polici']);
+    // Inflections meet: what a question asks and how a turn says it.
+    expect(lexicalTerms('painted painting paints')).toEqual(['paint', 'paint', 'paint']);
+    expect(lexicalTerms('researching adoption agencies')).toEqual(lexicalTerms('researched adopting agency'));
+    // Question words are stop words: they are in every question and no answer.
+    expect(lexicalTerms('When did she go, and why?')).toEqual(['go']);
+    // Numbers and short words are kept whole.
+    expect(lexicalTerms('May 2023, 18th')).toEqual(['may', '2023', '18th']);
   });
 });
 
@@ -56,7 +62,7 @@ describe('Bm25Index', () => {
   it('forgets removed documents, statistics included', () => {
     const index = new Bm25Index();
     documents.forEach((document, position) => index.add(position, document));
-    index.remove(0, documents[0]!);
+    index.remove([0]);
     expect(index.size).toBe(documents.length - 1);
     const rest = documents.slice(1);
     const expected = bm25Scores('cat', rest);
@@ -70,5 +76,62 @@ describe('Bm25Index', () => {
     documents.forEach((document, position) => index.add(position, document));
     expect(index.search('cat', 1)).toHaveLength(1);
     expect(index.search('cat', 10, (position) => position !== 1).map((result) => result.position)).not.toContain(1);
+  });
+});
+
+describe('weighted fields', () => {
+  it('counts a context word less than the same word in the text, more than its absence', () => {
+    const index = new Bm25Index();
+    index.add(0, [{ text: 'the greyhound sleeps on the sofa', weight: 1 }]);
+    index.add(1, [
+      { text: 'she sleeps all day', weight: 1 },
+      { text: 'we adopted a greyhound', weight: 0.5 },
+    ]);
+    index.add(2, [{ text: 'she sleeps all day', weight: 1 }]);
+    const [first, second, third] = index.search('greyhound sleeps', 3);
+    expect([first?.position, second?.position, third?.position]).toEqual([0, 1, 2]);
+  });
+
+  it('matches bm25Scores for the same weighted documents', () => {
+    const weighted = [
+      [
+        { text: 'cat on a mat', weight: 1 },
+        { text: 'garden cat', weight: 0.25 },
+      ],
+      [{ text: 'garden beds', weight: 1 }],
+      [
+        { text: 'dogs', weight: 1 },
+        { text: 'cat garden cat', weight: 0.5 },
+      ],
+    ];
+    const index = new Bm25Index();
+    weighted.forEach((document, position) => index.add(position, document));
+    const expected = bm25Scores('cat garden', weighted);
+    for (const result of index.search('cat garden', 10)) {
+      expect(result.score).toBeCloseTo(expected[result.position]!, 5);
+    }
+  });
+
+  it('scores the same after compaction, and keeps growing after it', () => {
+    const index = new Bm25Index();
+    documents.forEach((document, position) => index.add(position, document));
+    const before = index.search('cat garden', 10);
+    index.compact();
+    expect(index.search('cat garden', 10)).toEqual(before);
+    index.add(documents.length, 'a kitten');
+    expect(index.search('kitten', 10).map((result) => result.position)).toEqual([documents.length]);
+  });
+
+  it('removes several documents in one call', () => {
+    const index = new Bm25Index();
+    documents.forEach((document, position) => index.add(position, document));
+    index.remove([0, 1, 4]);
+    expect(index.size).toBe(2);
+    expect(index.search('cat', 10)).toEqual([]);
+    const rest = [documents[2]!, documents[3]!];
+    const expected = bm25Scores('mongodb workflows', rest);
+    for (const result of index.search('mongodb workflows', 10)) {
+      expect(result.score).toBeCloseTo(expected[result.position - 2]!, 10);
+    }
   });
 });

@@ -1,9 +1,12 @@
+import { MongoClient } from 'mongodb';
 import { ensureMemoryIndexes } from '../../src/memory/database';
 import { HashedNgramEmbedder } from '../../src/memory/embedders/hashed-ngram-embedder';
 import { KnowledgeIndexCache } from '../../src/memory/knowledge-index-cache';
 import { KnowledgeStore } from '../../src/memory/knowledge-store';
 import { createMemoryTools, memoryTools } from '../../src/memory/memory-tools';
 import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
+import { ToolRegistry } from '../../src/tools/registry';
+import { ToolRunner } from '../../src/tools/tool-runner';
 
 let database: TestDatabase;
 
@@ -48,4 +51,38 @@ test('memory_save stores a fact once and memory_search finds it', async () => {
     kind: 'fact',
   });
   expect(save.input.safeParse({ fact: 'x' }).success).toBe(false);
+});
+
+test('with MongoDB unreachable, memory_search waits as infrastructure and is never a tool failure for the model', async () => {
+  const unreachable = new MongoClient('mongodb://127.0.0.1:1/', { serverSelectionTimeoutMS: 200 });
+  const db = unreachable.db('nowhere');
+  const embedder = new HashedNgramEmbedder();
+  const cache = new KnowledgeIndexCache(db);
+  const tools = memoryTools({
+    store: new KnowledgeStore(db, embedder, { cache }),
+    search: { db, embedder, cache },
+    namespace: 'agent',
+  });
+  const waits: string[] = [];
+  // No `db` for the runner: only the tool itself meets the outage.
+  const runner = new ToolRunner({
+    registry: new ToolRegistry(tools),
+    outageBudgetMs: 1_000,
+    warn: (m) => waits.push(m),
+  });
+  try {
+    const failure = await runner
+      .run(
+        { id: 'call-1', name: 'memory_search', arguments: JSON.stringify({ query: 'seats' }) },
+        context('wf/9/call-1'),
+      )
+      .then(
+        (result) => result,
+        (error: Error) => error,
+      );
+    expect(failure).toMatchObject({ name: 'InfrastructureUnavailableError', system: 'MongoDB' });
+    expect(waits.join('\n')).toMatch(/MongoDB/);
+  } finally {
+    await unreachable.close();
+  }
 });

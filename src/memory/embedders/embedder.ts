@@ -13,6 +13,17 @@ export interface EmbedOptions {
  */
 export interface Embedder {
   readonly description: EmbedderDescription;
+  /**
+   * What closeness of its vectors means: `semantic` (a trained model: paraphrases are close)
+   * or `lexical` (shared words and spellings, like feature hashing). Search weighs the
+   * vector signal by it (see `signal-weights.ts`). @default 'semantic'
+   */
+  readonly similarity?: 'semantic' | 'lexical';
+  /**
+   * Weight of its vector ranking against BM25's (1) in hybrid search, when it was measured
+   * for this embedder. @default by {@link similarity}: 1 for semantic, 0.1 for lexical
+   */
+  readonly fusionWeight?: number;
   /** One vector per text, in order. */
   embed(texts: readonly string[], options?: EmbedOptions): Promise<Float32Array[]>;
 }

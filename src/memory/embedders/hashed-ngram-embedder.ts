@@ -49,6 +49,7 @@ export function embeddingWords(text: string): string[] {
  */
 export class HashedNgramEmbedder implements Embedder {
   readonly description: EmbedderDescription;
+  readonly similarity = 'lexical';
 
   constructor(options: HashedNgramEmbedderOptions = {}) {
     const dimensions = options.dimensions ?? 256;
