@@ -31,7 +31,7 @@ import { printTable } from './support/table';
  * Levels run closed-loop: `concurrency` tasks are kept in flight until the level's tasks are
  * done. Task latencies are the server's (start → close time); tasks per minute the client's
  * wall time. Settings for shorter runs: `CHASSIS_BENCH_LEVELS=1,10`,
- * `CHASSIS_BENCH_IDLE_SESSIONS=100`.
+ * `CHASSIS_BENCH_IDLE_SESSIONS=100` (0: none).
  */
 
 const MODEL_LATENCY_MS = 300;
@@ -111,11 +111,12 @@ function progress(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-function numbersFrom(value: string | undefined, fallback: number[]): number[] {
+function numbersFrom(variable: string, fallback: number[], minimum = 1): number[] {
+  const value = process.env[variable];
   if (value === undefined || value.trim() === '') return fallback;
   const numbers = value.split(',').map((part) => Number(part.trim()));
-  if (numbers.some((number) => !Number.isInteger(number) || number < 1)) {
-    throw new Error(`expected positive integers separated by commas, got "${value}"`);
+  if (numbers.some((number) => !Number.isInteger(number) || number < minimum)) {
+    throw new Error(`${variable} must be integers of at least ${minimum} separated by commas, got "${value}"`);
   }
   return numbers;
 }
@@ -394,14 +395,16 @@ function workerEnvironment(
     CHASSIS_HOME: options.home,
     OPENAI_BASE_URL: options.modelUrl,
     CHASSIS_EMBEDDER: 'hashed-ngram',
+    // A catalog of your own (e.g. other model-call limits) reaches the worker too.
+    ...(process.env.CHASSIS_MODEL_CATALOG ? { CHASSIS_MODEL_CATALOG: process.env.CHASSIS_MODEL_CATALOG } : {}),
   };
 }
 
 /** Runs the benchmark, prints its tables and returns the result. */
 export async function run(config: ChassisConfig): Promise<ThroughputResult> {
   const finishLoad = watchMachineLoad();
-  const levels = numbersFrom(process.env.CHASSIS_BENCH_LEVELS, DEFAULT_LEVELS);
-  const idleCount = numbersFrom(process.env.CHASSIS_BENCH_IDLE_SESSIONS, [DEFAULT_IDLE_SESSIONS])[0] as number;
+  const levels = numbersFrom('CHASSIS_BENCH_LEVELS', DEFAULT_LEVELS);
+  const idleCount = numbersFrom('CHASSIS_BENCH_IDLE_SESSIONS', [DEFAULT_IDLE_SESSIONS], 0)[0] as number;
   const model = config.models.pinned ?? 'gpt-4.1-mini';
   const mongo = new MongoClient(config.mongo.uri, { serverSelectionTimeoutMS: 5_000 });
   try {
