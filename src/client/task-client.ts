@@ -85,7 +85,13 @@ export async function waitForPollers(client: Client, taskQueue: string, timeoutM
 export async function startTask(
   client: Client,
   input: AgentTaskInput,
-  options: { taskQueue: string; workflowId?: string; encrypted?: boolean },
+  options: {
+    taskQueue: string;
+    workflowId?: string;
+    encrypted?: boolean;
+    /** Ask for eager start: only with a client on an in-process worker's connection. @default false */
+    eagerStart?: boolean;
+  },
 ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof agentTaskWorkflow>> {
   const goalLine = input.goal.replace(/\s+/g, ' ').trim();
   return client.workflow.start<typeof agentTaskWorkflow>('agentTaskWorkflow', {
@@ -99,6 +105,7 @@ export async function startTask(
       // Search attributes are not encoded by the payload codecs: no goal text when payloads are encrypted.
       ...(options.encrypted ? [] : [{ key: ChassisGoal, value: goalLine.slice(0, 200) }]),
     ],
+    ...(options.eagerStart ? { requestEagerStart: true } : {}),
   });
 }
 

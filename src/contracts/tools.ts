@@ -54,6 +54,14 @@ export interface ToolPolicy {
   answeredByPerson?: boolean;
   /** Bumped when behaviour changes, so cached results of older versions are not served. */
   version: string;
+  /**
+   * A pure, fast tool (no I/O, no side effects, done in milliseconds, e.g. a calculator):
+   * the workflow runs it as a local activity inside the workflow task that asked for it,
+   * saving a round trip through the server per call. Its result is recorded in the history
+   * like an activity's. Not for tools that wait on anything: a local activity holds up its
+   * workflow task while it runs. @default false
+   */
+  local?: boolean;
 }
 
 /** A tool as the workflow sees it: what the model is told, and the policy the engine applies. */

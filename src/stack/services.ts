@@ -10,6 +10,7 @@ import type { ProbeResult } from './health';
 import { probeMongo, probeTemporal } from './health';
 import type { ProcessIdentity } from './processes';
 import { registerSearchAttributes } from './register-search-attributes';
+import { DEV_SERVER_DYNAMIC_CONFIG, dynamicConfigArguments } from './temporal-dynamic-config';
 
 /** The two services of the local stack. */
 export type ServiceName = 'temporal' | 'mongo';
@@ -41,9 +42,19 @@ export interface ServiceDefinition {
   afterHealthy?: () => Promise<string | undefined>;
 }
 
+/** Options of {@link temporalService}. */
+export interface TemporalServiceOptions {
+  /**
+   * Dynamic configuration values, merged over the project's (benchmarks compare settings).
+   * @default {@link DEV_SERVER_DYNAMIC_CONFIG}
+   */
+  dynamicConfig?: Readonly<Record<string, boolean | number | string>>;
+}
+
 /** The Temporal dev server (`temporal server start-dev`) with a SQLite file under the home. */
-export function temporalService(config: ChassisConfig): ServiceDefinition {
+export function temporalService(config: ChassisConfig, serviceOptions: TemporalServiceOptions = {}): ServiceDefinition {
   const { address, namespace, uiUrl } = config.temporal;
+  const dynamicConfig = { ...DEV_SERVER_DYNAMIC_CONFIG, ...serviceOptions.dynamicConfig };
   const listenAddress = parseHostPort(address);
   const databaseFile = path.join(config.home, 'data', 'temporal.db');
   return {
@@ -75,9 +86,9 @@ export function temporalService(config: ChassisConfig): ServiceDefinition {
         // The CLI always creates "default"; naming it again would create it twice.
         ...(namespace === 'default' ? [] : ['--namespace', namespace]),
         ...Object.entries(SEARCH_ATTRIBUTE_TYPES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
-        // No --dynamic-config-value: server 1.29 enables updates, Nexus, eager start and
-        // multi-operations by default, and the CLI already makes new search attributes
-        // visible at once (system.forceSearchAttributesCacheRefreshOnRead).
+        // Server 1.29 enables updates, Nexus, eager workflow start and multi-operations by
+        // default; these values are for latency on a one-shard server (see the module).
+        ...dynamicConfigArguments(dynamicConfig),
       ],
     }),
     // A first start creates the SQLite schema; a cold machine takes a while.

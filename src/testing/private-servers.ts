@@ -5,7 +5,13 @@ import path from 'node:path';
 import { loadConfig, type ChassisConfig } from '../config/load-config';
 import { waitForHealth } from '../stack/health';
 import { findRunningProcess, startBackgroundProcess, stopBackgroundProcess } from '../stack/processes';
-import { mongoService, temporalService, type ServiceDefinition, type ServiceName } from '../stack/services';
+import {
+  mongoService,
+  temporalService,
+  type ServiceDefinition,
+  type ServiceName,
+  type TemporalServiceOptions,
+} from '../stack/services';
 
 /**
  * A server of the local stack's kind (FerretDB or the Temporal dev server) on its own free
@@ -42,6 +48,12 @@ export interface PrivateServerOptions {
   home?: string;
 }
 
+/** Options of {@link startPrivateTemporal}. */
+export interface PrivateTemporalOptions extends PrivateServerOptions {
+  /** Dynamic configuration merged over the project's (`temporalService`). @default none */
+  dynamicConfig?: TemporalServiceOptions['dynamicConfig'];
+}
+
 /** A TCP port that was free a moment ago on 127.0.0.1. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -64,7 +76,7 @@ export async function startPrivateMongo(options: PrivateServerOptions = {}): Pro
 }
 
 /** A Temporal dev server on its own port, UI port and SQLite file. */
-export async function startPrivateTemporal(options: PrivateServerOptions = {}): Promise<PrivateServer> {
+export async function startPrivateTemporal(options: PrivateTemporalOptions = {}): Promise<PrivateServer> {
   const port = options.port ?? (await freePort());
   const uiPort = await freePort();
   const home = options.home ?? fs.mkdtempSync(path.join(os.tmpdir(), 'chassis-private-temporal-'));
@@ -73,7 +85,11 @@ export async function startPrivateTemporal(options: PrivateServerOptions = {}): 
     ...base,
     temporal: { ...base.temporal, address: `127.0.0.1:${port}`, uiUrl: `http://127.0.0.1:${uiPort}` },
   };
-  return privateServer(temporalService(config), config, options.start ?? true);
+  return privateServer(
+    temporalService(config, { dynamicConfig: options.dynamicConfig }),
+    config,
+    options.start ?? true,
+  );
 }
 
 async function privateServer(service: ServiceDefinition, config: ChassisConfig, startNow: boolean) {

@@ -19,6 +19,14 @@ export { bundleWorkflows, quietBundlerLogger } from '../workers/bundle-workflows
 /** A client and workers on a unique task queue, torn down by `stop()`. */
 export interface TestStack {
   client: Client;
+  /**
+   * A client on the workers' own native connection, for eager workflow start
+   * (`requestEagerStart: true`): the server hands the first workflow task straight to this
+   * process's worker in the start call's response. Same namespace and codecs as `client`.
+   */
+  eagerClient: Client;
+  /** The workers' connection, for more workers in the same process (benchmarks). */
+  nativeConnection: NativeConnection;
   taskQueue: string;
   workers: ChassisWorkers;
   stop(): Promise<void>;
@@ -60,8 +68,11 @@ export async function startTestStack(options: {
     channelArgs: { 'grpc.max_receive_message_length': 128 * 1024 * 1024 },
   });
   const client = new Client({ connection, namespace: config.temporal.namespace });
+  const eagerClient = new Client({ connection: nativeConnection, namespace: config.temporal.namespace });
   return {
     client,
+    eagerClient,
+    nativeConnection,
     taskQueue,
     workers,
     async stop() {

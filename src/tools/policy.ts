@@ -13,6 +13,9 @@ export function resolvePolicy(tool: Pick<Tool, 'name' | 'policy'>): ToolPolicy {
   return policy;
 }
 
+/** Longest timeout of a local tool: it holds up its workflow task while it runs. */
+export const MAX_LOCAL_TOOL_TIMEOUT_MS = 10_000;
+
 function policyProblems(policy: ToolPolicy): string[] {
   const problems: string[] = [];
   const positiveInteger = (value: number) => Number.isInteger(value) && value > 0;
@@ -33,6 +36,16 @@ function policyProblems(policy: ToolPolicy): string[] {
     problems.push('maxOutputChars must be an integer >= 200 (room for an excerpt and its reference)');
   }
   if (policy.version.trim() === '') problems.push('version must not be empty');
+  // A local tool runs inside a workflow task, which may not wait on people, effects or long work.
+  if (policy.local === true) {
+    if (!policy.idempotent) problems.push('a local tool must have no side effects (idempotent: true)');
+    if (policy.requiresApproval || policy.answeredByPerson === true) {
+      problems.push('a local tool cannot wait for a person (requiresApproval, answeredByPerson)');
+    }
+    if (policy.timeoutMs > MAX_LOCAL_TOOL_TIMEOUT_MS) {
+      problems.push(`a local tool must finish within ${MAX_LOCAL_TOOL_TIMEOUT_MS / 1000} s (timeoutMs)`);
+    }
+  }
   return problems;
 }
 
@@ -49,6 +62,7 @@ export function summarizePolicy(policy: ToolPolicy): string {
     parts[3] = `approval required (rejected after ${formatDuration(policy.approvalTimeoutMs / 1000)})`;
   }
   if (policy.answeredByPerson === true) parts.push('answered by a person');
+  if (policy.local === true) parts.push('local (runs in the workflow task)');
   if (!policy.idempotent) {
     parts.push(
       policy.acceptsIdempotencyKey === true ? 'side effects (deduplicated by idempotency key)' : 'side effects',

@@ -1,3 +1,4 @@
+import { Client } from '@temporalio/client';
 import { NativeConnection, type LogLevel, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { ChassisConfig } from '../config/load-config';
 import { describeTemporalSecurity, nativeConnectionOptions } from '../config/temporal-connection';
@@ -33,6 +34,13 @@ export interface StartedWorker {
   /** Resolves when the workers stop (after `stop()`); rejects on a problem no retry can fix. */
   running: Promise<void>;
   offlineNotice?: string;
+  /**
+   * A client on the workers' own connection, with their codecs, once connected: a task it
+   * starts with `requestEagerStart` gets its first workflow task handed to this process in
+   * the start call's response, with no trip through matching. For a client in the same
+   * process only (the demo).
+   */
+  eagerClient(): Client | undefined;
   stop(): Promise<void>;
 }
 
@@ -233,6 +241,12 @@ export async function startWorker(config: ChassisConfig, options: StartWorkerOpt
       ready,
       running,
       offlineNotice: built.offlineNotice,
+      eagerClient() {
+        const connection = supervisor.currentConnection();
+        return connection === undefined
+          ? undefined
+          : new Client({ connection, namespace: config.temporal.namespace, dataConverter: built.dataConverter });
+      },
       async stop() {
         supervisor.stop();
         await running.catch(() => undefined);

@@ -70,6 +70,11 @@ export class WorkerSupervisor {
     this.workers?.shutdown();
   }
 
+  /** The workers' connection while connected, for a client in the same process (eager workflow start). */
+  currentConnection(): NativeConnection | undefined {
+    return this.connection;
+  }
+
   /** Whether Temporal answers now, for the health line. */
   async probe(timeoutMs = 3_000): Promise<{ ok: boolean; detail?: string }> {
     const connection = this.connection;

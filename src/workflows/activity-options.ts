@@ -1,4 +1,4 @@
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 import type { ModelCallSettings } from '../contracts/models';
 
 /** Timeout and retry profiles, one per kind of activity. */
@@ -56,6 +56,15 @@ export const toolCall: ActivityOptions = {
 
 /** Reads of worker-local facts (tool definitions). */
 export const workerLookup: ActivityOptions = {
+  startToCloseTimeout: '10 seconds',
+  retry: { maximumAttempts: 3 },
+};
+
+/**
+ * The same reads as local activities: they run in the worker inside the workflow task, so
+ * the task's bookkeeping costs no round trip through the server.
+ */
+export const localLookup: LocalActivityOptions = {
   startToCloseTimeout: '10 seconds',
   retry: { maximumAttempts: 3 },
 };

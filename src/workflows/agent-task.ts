@@ -6,12 +6,9 @@ import {
   continueAsNew,
   isCancellation,
   ParentClosePolicy,
-  patched,
-  proxyActivities,
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import {
   TASK_CONTINUATION_SCHEMA_VERSION,
   type AgentTaskContinuation,
@@ -26,32 +23,26 @@ import type { ModelSelection } from '../contracts/models';
 import type { Plan } from '../contracts/plan';
 import type { AgentTool } from '../contracts/tools';
 import type { AgentLoopCarry } from '../contracts/working-memory';
-import { workerLookup } from './activity-options';
 import { runAgentLoop } from './agent-loop';
 import { AgentTaskState } from './agent-task-state';
 import { runSubtasks, type SubtaskOutcome } from './delegation/run-subtasks';
 import { synthesize } from './delegation/synthesize';
 import { planTask } from './planning/plan-task';
 import { DEFAULT_SYSTEM_PROMPT } from './prompts';
-import { recallMemory } from './memory/recall-memory';
 import { publishStatus } from './publish-status';
 import { rememberTaskWorkflow } from './remember-task';
 import { routeCall } from './routing/choose-tier';
-import { selectModels } from './routing/select-models';
 import { installTaskHandlers } from './task-handlers';
+import { prepareTask } from './task-preparation';
 
 const DEFAULT_MAX_STEPS = 8;
 /** Episodes of tasks run outside any session are recalled together under this id. */
 const DEFAULT_SESSION = 'default';
 const DEFAULT_NAMESPACE = 'default';
-/** Patch id of recall-before / remember-after (added while tasks may be running). */
-const TASK_MEMORY_PATCH = 'task-memory-v1';
 const DEFAULT_MAX_DEPTH = 2;
 /** Below this a prompt cannot hold a system prompt, a goal and one step. */
 const MIN_CONTEXT_MAX_TOKENS = 256;
 const MAX_SUBTASKS = 8;
-
-const { describeTools } = proxyActivities<Activities>(workerLookup);
 
 function validate(input: AgentTaskInput): void {
   const problems: string[] = [];
@@ -113,15 +104,12 @@ export async function agentTaskWorkflow(input: AgentTaskInput): Promise<AgentTas
   try {
     let context: ChatMessage[] = [];
     if (continued === undefined) {
-      ({ tools } = await describeTools({ names: input.tools }));
-      selection = await selectModels(input.model);
-      // Memory came after the first recorded histories: patched() keeps them replaying.
-      remembers = depth === 0 && input.memory !== false && patched(TASK_MEMORY_PATCH);
-      const recalled = remembers
-        ? await recallMemory(input.goal, input.sessionId ?? DEFAULT_SESSION, input.memoryNamespace ?? DEFAULT_NAMESPACE)
-        : { items: 0 };
-      if (recalled.note) state.notes.push(recalled.note);
-      context = [...(recalled.message ? [recalled.message] : []), ...(input.context ?? [])];
+      const prepared = await prepareTask(input, depth);
+      tools = prepared.tools;
+      selection = prepared.selection;
+      remembers = prepared.remembers;
+      if (prepared.recalled.note) state.notes.push(prepared.recalled.note);
+      context = [...(prepared.recalled.message ? [prepared.recalled.message] : []), ...(input.context ?? [])];
     }
 
     if (continued !== undefined) {

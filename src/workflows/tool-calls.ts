@@ -3,8 +3,10 @@ import {
   ApplicationFailure,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   workflowInfo,
   type ActivityOptions,
+  type LocalActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ToolCallResult } from '../contracts/activities';
@@ -12,6 +14,7 @@ import type { UnknownOutcome } from '../contracts/agent-task';
 import { FailureType } from '../contracts/failure-types';
 import type { ToolCallRequest } from '../contracts/messages';
 import { DEFAULT_TOOL_POLICY, type AgentTool, type ToolPolicy } from '../contracts/tools';
+import { activityCallFailure } from './activity-failures';
 import { toolCall } from './activity-options';
 import type { HumanGate } from './human/human-gate';
 
@@ -45,6 +48,7 @@ function optionsFor(policy: ToolPolicy | undefined): ActivityOptions {
 }
 
 const { callTool } = proxyActivities<Activities>(toolCall);
+const { callTool: callToolLocally } = proxyLocalActivities<Activities>(toolCall);
 
 function formatDuration(ms: number): string {
   const seconds = Math.round(ms / 1000);
@@ -73,24 +77,54 @@ function infrastructureFailure(call: ToolCallRequest, cause: ApplicationFailure,
   });
 }
 
+/**
+ * Patch id: tools whose policy says `local` (pure and fast: calculator, clock) run as local
+ * activities, inside the workflow task that asked for them. Calls recorded before it ran as
+ * activities and must replay so.
+ */
+export const LOCAL_TOOLS_PATCH = 'tool-calls-local-v1';
+
+/** The same timeouts and retries as a local activity (no heartbeat: a local tool is short). */
+function localOptionsFor(policy: ToolPolicy): LocalActivityOptions {
+  const { heartbeatTimeout: _heartbeatTimeout, ...options } = optionsFor(policy);
+  return options;
+}
+
+/** Runs one call: as a local activity for a local tool, else as an activity with the tool's options. */
+async function execute(call: ToolCallRequest, tool: AgentTool | undefined, key: string): Promise<ToolCallResult> {
+  const summary = `tool ${call.name}`;
+  if (tool?.policy?.local === true && patched(LOCAL_TOOLS_PATCH)) {
+    return callToolLocally.executeWithOptions({ ...localOptionsFor(tool.policy), summary }, [
+      { call, idempotencyKey: key },
+    ]);
+  }
+  return callTool.executeWithOptions({ ...optionsFor(tool?.policy), summary }, [{ call, idempotencyKey: key }]);
+}
+
 async function attempt(call: ToolCallRequest, tool: AgentTool | undefined, key: string): Promise<ToolCallResult> {
   const startedAt = Date.now();
   try {
-    return await callTool.executeWithOptions({ ...optionsFor(tool?.policy), summary: `tool ${call.name}` }, [
-      { call, idempotencyKey: key },
-    ]);
+    return await execute(call, tool, key);
   } catch (error) {
-    if (!(error instanceof ActivityFailure)) throw error;
-    const cause = error.cause;
+    // An activity's failure arrives inside an ActivityFailure (kept as recorded, even a
+    // cancelled one), a local activity's unwrapped.
+    const failure =
+      error instanceof ActivityFailure
+        ? { message: error.cause?.message ?? error.message }
+        : activityCallFailure(error);
+    if (failure === undefined) throw error;
+    const cause = error instanceof ActivityFailure ? error.cause : error;
     if (cause instanceof ApplicationFailure && cause.type === FailureType.InfraUnavailable) {
       throw infrastructureFailure(call, cause, Date.now() - startedAt);
     }
-    const reason = cause?.message ?? error.message;
     return {
       callId: call.id,
       name: call.name,
       ok: false,
-      error: { type: FailureType.ToolTransient, message: `${call.name} kept failing after retries: ${reason}` },
+      error: {
+        type: FailureType.ToolTransient,
+        message: `${call.name} kept failing after retries: ${failure.message}`,
+      },
     };
   }
 }

@@ -3,7 +3,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { z } from 'zod';
 import type { AgentTaskInput } from '../../src/contracts/agent-task';
@@ -86,18 +86,28 @@ async function runTask(script: ModelScriptInput, input: Partial<AgentTaskInput> 
   return { handle, result: await handle.result() };
 }
 
-/** Results of every completed activity of a type, read from the workflow's history. */
+/**
+ * Results of every completed activity of a type, read from the workflow's history: activity
+ * completions, and the markers local activities (the task's bookkeeping) are recorded as.
+ */
 async function activityResults(handle: WorkflowHandle, activityType: string): Promise<unknown[]> {
   const history = await handle.fetchHistory();
   const types = new Map<string, string>();
   const results: unknown[] = [];
+  const decode = (payload: Payload | undefined) =>
+    payload === undefined ? undefined : defaultPayloadConverter.fromPayload(payload);
   for (const event of history.events ?? []) {
     const scheduled = event.activityTaskScheduledEventAttributes;
     if (scheduled) types.set(String(event.eventId), scheduled.activityType?.name ?? '');
     const completed = event.activityTaskCompletedEventAttributes;
     if (completed && types.get(String(completed.scheduledEventId)) === activityType) {
-      const payload = completed.result?.payloads?.[0];
-      results.push(payload ? defaultPayloadConverter.fromPayload(payload) : undefined);
+      results.push(decode(completed.result?.payloads?.[0] ?? undefined));
+    }
+    const marker = event.markerRecordedEventAttributes;
+    if (marker?.markerName === 'core_local_activity' && !marker.failure) {
+      const recorded = decode(marker.details?.data?.payloads?.[0] ?? undefined) as { activity_type?: string };
+      if (recorded?.activity_type === activityType)
+        results.push(decode(marker.details?.result?.payloads?.[0] ?? undefined));
     }
   }
   return results;

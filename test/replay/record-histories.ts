@@ -119,6 +119,34 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'direct-task-local',
+    description:
+      'the same task after the hand-off work: bookkeeping (tools, catalog, recall) and the two pure tools run as local activities',
+    input: { goal: 'What is 17.5% of 2,340, and what time is it in UTC?', model: MODEL, planning: 'direct' },
+    children: ['remember'],
+    script: {
+      rules: [
+        {
+          name: 'tools',
+          match: { hasToolResults: false },
+          reply: {
+            toolCalls: [
+              { name: 'calculator', arguments: { expression: '2340 * 0.175' } },
+              { name: 'clock', arguments: { timezone: 'UTC' } },
+            ],
+          },
+          usage: { inputTokens: 200, outputTokens: 20 },
+        },
+        {
+          name: 'answer',
+          match: { hasToolResults: true },
+          reply: { content: '17.5% of 2,340 is {{toolResult:calculator}}; it is {{toolResult:clock.local}} UTC.' },
+          usage: { inputTokens: 260, outputTokens: 18 },
+        },
+      ],
+    },
+  },
+  {
     name: 'decomposed-task',
     description: 'routed models, planner decomposes into three subtasks (two parallel, one dependent), synthesis',
     input: { goal: 'What was the revenue?' },

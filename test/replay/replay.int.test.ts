@@ -48,10 +48,11 @@ beforeAll(async () => {
 });
 
 describe('recorded histories replay against the current workflow code', () => {
-  test('the fixtures cover a direct task with tools, a decomposed task and its subtask, a failed task, a session across continue-as-new, the honest-ending and shared-budget paths, a long task whose working memory is summarized across continue-as-new, and approvals keyed by provider ids', () => {
+  test('the fixtures cover a direct task with tools (as activities and as local activities), a decomposed task and its subtask, a failed task, a session across continue-as-new, the honest-ending and shared-budget paths, a long task whose working memory is summarized across continue-as-new, and approvals keyed by provider ids', () => {
     expect(FIXTURES).toEqual(
       expect.arrayContaining([
         'direct-task-with-tools.json',
+        'direct-task-local.json',
         'decomposed-task.json',
         'decomposed-task.revenue.json',
         'failed-task.json',

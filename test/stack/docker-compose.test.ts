@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config/load-config';
 import { SEARCH_ATTRIBUTE_TYPES } from '../../src/contracts/search-attributes';
+import { DEV_SERVER_DYNAMIC_CONFIG } from '../../src/stack/temporal-dynamic-config';
 
 /** The parts of docker-compose.yml this test reads. */
 interface ComposeService {
@@ -99,5 +100,17 @@ describe('docker-compose.yml', () => {
     expect(config.temporal.address).toBe('temporal:7233');
     expect(config.worker.metrics).toEqual({ host: '0.0.0.0', port: 9464 });
     expect(config.worker.versioning).toBeUndefined();
+  });
+
+  it('sets exactly the dynamic configuration of DEV_SERVER_DYNAMIC_CONFIG', () => {
+    const command = service('temporal').command ?? [];
+    const values = Object.fromEntries(
+      command.flatMap((word, index) => {
+        if (word !== '--dynamic-config-value') return [];
+        const [key, value] = (command[index + 1] ?? '').split('=');
+        return [[key, JSON.parse(value ?? 'null') as unknown]];
+      }),
+    );
+    expect(values).toEqual(DEV_SERVER_DYNAMIC_CONFIG);
   });
 });

@@ -36,6 +36,17 @@ describe('tool policies', () => {
       /side effects .* cannot be cached/,
     );
     expect(() => resolvePolicy({ name: 'w', policy: { maxOutputChars: 10 } })).toThrow(/maxOutputChars/);
+    // A local tool runs inside a workflow task: no side effects, no people, nothing long.
+    expect(() => resolvePolicy({ name: 'w', policy: { local: true, idempotent: false } })).toThrow(
+      /a local tool must have no side effects/,
+    );
+    expect(() => resolvePolicy({ name: 'w', policy: { local: true, requiresApproval: true } })).toThrow(
+      /a local tool cannot wait for a person/,
+    );
+    expect(() => resolvePolicy({ name: 'w', policy: { local: true, timeoutMs: 60_000 } })).toThrow(
+      /a local tool must finish within 10 s/,
+    );
+    expect(resolvePolicy({ name: 'pure', policy: { local: true, timeoutMs: 2_000 } }).local).toBe(true);
     expect(() => new ToolRegistry([{ ...lookup, name: 'bad name' } as never])).toThrow(
       /tool name "bad name" is invalid/,
     );
@@ -79,9 +90,9 @@ describe('chassis tools list output', () => {
     const registry = new ToolRegistry(builtInTools());
     expect(formatToolList(registry.descriptors())).toBe(
       'calculator  Evaluates a math expression exactly and returns the number.\n' +
-        '            timeout 5s, 2 attempts, no cache, no approval, no fallback\n' +
+        '            timeout 5s, 2 attempts, no cache, no approval, no fallback, local (runs in the workflow task)\n' +
         'clock       Returns the current date and time.\n' +
-        '            timeout 5s, 2 attempts, no cache, no approval, no fallback\n',
+        '            timeout 5s, 2 attempts, no cache, no approval, no fallback, local (runs in the workflow task)\n',
     );
     expect(firstSentence('Adds numbers (e.g. 1+2). More text.')).toBe('Adds numbers (e.g. 1+2).');
     expect(firstSentence('No full stop')).toBe('No full stop');

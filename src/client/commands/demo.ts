@@ -21,7 +21,13 @@ export async function demoCommand(config: ChassisConfig, options: { goal?: strin
     const goal = options.goal ?? DEMO_GOAL;
     note(`goal: ${goal}`);
     // The worker was started a moment ago: give the server time to list it as a poller.
-    const outcome = await runCommand(config, goal, { json: options.json, pollerGraceMs: 20_000 });
+    // Started through the worker's own connection: the server hands the first workflow task
+    // straight back to it (eager start), a hand-off less.
+    const outcome = await runCommand(config, goal, {
+      json: options.json,
+      pollerGraceMs: 20_000,
+      eagerClient: worker.eagerClient(),
+    });
     if (!options.json) {
       note(`\nOpen it in the Temporal UI: ${workflowUiUrl(config, outcome.workflowId, outcome.runId)}`);
       note('The local stack keeps running; stop it with "npx chassis dev down".');

@@ -27,6 +27,8 @@ export interface RunOptions {
    * @default when stdout is a terminal and neither `--json` nor `--events` is given
    */
   live?: boolean;
+  /** A client on a worker in this process (the demo): the task starts eagerly through it. */
+  eagerClient?: Client;
 }
 
 function describeProgress(view: AgentTaskStatusView): string {
@@ -51,14 +53,18 @@ export async function runCommand(config: ChassisConfig, goal: string, options: R
       );
     }
     const handle = await startTask(
-      session.client,
+      options.eagerClient ?? session.client,
       {
         goal,
         model: options.model ?? config.models.pinned,
         maxSteps: options.maxSteps ?? config.agent.maxSteps,
         planning: options.direct ? 'direct' : 'auto',
       },
-      { taskQueue: config.temporal.taskQueue, encrypted: config.codec.keyring !== undefined },
+      {
+        taskQueue: config.temporal.taskQueue,
+        encrypted: config.codec.keyring !== undefined,
+        eagerStart: options.eagerClient !== undefined,
+      },
     );
     const link = workflowUiUrl(config, handle.workflowId, handle.firstExecutionRunId);
     if (!wait) {

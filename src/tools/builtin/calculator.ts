@@ -22,7 +22,7 @@ export const calculatorTool = defineTool({
   }),
   example: { expression: '2340 * 0.175' },
   // Not cached: evaluating is faster than a round trip to the cache.
-  policy: { timeoutMs: 5_000, maximumAttempts: 2, idempotent: true, maxOutputChars: 2_000 },
+  policy: { timeoutMs: 5_000, maximumAttempts: 2, idempotent: true, maxOutputChars: 2_000, local: true },
   async execute({ expression }) {
     const mathjs = math();
     let value: unknown;

@@ -18,7 +18,7 @@ export function createClockTool(now: Now = () => new Date()) {
     }),
     example: { timezone: 'UTC' },
     // Never cached: the answer changes every second.
-    policy: { timeoutMs: 5_000, maximumAttempts: 2, idempotent: true, maxOutputChars: 2_000 },
+    policy: { timeoutMs: 5_000, maximumAttempts: 2, idempotent: true, maxOutputChars: 2_000, local: true },
     async execute({ timezone }) {
       const zone = timezone ?? 'UTC';
       const instant = now();

@@ -1,9 +1,11 @@
-import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { ChatMessage } from '../../contracts/messages';
+import { activityCallFailure } from '../activity-failures';
 import { memoryRead } from '../activity-options';
 
 const { recall } = proxyActivities<Activities>(memoryRead);
+const { recall: recallLocally } = proxyLocalActivities<Activities>(memoryRead);
 
 /** Longest excerpt of one recalled item; keeps the memory message and history bounded. */
 const MAX_ITEM_CHARS = 500;
@@ -24,18 +26,29 @@ function excerpt(text: string): string {
 /**
  * Recalls what may help with a goal: relevant episodes of the session and semantic
  * knowledge. Memory is degradable (DESIGN decision 5): if MongoDB is unreachable the task
- * goes on without it and its result says so.
+ * goes on without it and its result says so. `local` reads it in a local activity (inside
+ * the workflow task, no round trip through the server); `activity` as a normal activity.
  */
-export async function recallMemory(goal: string, sessionId: string, namespace: string): Promise<RecalledMemory> {
+export async function recallMemory(
+  goal: string,
+  sessionId: string,
+  namespace: string,
+  mode: 'local' | 'activity' = 'activity',
+): Promise<RecalledMemory> {
   let result;
   try {
-    result = await recall({ sessionId, goal, recentLimit: 0, relevantLimit: 4, knowledge: { namespace, k: 4 } });
+    const read = mode === 'local' ? recallLocally : recall;
+    result = await read({ sessionId, goal, recentLimit: 0, relevantLimit: 4, knowledge: { namespace, k: 4 } });
   } catch (error) {
-    if (!(error instanceof ActivityFailure)) throw error;
-    return {
-      items: 0,
-      note: `memory was unavailable (${error.cause?.message ?? error.message}); answered without recalled memory`,
-    };
+    // The activity path keeps its recorded behaviour (any ActivityFailure, even a cancelled one, is a note).
+    const failure =
+      mode === 'local'
+        ? activityCallFailure(error)
+        : error instanceof ActivityFailure
+          ? { message: error.cause?.message ?? error.message }
+          : undefined;
+    if (failure === undefined) throw error;
+    return { items: 0, note: `memory was unavailable (${failure.message}); answered without recalled memory` };
   }
   const lines = [
     ...result.relevant.map(

@@ -1,5 +1,5 @@
 import type { Plan, PlanLimits, PlannedSubtask } from '../../contracts/plan';
-import { planSchema } from './plan-schema';
+import { readPlan } from './plan-schema';
 
 /** A plan that passed validation, or every problem found (for the model to fix). */
 export type PlanValidation = { ok: true; plan: Plan } | { ok: false; problems: string[] };
@@ -35,14 +35,9 @@ function findCycle(subtasks: PlannedSubtask[]): string[] | undefined {
  * problems can be sent back to the model verbatim.
  */
 export function validatePlan(raw: unknown, limits: PlanLimits): PlanValidation {
-  const parsed = planSchema.safeParse(raw);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      problems: parsed.error.issues.map((issue) => `${issue.path.join('.') || '(plan)'}: ${issue.message}`),
-    };
-  }
-  const plan = parsed.data;
+  const parsed = readPlan(raw);
+  if (!parsed.ok) return parsed;
+  const plan = parsed.plan;
   if (plan.mode === 'direct') return { ok: true, plan };
   const problems: string[] = [];
   const { subtasks } = plan;
