@@ -368,7 +368,8 @@ describe('working memory of the agent loop', () => {
     const started = ((await handle.fetchHistory()).events ?? []).find(
       (event) => event.childWorkflowExecutionStartedEventAttributes,
     )?.childWorkflowExecutionStartedEventAttributes?.workflowExecution;
-    expect(started?.workflowId).toBe(`${handle.workflowId}/pages`);
+    // Subtask ids are positional (no plan text in workflow ids): the first subtask is subtask-1.
+    expect(started?.workflowId).toBe(`${handle.workflowId}/subtask-1`);
     const subtask = stack.client.workflow.getHandle(started!.workflowId!);
     const runs = await runsOf(subtask.workflowId, started!.runId!);
     // Six steps (five reads, then the answer), two per run.
