@@ -81,7 +81,10 @@ export interface ToolResultEvent extends TaskEventEnvelope {
 export interface SubtaskEvent extends TaskEventEnvelope {
   type: 'subtask';
   phase: 'started' | 'finished';
-  /** The last segment of the subtask's workflow id (the plan's subtask id). */
+  /**
+   * The last segment of the subtask's workflow id: `subtask-<n>`, its position in the plan
+   * (ids carry no plan text, so nothing of the goal shows in Temporal with encryption on).
+   */
   subtaskId: string;
   /** With `finished`: the subtask's answer, and the call that produced it. */
   answer?: string;

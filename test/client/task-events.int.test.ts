@@ -159,22 +159,23 @@ describe('taskEvents on the real stack', () => {
     expect(late.filter((event) => event.type === 'done')).toHaveLength(1);
 
     // Both subtasks, each announced once and finished with its answer, while the parent planned and synthesized.
+    // Subtask workflow ids are positional (no plan text in ids): the plan's first subtask is subtask-1.
     const subtaskEvents = published(late).filter((event) => event.type === 'subtask');
     expect(
       subtaskEvents.map((event) => (event.type === 'subtask' ? `${event.subtaskId} ${event.phase}` : '')).sort(),
-    ).toEqual(['prices finished', 'prices started', 'volumes finished', 'volumes started']);
+    ).toEqual(['subtask-1 finished', 'subtask-1 started', 'subtask-2 finished', 'subtask-2 started']);
     expect(
       subtaskEvents.find(
-        (event) => event.type === 'subtask' && event.subtaskId === 'volumes' && event.phase === 'finished',
+        (event) => event.type === 'subtask' && event.subtaskId === 'subtask-2' && event.phase === 'finished',
       ),
     ).toMatchObject({
-      workflowId: `${handle.workflowId}/volumes`,
+      workflowId: `${handle.workflowId}/subtask-2`,
       answer: 'The volume is 250 units, from the ledger.',
     });
     const labels = published(late).flatMap((event) =>
       event.type === 'step' ? [`${event.workflowId.split('/')[1] ?? 'task'}: ${event.label}`] : [],
     );
-    expect(labels.sort()).toEqual(['prices: step 1', 'task: plan', 'task: synthesize', 'volumes: step 1']);
+    expect(labels.sort()).toEqual(['subtask-1: step 1', 'subtask-2: step 1', 'task: plan', 'task: synthesize']);
     expect(published(late).filter((event) => event.type === 'answer')).toEqual([
       expect.objectContaining({ workflowId: handle.workflowId, text: ANSWER }),
     ]);

@@ -74,12 +74,20 @@ function payloadEncodings(value: unknown, path = ''): { path: string; encoding: 
   return Object.entries(record).flatMap(([key, child]) => payloadEncodings(child, `${path}.${key}`));
 }
 
+/** The task's history, every run of it (a long task continues as new): encoded bytes and event count. */
 async function historyBytes(workflowId: string): Promise<{ bytes: Uint8Array; events: number }> {
-  const history = await rawClient.workflow.getHandle(workflowId).fetchHistory();
-  return {
-    bytes: temporal.api.history.v1.History.encode(history).finish(),
-    events: history.events?.length ?? 0,
-  };
+  const chunks: Uint8Array[] = [];
+  let events = 0;
+  const latest = await rawClient.workflow.getHandle(workflowId).fetchHistory();
+  let runId: string | undefined =
+    latest.events?.[0]?.workflowExecutionStartedEventAttributes?.firstExecutionRunId ?? undefined;
+  while (runId !== undefined) {
+    const history = await rawClient.workflow.getHandle(workflowId, runId).fetchHistory();
+    chunks.push(temporal.api.history.v1.History.encode(history).finish());
+    events += history.events?.length ?? 0;
+    runId = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+  }
+  return { bytes: Buffer.concat(chunks), events };
 }
 
 describe('payload codecs in a running task', () => {
@@ -126,12 +134,15 @@ describe('payload codecs in a running task', () => {
     expect(raw).not.toContain(secret);
     expect(raw).not.toContain('ANSWER-SECRET');
     // Every payload is encrypted except those codecs never see, which hold no prompt: search
-    // attributes, and the markers patched() records (the patch id).
+    // attributes, the markers patched() records (the patch id), and the SDK core's own record
+    // of each local activity (`details.data`: its sequence, type, attempt and times; the
+    // result beside it, `details.result`, is encoded).
     const history = await rawClient.workflow.getHandle(workflowId).fetchHistory();
     const encoded = payloadEncodings(history).filter(
       (found) =>
         !found.path.includes('searchAttributes') &&
-        !found.path.includes('markerRecordedEventAttributes.details.patch-data'),
+        !found.path.includes('markerRecordedEventAttributes.details.patch-data') &&
+        !found.path.includes('markerRecordedEventAttributes.details.data.'),
     );
     expect(encoded.map((found) => found.encoding)).toEqual(expect.arrayContaining(['binary/encrypted']));
     expect(encoded.filter((found) => found.encoding !== 'binary/encrypted')).toEqual([]);
