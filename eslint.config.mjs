@@ -1,5 +1,5 @@
-// Lint rules from CONVENTIONS.md §1 and §14: strict TypeScript, type-only imports, no
-// floating promises, no import cycles, and a clean workflow sandbox.
+// Lint rules (CONTRIBUTING.md, "Check your change"): strict TypeScript, type-only imports,
+// no floating promises, no import cycles, and a clean workflow sandbox (docs/architecture.md, decision 3).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import importPlugin from 'eslint-plugin-import-x';

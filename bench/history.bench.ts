@@ -21,7 +21,7 @@ import { printTable } from './support/table';
 /**
  * `history`: Temporal history bytes per agent step against the size of the working context
  * and the number of steps, with the claim-check codec off and on, side by side in one run
- * (DESIGN decision 6). Each run is an `agentTaskWorkflow` on the real dev server whose
+ * (docs/architecture.md, decision 6). Each run is an `agentTaskWorkflow` on the real dev server whose
  * scripted model (a test double of the provider) calls the clock tool at every step until
  * the step budget ends the task, so every model call carries the whole context. The
  * context is the system prompt, padded to the size measured. History size = the

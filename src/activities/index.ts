@@ -17,7 +17,7 @@ type MemoryActivities = ReturnType<typeof createMemoryActivities>;
 
 /**
  * Memory activities of a worker that has no memory configured: each fails at once with a
- * non-retryable `Memory.Unavailable`, so a task notes it and goes on (DESIGN decision 5).
+ * non-retryable `Memory.Unavailable`, so a task notes it and goes on (docs/architecture.md, decision 5).
  */
 function unconfiguredMemory(): MemoryActivities {
   const unavailable = async (): Promise<never> => {

@@ -86,7 +86,7 @@ function ownerOf(context: SerializationContext | undefined): string | undefined 
 }
 
 /**
- * The claim check (DESIGN decision 6): a payload over the threshold is stored in MongoDB,
+ * The claim check (docs/architecture.md, decision 6): a payload over the threshold is stored in MongoDB,
  * content-addressed, and the history keeps a reference of a few dozen bytes. The same
  * context sent twice is stored once. Decoding fetches the blob back and fails with a clear
  * error when it is gone.

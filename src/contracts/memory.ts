@@ -1,7 +1,8 @@
 /**
- * JSON-only inputs and results of the memory activities (CONVENTIONS §3): times are ISO
- * 8601 strings, ids are strings, no `Date`, `ObjectId`, `Map` or typed array crosses a
- * boundary. Workflow-safe: types and constants only.
+ * JSON-only inputs and results of the memory activities: times are ISO 8601 strings, ids
+ * are strings, no `Date`, `ObjectId`, `Map` or typed array crosses a boundary (Temporal's
+ * JSON payload converter would not bring them back as they were). Workflow-safe: types and
+ * constants only.
  */
 import { FailureType } from './failure-types';
 import type { ChatMessage } from './messages';

@@ -22,7 +22,7 @@ export interface ModelEntry {
   capabilities: { tools: boolean; jsonSchema: boolean };
 }
 
-/** Worker limits from the catalog, for the model worker's options (DESIGN decision 9). */
+/** Worker limits from the catalog, for the model worker's options (docs/architecture.md, decision 9). */
 export interface ModelCallLimits {
   /** Temporal's `maxTaskQueueActivitiesPerSecond` on the model queue. @default unlimited */
   modelCallsPerSecond?: number;

@@ -79,7 +79,7 @@ export interface EndpointClient {
 
 /**
  * One OpenAI client per endpoint, made on first use so an endpoint nobody calls needs no
- * key. Keys stay in this process: activity inputs carry model ids only (DESIGN decision 6).
+ * key. Keys stay in this process: activity inputs carry model ids only (docs/architecture.md, decision 6).
  */
 export class EndpointClients {
   private readonly clients = new Map<string, EndpointClient>();
@@ -116,7 +116,7 @@ export class EndpointClients {
       // Explicit: left undefined, the client would read OPENAI_BASE_URL itself for every endpoint.
       baseURL: endpoint.baseUrl ?? OPENAI_API_BASE_URL,
       timeout: this.options.timeoutMs,
-      // One retry layer: Temporal retries the activity (DESIGN decision 8).
+      // One retry layer: Temporal retries the activity (docs/architecture.md, decision 8).
       maxRetries: 0,
     });
     const created = { client, endpoint };

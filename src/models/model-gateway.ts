@@ -73,7 +73,7 @@ function isEndpointOptions(value: ModelGatewayOptions | EndpointOptions): value 
 
 /**
  * The worker side of model routing: calls exactly the model it is given (the workflow
- * decides which, DESIGN decision 1) on that model's endpoint, one OpenAI client per
+ * decides which: docs/architecture.md, decision 1) on that model's endpoint, one OpenAI client per
  * endpoint, through the model's circuit breaker, optionally through the prompt-response
  * cache, and prices the call from the catalog.
  */
@@ -174,7 +174,7 @@ export class ModelGateway {
     try {
       entry = await cache.get(key);
     } catch (error) {
-      // The cache is an optimization: without MongoDB the call goes to the model (DESIGN decision 5).
+      // The cache is an optimization: without MongoDB the call goes to the model (docs/architecture.md, decision 5).
       this.warn(`prompt cache: lookup failed (${String(error)}); calling the model`);
       return undefined;
     }

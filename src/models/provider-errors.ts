@@ -37,7 +37,7 @@ function keyAdvice(context: { endpoint?: string; keyVariable?: string }): string
 }
 
 /**
- * The one translation of provider errors into Temporal failures (DESIGN decision 8):
+ * The one translation of provider errors into Temporal failures (docs/architecture.md, decision 8):
  * 408/409/429/5xx and network errors are retryable by the engine, `Retry-After` becomes
  * the next retry delay, every other 4xx is non-retryable because retrying cannot fix it.
  */

@@ -114,7 +114,7 @@ function counterFor(trigger: BreakerTrigger): {
 
 /**
  * One circuit breaker per key (a model, a tool, a tool's host) in this worker process, on
- * cockatiel's policies (DESIGN decision 2): when a key's counted failures meet the trigger,
+ * cockatiel's policies (docs/architecture.md, decision 2): when a key's counted failures meet the trigger,
  * its calls are refused for `coolDownMs` without running; then one trial call decides
  * whether it closes. A call arriving while the trial runs is refused at once rather than
  * queued behind it (its caller can move on: a fallback model, an observation for the model).

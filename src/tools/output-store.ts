@@ -35,7 +35,7 @@ export type ToolOutput = Omit<StoredToolOutput, 'content'> & { content: string }
 
 /**
  * Full tool outputs, content-addressed, so workflow histories carry only a bounded excerpt
- * and a reference (DESIGN decision 6). With payload encryption on, the text is encrypted at
+ * and a reference (docs/architecture.md, decision 6). With payload encryption on, the text is encrypted at
  * rest and the address is keyed. Outputs are kept for the retention period (`chassis gc`),
  * and longer while a workflow that produced them runs.
  */

@@ -68,7 +68,7 @@ function deploymentOptions(versioning: WorkerVersioning | undefined): Pick<Worke
 
 /**
  * Builds the two workers of a Chassis process. Model calls have their own task queue so
- * Temporal can rate-limit them globally (DESIGN decision 9).
+ * Temporal can rate-limit them globally (docs/architecture.md, decision 9).
  */
 export async function createWorkers(options: CreateWorkersOptions): Promise<ChassisWorkers> {
   const workflowSource =

@@ -82,7 +82,7 @@ function failureTypeOf(error: ActivityFailure): string | undefined {
 }
 
 /**
- * Makes one logical model call with routing, fallbacks and the cascade (DESIGN decision 1):
+ * Makes one logical model call with routing, fallbacks and the cascade (docs/architecture.md, decision 1):
  * the policy picks a tier; after the engine's retries a failing model hands over to the
  * next in its tier's chain (a `CircuitOpen` failure does so at once); an unusable output
  * from a cascading tier is escalated once to the escalation tier. When every model of the

@@ -118,7 +118,7 @@ export async function replayCommand(
   } else {
     process.stdout.write(
       `NOT deterministic: ${what} diverges from ${report.workflowsPath}\n  ${report.divergence ?? ''}\n` +
-        `  A change to running workflows needs patched('change-id') (CONVENTIONS 10).\n`,
+        `  A change to running workflows needs patched('change-id'): see "Change a workflow safely" in CONTRIBUTING.md.\n`,
     );
   }
   if (!outcome.deterministic) {

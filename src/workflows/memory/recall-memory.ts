@@ -25,7 +25,7 @@ function excerpt(text: string): string {
 
 /**
  * Recalls what may help with a goal: relevant episodes of the session and semantic
- * knowledge. Memory is degradable (DESIGN decision 5): if MongoDB is unreachable the task
+ * knowledge. Memory is degradable (docs/architecture.md, decision 5): if MongoDB is unreachable the task
  * goes on without it and its result says so. `local` reads it in a local activity (inside
  * the workflow task, no round trip through the server); `activity` as a normal activity.
  */

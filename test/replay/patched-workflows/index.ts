@@ -1,6 +1,6 @@
 /**
  * The same change as `../fixtures-workflows`, made safely with the SDK's patching API
- * (CONVENTIONS 10): new runs read the model catalog first; runs recorded before the
+ * (CONTRIBUTING.md, "Change a workflow safely"): new runs read the model catalog first; runs recorded before the
  * change replay as they were, because their histories carry no `describe-models-first` marker.
  */
 import { patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
