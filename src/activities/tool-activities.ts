@@ -106,7 +106,8 @@ export function createToolActivities(dependencies: ToolActivityDependencies) {
           {
             idempotencyKey: input.idempotencyKey,
             signal: context.cancellationSignal,
-            heartbeat: (details) => context.heartbeat(details),
+            // A local activity (a pure, fast tool) cannot heartbeat: the SDK warns on every try.
+            heartbeat: context.info.isLocal ? () => undefined : (details) => context.heartbeat(details),
             workflowId: context.info.workflowExecution?.workflowId,
           },
           { cancelRequested: explicitCancellation(context.cancellationSignal) },

@@ -129,13 +129,21 @@ describe('OpenTelemetry traces of a decomposed task', () => {
     if (root === undefined)
       throw new Error(`no client span; got ${receiver.spans.map((span) => span.name).join(', ')}`);
     expect(root.parentSpanId).toBeUndefined();
-    const trace = receiver.spans.filter((span) => span.traceId === root.traceId);
+    const exported = receiver.spans.filter((span) => span.traceId === root.traceId);
+    // Replays export nothing (the workflow exporter is not called during replay). A workflow
+    // task that times out on a loaded machine runs again, not as a replay, and exports its
+    // spans again under the same deterministic ids: the same span twice, never a new one.
+    const first = new Map<string, ReceivedSpan>();
+    for (const span of exported) {
+      const earlier = first.get(span.spanId);
+      if (earlier === undefined) first.set(span.spanId, span);
+      else expect([span.name, span.parentSpanId]).toEqual([earlier.name, earlier.parentSpanId]);
+    }
+    const trace = [...first.values()];
     const named = (name: string) => trace.filter((span) => span.name === name);
     const childrenOf = (parent: ReceivedSpan, name: string) =>
       trace.filter((span) => span.parentSpanId === parent.spanId && span.name === name);
 
-    // No span twice, although every workflow task replayed the history before it.
-    expect(new Set(trace.map((span) => span.spanId)).size).toBe(trace.length);
     const [task] = childrenOf(root, 'RunWorkflow:agentTaskWorkflow');
     if (task === undefined) throw new Error('the task workflow span is not a child of the client span');
     expect(named('RunWorkflow:agentTaskWorkflow')).toHaveLength(1);
@@ -185,8 +193,15 @@ describe('OpenTelemetry traces of a decomposed task', () => {
     expect(toolActivity?.name).toBe('RunActivity:callTool');
     expect(new Set(trace.map((span) => span.service))).toEqual(new Set(['chassis-test']));
 
-    // Replaying the finished history with the same tracing adds no span.
-    const before = receiver.spans.length;
+    // Replaying the finished history with the same tracing adds no span. Spans of the run
+    // (the abandoned memory write, the last activities) may still be on their way: wait
+    // until none has arrived for a while before counting.
+    let before = receiver.spans.length;
+    for (let quiet = 0; quiet < 3;) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      quiet = receiver.spans.length === before ? quiet + 1 : 0;
+      before = receiver.spans.length;
+    }
     const history = await handle.fetchHistory();
     await Worker.runReplayHistory(
       {

@@ -148,7 +148,7 @@ describe('agentTaskWorkflow on the real Temporal dev server', () => {
     expect(JSON.parse(messagesOf(1).at(-1)?.content ?? '{}')).toMatchObject({ error: 'Tool.InvalidArguments' });
     const unknown = JSON.parse(messagesOf(2).at(-1)?.content ?? '{}') as { error: string; message: string };
     expect(unknown.error).toBe('Tool.Unknown');
-    expect(unknown.message).toContain('available tools: calculator, clock');
+    expect(unknown.message).toContain('available: calculator, clock');
   });
 
   test('a 429 with Retry-After is retried by the engine, then the task completes', async () => {
