@@ -54,6 +54,8 @@ export interface SessionInput {
   turnsPerRun?: number;
   /** Pins every call of the session's tasks to one model. */
   model?: string;
+  /** The memory namespace the session's tasks recall from and remember into. @default "default" */
+  memoryNamespace?: string;
   /** Carried over by continue-as-new. */
   state?: SessionState;
 }

@@ -54,7 +54,7 @@ function modelLines(summary: StartupSummary): string[] {
   }
   const choice =
     models.pinned !== undefined
-      ? `every call to ${models.pinned} (CHASSIS_MODEL), from ${models.catalog}`
+      ? `${models.pinned} for tasks the CLI starts (CHASSIS_MODEL; tasks that name no model are routed), from ${models.catalog}`
       : `routed by ${models.catalog}: ${Object.entries(models.tiers)
           .map(([tier, ids]) => `${tier} ${ids.join(', ')}`)
           .join('; ')}`;

@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { defaultPayloadConverter } from '@temporalio/common';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { AgentTaskInput } from '../../src/contracts/agent-task';
 import { ChassisGoal, ChassisModelTier, ChassisStatus } from '../../src/contracts/search-attributes';
 import { ModelCatalog } from '../../src/models/catalog';
 import { ModelGateway } from '../../src/models/model-gateway';
@@ -165,15 +167,23 @@ describe('chassis CLI against the real dev server', () => {
     );
   });
 
-  test('--no-wait starts the task and returns at once', async () => {
+  test('--no-wait starts the task and returns at once; the task gets the configured memory namespace', async () => {
     const queue = `nobody-polls-${Date.now()}`;
-    const run = await chassis(['run', 'queued goal', '--no-wait', '--json'], { CHASSIS_TASK_QUEUE: queue });
+    const run = await chassis(['run', 'queued goal', '--no-wait', '--json'], {
+      CHASSIS_TASK_QUEUE: queue,
+      CHASSIS_MEMORY_NAMESPACE: 'team-a',
+    });
     expect(run.code).toBe(0);
     const outcome = JSON.parse(run.stdout) as { workflowId: string; status: string };
     expect(outcome.status).toBe('running');
     expect(run.stderr).toContain('no worker is polling');
     const handle = stack.client.workflow.getHandle(outcome.workflowId);
     expect((await handle.describe()).status.name).toBe('RUNNING');
+    const [started] = (await handle.fetchHistory()).events ?? [];
+    const input = defaultPayloadConverter.fromPayload<AgentTaskInput>(
+      started?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0] ?? {},
+    );
+    expect(input).toMatchObject({ goal: 'queued goal', memoryNamespace: 'team-a' });
     await handle.terminate('test cleanup');
   });
 

@@ -66,6 +66,8 @@ describe('formatStartupSummary', () => {
       ...base,
       models: { kind: 'endpoints', pinned: 'gpt-4.1-mini', catalog: 'my.json', tiers: {}, endpoints: [] },
     });
-    expect(lines).toContain('  models    every call to gpt-4.1-mini (CHASSIS_MODEL), from my.json');
+    expect(lines).toContain(
+      '  models    gpt-4.1-mini for tasks the CLI starts (CHASSIS_MODEL; tasks that name no model are routed), from my.json',
+    );
   });
 });

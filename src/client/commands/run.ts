@@ -59,6 +59,7 @@ export async function runCommand(config: ChassisConfig, goal: string, options: R
         model: options.model ?? config.models.pinned,
         maxSteps: options.maxSteps ?? config.agent.maxSteps,
         planning: options.direct ? 'direct' : 'auto',
+        ...(config.memory.namespace === undefined ? {} : { memoryNamespace: config.memory.namespace }),
       },
       {
         taskQueue: config.temporal.taskQueue,

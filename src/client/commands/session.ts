@@ -7,9 +7,21 @@ import { note, printJson } from '../output';
 import type { SessionReply } from '../../contracts/session';
 import { openEventDatabase } from '../event-database';
 import { LivePrinter } from '../live-printer';
-import { InvalidSessionMessageError, postToSession, sendToSession } from '../session-client';
+import { InvalidSessionMessageError, postToSession, sendToSession, type SessionStartOptions } from '../session-client';
 import { sessionMessageEvents } from '../session-events';
 import { rootCauseMessage, waitForPollers } from '../task-client';
+
+/**
+ * How a new session starts: on the configured task queue, with the model pinned by
+ * `CHASSIS_MODEL` (routed when unset) and the memory namespace of `CHASSIS_MEMORY_NAMESPACE`,
+ * as `chassis run` does. A session that is already running keeps the settings it started with.
+ */
+function sessionStart(config: ChassisConfig): SessionStartOptions {
+  const input: NonNullable<SessionStartOptions['input']> = {};
+  if (config.models.pinned !== undefined) input.model = config.models.pinned;
+  if (config.memory.namespace !== undefined) input.memoryNamespace = config.memory.namespace;
+  return { taskQueue: config.temporal.taskQueue, input };
+}
 
 function checkSessionId(sessionId: string): void {
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(sessionId)) {
@@ -40,7 +52,7 @@ export async function sendCommand(
   const session = await connectTemporal(config);
   try {
     await requireWorker(session.client, config.temporal.taskQueue);
-    const start = { taskQueue: config.temporal.taskQueue };
+    const start = sessionStart(config);
     if (options.wait === false) {
       const { requestId } = await postToSession(session.client, options.session, message, start);
       if (options.json) printJson({ sessionId: options.session, requestId, posted: true });
@@ -88,9 +100,7 @@ export async function chatCommand(config: ChassisConfig, options: { session: str
         await followMessage(config, session.client, options.session, message, 'live');
         continue;
       }
-      const reply = await sendToSession(session.client, options.session, message, {
-        taskQueue: config.temporal.taskQueue,
-      });
+      const reply = await sendToSession(session.client, options.session, message, sessionStart(config));
       process.stdout.write(`chassis> ${reply.answer}\n`);
     }
   } finally {
@@ -114,7 +124,7 @@ async function followMessage(
   const printer = new LivePrinter({ text: (text) => process.stdout.write(text), line: note });
   try {
     for await (const event of sessionMessageEvents(client, sessionId, message, {
-      taskQueue: config.temporal.taskQueue,
+      ...sessionStart(config),
       db: events.db,
       fields: events.fields,
       onWarning: (warning) => note(`warning: ${warning}`),

@@ -251,6 +251,7 @@ export class SessionEntity {
         context: await this.workingContext(message.message),
         sessionId: this.input.sessionId,
         model: this.input.model,
+        ...(this.input.memoryNamespace === undefined ? {} : { memoryNamespace: this.input.memoryNamespace }),
       };
       const result: AgentTaskResult = await executeChild('agentTaskWorkflow', {
         workflowId: taskWorkflowId,
