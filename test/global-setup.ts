@@ -25,5 +25,7 @@ export default async function globalSetup(): Promise<void> {
     process.env.MONGODB_URI = config.mongo.uri;
     defaulted.push('MONGODB_URI');
   }
+  // Workers started by tests (each on its own queue) create no retention schedules on the shared server.
+  process.env.CHASSIS_RETENTION_SCHEDULE ??= 'off';
   process.env[DEFAULTED_VARIABLES] = defaulted.join(',');
 }

@@ -2,13 +2,15 @@ import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../contracts/failure-types';
 import { createMemoryActivities, type MemoryActivityDependencies } from './memory-activities';
 import { createModelActivities, type ModelActivityDependencies } from './model-activities';
+import { createRetentionActivities, type RetentionActivityDependencies } from './retention-activities';
 import { createToolActivities, type ToolActivityDependencies } from './tool-activities';
 
 export type { DescribeToolsInput, DescribeToolsResult } from './tool-activities';
 
 /** What activities need from the world, built once by the worker (or a test). */
 export type ActivityDependencies = ModelActivityDependencies &
-  ToolActivityDependencies & {
+  ToolActivityDependencies &
+  RetentionActivityDependencies & {
     /** MongoDB-backed memory; without it memory activities fail fast and tasks go on without memory. */
     memory?: MemoryActivityDependencies;
   };
@@ -49,6 +51,7 @@ export function createActivities(dependencies: ActivityDependencies) {
     ...createModelActivities(dependencies),
     ...createToolActivities(dependencies),
     ...memoryActivitiesFor(dependencies),
+    ...createRetentionActivities(dependencies),
   };
 }
 

@@ -3,6 +3,7 @@ import { ConfigError } from '../config/config-error';
 import { loadConfig, type ChassisConfig } from '../config/load-config';
 import { maskSecrets } from '../config/mask-secrets';
 import { CliError } from './cli-error';
+import { registerGcCommand } from './commands/gc-command';
 import { registerMemoryCommands } from './commands/memory-commands';
 import { registerOperationCommands } from './replay/register-commands';
 import type * as DevCommandModule from './commands/dev';
@@ -260,6 +261,7 @@ export function buildProgram(): Command {
 
   registerOperationCommands(program, config);
   registerMemoryCommands(program, config);
+  registerGcCommand(program, config);
   return program;
 }
 

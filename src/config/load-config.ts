@@ -11,6 +11,7 @@ import { isSecretVariableName, MASK, maskSecrets, maskUri, secretValuesFromEnvir
 import { loadTemporalConnection, type TemporalConnectionSettings } from './temporal-connection';
 import { loadWorkerSettings, type WorkerSettings } from '../workers/worker-settings';
 import { loadTracingSettings, type TracingSettings } from '../observability/telemetry-settings';
+import { loadRetentionSettings, type RetentionSettings } from './retention-settings';
 
 /** The validated configuration of every Chassis process. */
 export interface ChassisConfig {
@@ -43,6 +44,8 @@ export interface ChassisConfig {
   tracing: TracingSettings | undefined;
   /** Task event streams (`CHASSIS_EVENT_RETENTION_HOURS`). */
   events: EventSettings;
+  /** How long traces of past work are kept and how often they are swept (`CHASSIS_RETENTION_*`). */
+  retention: RetentionSettings;
   /**
    * How infrastructure outages are waited out. `outageBudgetMs`: how long one tool call waits
    * inside its activity for MongoDB (ledger, stored outputs), heartbeating, before it fails
@@ -171,6 +174,7 @@ export function loadConfig(
     worker: loadWorkerSettings(environment),
     tracing: loadTracingSettings(environment),
     events: loadEventSettings(environment),
+    retention: loadRetentionSettings(environment),
     resilience: { outageBudgetMs: env.CHASSIS_OUTAGE_BUDGET_MS },
     tools: {
       workspaceDir: env.CHASSIS_WORKSPACE_DIR,

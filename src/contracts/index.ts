@@ -13,3 +13,4 @@ export * from './tools';
 export * from './models';
 export * from './memory';
 export * from './working-memory';
+export * from './retention';

@@ -28,6 +28,8 @@ export interface StoredToolOutput {
   createdAt: Date;
   /** Workflows whose tool results point at it; the retention sweep keeps it while one of them runs. */
   workflowIds?: string[];
+  /** The last time a call produced it; the retention sweep counts its age from here. Absent on older outputs. */
+  lastUsedAt?: Date;
 }
 
 /** A stored output as read back: its text in clear. */
@@ -52,6 +54,7 @@ export class ToolOutputStore {
   /** Stores `content` (once per distinct text) and returns its reference; `workflowId` is recorded as an owner. */
   async put(content: string, tool: string, workflowId?: string): Promise<string> {
     const id = this.fields.address(content);
+    const now = new Date();
     await this.collection.updateOne(
       { _id: id },
       {
@@ -59,8 +62,9 @@ export class ToolOutputStore {
           content: this.fields.sealText(content, contentContext(id)),
           chars: content.length,
           tool,
-          createdAt: new Date(),
+          createdAt: now,
         },
+        $set: { lastUsedAt: now },
         ...(workflowId !== undefined ? { $addToSet: { workflowIds: workflowId } } : {}),
       },
       { upsert: true },

@@ -181,6 +181,9 @@ export async function buildDependencies(
         fields,
         memory: memory.activities,
         outageBudgetMs: config.resilience.outageBudgetMs,
+        // Ledger outcomes expire (TTL index, where the server has one) with the rest; the sweep honours running workflows.
+        toolLedger: { retentionMs: config.retention.retentionMs },
+        retentionMs: config.retention.retentionMs,
         // Steps, tokens and tool results of running tasks, for `chassis run` and `taskEvents()`.
         events: new TaskEventLog(db, { retentionMs: config.events.retentionMs, fields }),
       },

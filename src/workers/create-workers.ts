@@ -1,5 +1,6 @@
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createModelActivities } from '../activities/model-activities';
+import { createRetentionActivities } from '../activities/retention-activities';
 import { createToolActivities } from '../activities/tool-activities';
 import { memoryActivitiesFor, type ActivityDependencies } from '../activities';
 import { modelTaskQueueFor } from '../contracts/task-queues';
@@ -111,6 +112,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Chas
     activities: {
       ...toolActivities,
       ...memoryActivitiesFor(dependencies),
+      ...createRetentionActivities(dependencies),
       describeModels: modelActivities.describeModels,
     },
   });

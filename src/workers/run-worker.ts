@@ -12,6 +12,8 @@ import { maskUri } from '../config/mask-secrets';
 import { createChassisMetrics } from '../observability/chassis-metrics';
 import { startTracing } from '../observability/tracing';
 import { probeModelEndpoints } from './model-endpoints';
+import { ensureRetentionScheduleOnceReady } from './retention-schedule-at-start';
+import { retentionScheduleId } from '../lifecycle/retention-schedule';
 import { formatStartupSummary, type StartupSummary } from './startup-summary';
 import { WorkerSupervisor } from './worker-supervisor';
 
@@ -120,6 +122,13 @@ function operationLines(config: ChassisConfig): string[] {
       'http://localhost:4318';
     lines.push(`traces to ${maskUri(endpoint)} (OTLP ${config.tracing.protocol})`);
   }
+  const retention = config.retention;
+  const days = Math.round((retention.retentionMs / 86_400_000) * 100) / 100;
+  lines.push(
+    retention.schedule === 'off'
+      ? `retention ${days} days, no schedule (CHASSIS_RETENTION_SCHEDULE=off): run "chassis gc" to sweep`
+      : `retention ${days} days, swept ${retention.schedule} by schedule ${retentionScheduleId(config.temporal.taskQueue)}`,
+  );
   return lines;
 }
 
@@ -237,16 +246,24 @@ export async function startWorker(config: ChassisConfig, options: StartWorkerOpt
     ]);
     // Callers that only await `running` must not see an unhandled rejection from `ready`.
     ready.catch(() => undefined);
+    const workerClient = () => {
+      const connection = supervisor.currentConnection();
+      return connection === undefined
+        ? undefined
+        : new Client({ connection, namespace: config.temporal.namespace, dataConverter: built.dataConverter });
+    };
+    void ensureRetentionScheduleOnceReady({
+      ready,
+      client: workerClient,
+      taskQueue: config.temporal.taskQueue,
+      every: config.retention.schedule,
+      log,
+    });
     return {
       ready,
       running,
       offlineNotice: built.offlineNotice,
-      eagerClient() {
-        const connection = supervisor.currentConnection();
-        return connection === undefined
-          ? undefined
-          : new Client({ connection, namespace: config.temporal.namespace, dataConverter: built.dataConverter });
-      },
+      eagerClient: workerClient,
       async stop() {
         supervisor.stop();
         await running.catch(() => undefined);

@@ -98,3 +98,13 @@ export const stepSummary: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 3 },
 };
+
+/**
+ * The retention sweep: long (it pages through every swept collection), heartbeating after
+ * each batch so a dead worker is noticed; a retry starts over, which the sweep allows.
+ */
+export const retentionSweep: ActivityOptions = {
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 5 },
+};

@@ -3,3 +3,4 @@ export { agentTaskWorkflow } from './agent-task';
 export { subtaskWorkflow } from './subtask';
 export { sessionWorkflow } from './session';
 export { rememberTaskWorkflow } from './remember-task';
+export { retentionSweepWorkflow } from './retention-sweep';
