@@ -8,7 +8,7 @@ import { FailureType } from '../contracts/failure-types';
 import type { ToolDescriptor } from '../contracts/tools';
 import type { KeyedCircuitBreaker } from '../resilience/keyed-circuit-breaker';
 import type { ToolRegistry } from '../tools/registry';
-import { PermanentToolError, TransientToolError } from '../tools/tool-errors';
+import { OpenOutcomeError, PermanentToolError, TransientToolError } from '../tools/tool-errors';
 import type { ToolRunResult } from '../tools/tool-result';
 import { DEFAULT_OUTAGE_BUDGET_MS, ToolRunner, type ToolRunnerOptions } from '../tools/tool-runner';
 import type { TaskEventLog } from '../events/task-event-log';
@@ -153,7 +153,7 @@ function toolFailure(error: unknown, tool: string, attempt: number): Application
   }
   const retryAfterMs = error instanceof TransientToolError ? error.retryAfterMs : undefined;
   return ApplicationFailure.create({
-    type: FailureType.ToolTransient,
+    type: error instanceof OpenOutcomeError ? FailureType.ToolOutcomeOpen : FailureType.ToolTransient,
     message: `tool ${tool} failed (attempt ${attempt}): ${message}`,
     nonRetryable: false,
     ...(retryAfterMs !== undefined ? { nextRetryDelay: retryAfterMs } : {}),

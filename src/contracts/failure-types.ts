@@ -43,6 +43,12 @@ export const FailureType = {
    */
   ToolOutcomeUnknown: 'Tool.OutcomeUnknown',
   /**
+   * An attempt of a call with side effects ended with its outcome still open (an earlier
+   * attempt held the claim, or this one stopped after it may have run the tool). Retryable:
+   * the next attempt resolves it; when none is left the outcome is reported unknown.
+   */
+  ToolOutcomeOpen: 'Tool.OutcomeOpen',
+  /**
    * Infrastructure Chassis itself depends on (MongoDB for the tool ledger and stored outputs)
    * stayed unavailable for the whole outage budget. Retryable; never shown to the model as a
    * tool failure.

@@ -83,3 +83,15 @@ export const DEFAULT_TOOL_POLICY: ToolPolicy = {
 
 /** A tool as an agent loop receives it: its definition, and its policy when the registry sent one. */
 export type AgentTool = ToolDefinition & { policy?: ToolPolicy };
+
+/**
+ * What the model is told about a call with side effects whose outcome nobody can know.
+ * @param why how it came to be unknown, e.g. "the attempt that ran it stopped before its outcome was recorded"
+ */
+export function unknownOutcomeMessage(tool: string, why: string): string {
+  return (
+    `${tool} may or may not have taken effect: ${why}, and this tool can neither check its outcome nor be ` +
+    'repeated safely. Do not call it again with the same arguments (that could do it twice); tell the user its ' +
+    'outcome is unknown, or check it another way.'
+  );
+}

@@ -1,11 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import type { ToolCallResult } from '../contracts/activities';
-import { pause, retryWhileInfrastructureDown, type InfrastructureWait } from '../resilience/infrastructure-retry';
+import {
+  InfrastructureUnavailableError,
+  pause,
+  retryWhileInfrastructureDown,
+  unavailableSystemOf,
+  type InfrastructureWait,
+} from '../resilience/infrastructure-retry';
 import { PLAIN_FIELDS, type FieldEncryption, type Stored } from '../codec/field-encryption';
 import { canonicalJson, sha256 } from './canonical-key';
 import { ensureExpiryIndex, isDuplicateKeyError, type ExpiryMode } from './mongo-support';
-import { TransientToolError } from './tool-errors';
+import { OpenOutcomeError, TransientToolError } from './tool-errors';
 
 /** Collection of recorded outcomes of calls with side effects. */
 export const TOOL_EFFECTS_COLLECTION = 'tool_effects';
@@ -84,6 +90,12 @@ export interface LedgerWaits {
   onWait?: (wait: InfrastructureWait) => void;
   /** Where "recorded late / not recorded" warnings go. */
   warn: (message: string) => void;
+  /**
+   * How long this call waits for another attempt's live claim: at least the ledger's
+   * `liveClaimWaitMs`; the tool's own timeout plus two leases, so an attempt that is still
+   * running (one the server gave up on during a restart) can finish. @default the ledger's
+   */
+  liveClaimWaitMs?: number;
 }
 
 /** What to do with a claim left `running` by a stopped attempt. */
@@ -138,7 +150,8 @@ type ClaimAttempt =
  */
 export class ToolEffectLedger {
   private readonly collection: Collection<ToolEffectRecord>;
-  private readonly leaseMs: number;
+  /** How long a claim stays live without renewal; a running attempt renews it. */
+  readonly leaseMs: number;
   private readonly liveClaimWaitMs: number;
   private readonly retentionMs: number;
   private readonly now: () => Date;
@@ -171,7 +184,8 @@ export class ToolEffectLedger {
    * outcome is open.
    *
    * @throws InfrastructureUnavailableError when MongoDB stayed down for the budget before the call ran
-   * @throws {TransientToolError} when another attempt kept a live claim for longer than `liveClaimWaitMs`
+   * @throws {OpenOutcomeError} when another attempt kept a live claim for longer than `liveClaimWaitMs`,
+   *   or this attempt left the claim open (its run or the lapsed claim's check stopped uncertain)
    */
   async once<T extends ToolCallResult>(
     entry: { idempotencyKey: string; tool: string; args: unknown },
@@ -196,7 +210,7 @@ export class ToolEffectLedger {
         } catch (error) {
           // Still unresolved: leave it to the next attempt.
           await this.lapse(id, owner);
-          throw error;
+          throw openOutcome(error);
         }
       }
       if (decision.action === 'record') {
@@ -207,9 +221,12 @@ export class ToolEffectLedger {
       try {
         result = await handlers.run();
       } catch (error) {
-        if (handlers.isUncertain(error)) await this.lapse(id, owner);
-        else await this.release(id, owner, entry.tool, waits);
-        throw error;
+        if (!handlers.isUncertain(error)) {
+          await this.release(id, owner, entry.tool, waits);
+          throw error;
+        }
+        await this.lapse(id, owner);
+        throw openOutcome(error);
       }
       await this.record(id, owner, entry.tool, 'done', result, decision.resolution, waits);
       return { result, replayed: false, resolution: decision.resolution };
@@ -236,14 +253,15 @@ export class ToolEffectLedger {
       // Another attempt runs the call and renews its lease. Waiting here, heartbeating,
       // costs no retry attempt; the claim lapses within one lease if that attempt died.
       const waitedMs = Date.now() - started;
-      if (waitedMs >= this.liveClaimWaitMs || waits.signal?.aborted === true) {
-        throw new TransientToolError(
+      const liveClaimWaitMs = Math.max(this.liveClaimWaitMs, waits.liveClaimWaitMs ?? 0);
+      if (waitedMs >= liveClaimWaitMs || waits.signal?.aborted === true) {
+        throw new OpenOutcomeError(
           `an earlier attempt of this ${entry.tool} call is still running after ${Math.round(waitedMs / 1000)} s; retrying later so its side effect does not happen twice`,
         );
       }
       waits.heartbeat?.({ waitingFor: 'an earlier attempt of this call', waitedMs });
       const untilLapse = attempt.leaseExpiresAt.getTime() - this.now().getTime() + 50;
-      await pause(Math.max(50, Math.min(delayMs, untilLapse, this.liveClaimWaitMs - waitedMs)), waits.signal);
+      await pause(Math.max(50, Math.min(delayMs, untilLapse, liveClaimWaitMs - waitedMs)), waits.signal);
       delayMs = Math.min(delayMs * 2, 2_000);
     }
   }
@@ -402,4 +420,18 @@ export class ToolEffectLedger {
 
 function outcomeContext(id: string): string {
   return `${TOOL_EFFECTS_COLLECTION}/${id}/outcome`;
+}
+
+/**
+ * The error an attempt ends with when it leaves the call's outcome open: the same message,
+ * marked, so the workflow reports the outcome unknown if no attempt is left. An outage keeps
+ * its own type: waiting for MongoDB is not the tool's failure.
+ */
+function openOutcome(error: unknown): unknown {
+  if (error instanceof OpenOutcomeError || error instanceof InfrastructureUnavailableError) return error;
+  // An outage, or a cancellation of the activity, keeps its own kind.
+  if (unavailableSystemOf(error) !== undefined || (error as Error | undefined)?.name === 'AbortError') return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const retryAfterMs = error instanceof TransientToolError ? error.retryAfterMs : undefined;
+  return new OpenOutcomeError(message, retryAfterMs);
 }

@@ -3,7 +3,7 @@
  * retryable failure and the engine retries with backoff.
  */
 export class TransientToolError extends Error {
-  override readonly name = 'TransientToolError';
+  override readonly name: string = 'TransientToolError';
 
   /**
    * @param retryAfterMs when the service said how long to wait (`Retry-After`): the engine
@@ -44,4 +44,14 @@ export class AbandonedToolError extends Error {
 /** Thrown by the runner when a call was cancelled before the tool started: nothing happened. */
 export class ToolNotStartedError extends Error {
   override readonly name = 'ToolNotStartedError';
+}
+
+/**
+ * A side-effecting call's attempt ended while its outcome was open: an earlier attempt still
+ * held the claim, or this one stopped (timed out, cancelled, lost MongoDB) after it may have
+ * run the tool. Retryable: the next attempt resolves it. When no attempt is left, the call's
+ * outcome is unknown, and the workflow says so instead of telling the model it failed.
+ */
+export class OpenOutcomeError extends TransientToolError {
+  override readonly name = 'OpenOutcomeError';
 }

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Db } from 'mongodb';
 import type { ToolCallRequest } from '../contracts/messages';
-import { DEFAULT_TOOL_POLICY } from '../contracts/tools';
+import { DEFAULT_TOOL_POLICY, unknownOutcomeMessage } from '../contracts/tools';
 import {
   InfrastructureUnavailableError,
   retryWhileInfrastructureDown,
@@ -180,7 +180,8 @@ export class ToolRunner {
                 error instanceof AbandonedToolError ||
                 unavailableSystemOf(error) !== undefined),
           },
-          waits,
+          // An earlier attempt still running ends within the tool's timeout (and renews its lease till then).
+          { ...waits, liveClaimWaitMs: policy.timeoutMs + 2 * this.ledger.leaseMs },
         );
         result = outcome.result;
       } else if (policy.idempotent) {
@@ -430,10 +431,7 @@ export function unknownOutcomeObservation(call: ToolCallRequest): ToolRunResult 
     ok: false,
     error: {
       type: ToolFailureType.OutcomeUnknown,
-      message:
-        `${call.name} may or may not have taken effect: the attempt that ran it stopped before its outcome was ` +
-        'recorded, and this tool can neither check its outcome nor be repeated safely. Do not call it again with ' +
-        'the same arguments (that could do it twice); tell the user its outcome is unknown, or check it another way.',
+      message: unknownOutcomeMessage(call.name, 'the attempt that ran it stopped before its outcome was recorded'),
     },
   };
 }

@@ -4,6 +4,7 @@ import {
   patched,
   proxyActivities,
   proxyLocalActivities,
+  TimeoutFailure,
   workflowInfo,
   type ActivityOptions,
   type LocalActivityOptions,
@@ -13,7 +14,7 @@ import type { ToolCallResult } from '../contracts/activities';
 import type { UnknownOutcome } from '../contracts/agent-task';
 import { FailureType } from '../contracts/failure-types';
 import type { ToolCallRequest } from '../contracts/messages';
-import { DEFAULT_TOOL_POLICY, type AgentTool, type ToolPolicy } from '../contracts/tools';
+import { DEFAULT_TOOL_POLICY, unknownOutcomeMessage, type AgentTool, type ToolPolicy } from '../contracts/tools';
 import { activityCallFailure } from './activity-failures';
 import { toolCall } from './activity-options';
 import type { HumanGate } from './human/human-gate';
@@ -78,6 +79,12 @@ function infrastructureFailure(call: ToolCallRequest, cause: ApplicationFailure,
 }
 
 /**
+ * Patch id: a side-effecting call whose last attempt ended with its outcome open is reported
+ * unknown rather than failed (and is not handed to a fallback, which could repeat it).
+ */
+export const OPEN_OUTCOME_UNKNOWN_PATCH = 'tool-open-outcome-unknown-v1';
+
+/**
  * Patch id: tools whose policy says `local` (pure and fast: calculator, clock) run as local
  * activities, inside the workflow task that asked for them. Calls recorded before it ran as
  * activities and must replay so.
@@ -116,6 +123,26 @@ async function attempt(call: ToolCallRequest, tool: AgentTool | undefined, key: 
     const cause = error instanceof ActivityFailure ? error.cause : error;
     if (cause instanceof ApplicationFailure && cause.type === FailureType.InfraUnavailable) {
       throw infrastructureFailure(call, cause, Date.now() - startedAt);
+    }
+    // The last attempt of a call with side effects stopped (timed out: its worker died, or
+    // the server lost it) or left an earlier attempt's claim open: the effect may have
+    // happened. "Failed" would invite the model to repeat it.
+    const outcomeOpen =
+      cause instanceof TimeoutFailure ||
+      (cause instanceof ApplicationFailure && cause.type === FailureType.ToolOutcomeOpen);
+    if (tool?.policy?.idempotent === false && outcomeOpen && patched(OPEN_OUTCOME_UNKNOWN_PATCH)) {
+      return {
+        callId: call.id,
+        name: call.name,
+        ok: false,
+        error: {
+          type: FailureType.ToolOutcomeUnknown,
+          message: unknownOutcomeMessage(
+            call.name,
+            `its attempts ended before its outcome was known (${failure.message})`,
+          ),
+        },
+      };
     }
     return {
       callId: call.id,

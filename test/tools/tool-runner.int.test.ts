@@ -13,7 +13,7 @@ import { TOOL_OUTPUTS_COLLECTION } from '../../src/tools/output-store';
 import { ToolRegistry } from '../../src/tools/registry';
 import { TOOL_CACHE_COLLECTION, ToolResultCache } from '../../src/tools/result-cache';
 import { defineTool, type Tool } from '../../src/tools/tool';
-import { TransientToolError } from '../../src/tools/tool-errors';
+import { OpenOutcomeError, TransientToolError } from '../../src/tools/tool-errors';
 import { ToolRunner } from '../../src/tools/tool-runner';
 import { countingLookup, flakyTool } from './support/counting-tools';
 import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
@@ -277,26 +277,32 @@ describe('idempotency of side effects', () => {
     expect(heartbeats).toContainEqual(expect.objectContaining({ waitingFor: 'an earlier attempt of this call' }));
   });
 
-  test('a live claim that outlasts the wait is a transient error for the engine to retry later', async () => {
+  test('a live claim that outlasts the wait (the tool timeout and two leases) is an open outcome for the engine to retry later', async () => {
     let release: () => void = () => undefined;
-    const tool = defineTool({
-      name: 'stuck_effect',
-      description: 'A side effect that takes long.',
-      input: z.object({ text: z.string() }),
-      example: { text: 'hi' },
-      policy: { idempotent: false },
-      async execute({ text }) {
-        await new Promise<void>((resolve) => (release = resolve));
-        return `done ${text}`;
-      },
-    });
+    const stuck = (timeoutMs: number) =>
+      defineTool({
+        name: 'stuck_effect',
+        description: 'A side effect that takes long.',
+        input: z.object({ text: z.string() }),
+        example: { text: 'hi' },
+        policy: { idempotent: false, timeoutMs },
+        async execute({ text }) {
+          await new Promise<void>((resolve) => (release = resolve));
+          return `done ${text}`;
+        },
+      });
     const key = 'wf-3b/step-1/call-a';
-    const first = runner([tool as Tool]).run(call('stuck_effect', { text: 'x' }), context(key));
+    const first = runner([stuck(30_000) as Tool]).run(call('stuck_effect', { text: 'x' }), context(key));
     await new Promise((resolve) => setTimeout(resolve, 150));
-    const impatient = runner([tool as Tool], { ledger: { liveClaimWaitMs: 300 } });
-    await expect(impatient.run(call('stuck_effect', { text: 'x' }), context(key))).rejects.toThrow(
+    // This attempt waits max(liveClaimWaitMs, its tool's 200 ms timeout + 2 × 100 ms leases) = 400 ms.
+    const impatient = runner([stuck(200) as Tool], { ledger: { liveClaimWaitMs: 300, leaseMs: 100 } });
+    const started = Date.now();
+    const waited = impatient.run(call('stuck_effect', { text: 'x' }), context(key));
+    await expect(waited).rejects.toThrow(OpenOutcomeError);
+    await expect(waited).rejects.toThrow(
       /an earlier attempt of this stuck_effect call is still running after \d+ s; retrying later/,
     );
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
     release();
     await first;
   });

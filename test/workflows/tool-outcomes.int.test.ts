@@ -79,14 +79,14 @@ function lastMessageOfRequest(index: number): SentMessage | undefined {
 }
 
 /** Sends, then hangs ignoring its abort signal: the runner gives up on it after its 1 s timeout. */
-function hangingInvoiceTool() {
+function hangingInvoiceTool(maximumAttempts = 3) {
   const sent: string[] = [];
   const tool = defineTool({
     name: 'send_invoice',
     description: 'Sends an invoice.',
     input: z.object({ to: z.string(), cents: z.number().int() }),
     example: { to: 'acme', cents: 100 },
-    policy: { idempotent: false, timeoutMs: 1_000, maximumAttempts: 3, initialRetryIntervalMs: 100 },
+    policy: { idempotent: false, timeoutMs: 1_000, maximumAttempts, initialRetryIntervalMs: 100 },
     async execute({ to }) {
       sent.push(to);
       return new Promise<string>(() => undefined);
@@ -187,6 +187,30 @@ describe('side effects whose outcome is unknown', () => {
     ).toMatchObject({ state: 'unknown', tool: 'send_invoice' });
     // What `chassis run` reports.
     expect((await waitForTask(handle, () => undefined)).unknownOutcomes).toEqual(result.unknownOutcomes);
+  }, 120_000);
+  test('the last attempt ends with the outcome still open: the model is told it is unknown, not that it failed', async () => {
+    // One attempt only: it hangs after its effect and is given up, so no later attempt can look at the claim.
+    const invoice = hangingInvoiceTool(1);
+    await startStack([invoice.tool], 30_000);
+    callOnceThenAnswer('send_invoice', { to: 'acme', cents: 12_000 });
+    const handle = await startTask('send_invoice');
+    const result: AgentTaskResult = await handle.result();
+
+    expect(invoice.sent).toEqual(['acme']);
+    expect(result.status).toBe('completed');
+    const observation = JSON.parse(lastMessageOfRequest(1)?.content ?? '{}') as { error: string; message: string };
+    expect(observation.error).toBe('Tool.OutcomeUnknown');
+    expect(observation.message).toMatch(
+      /^send_invoice may or may not have taken effect: its attempts ended before its outcome was known .*Do not call it again/,
+    );
+    expect(result.unknownOutcomes).toEqual([expect.objectContaining({ tool: 'send_invoice', step: 1 })]);
+    // The claim is left open in the ledger (a `chassis retry` would resolve it, not re-run it blindly).
+    const [failedAttempt] = ((await handle.fetchHistory()).events ?? []).flatMap((event) =>
+      event.activityTaskFailedEventAttributes?.failure ? [event.activityTaskFailedEventAttributes.failure] : [],
+    );
+    expect(failedAttempt?.cause?.applicationFailureInfo?.type ?? failedAttempt?.applicationFailureInfo?.type).toBe(
+      'Tool.OutcomeOpen',
+    );
   }, 120_000);
 });
 
