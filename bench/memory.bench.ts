@@ -15,7 +15,7 @@ import { countChatTokens } from '../src/memory/token-count';
 import { ModelCatalog } from '../src/models/catalog';
 import { ModelGateway } from '../src/models/model-gateway';
 import { startScriptedModelServer, type ModelScriptInput } from '../src/testing/scripted-model';
-import { UNCALIBRATED, calibrate, type TokenCalibration } from '../src/workflows/context/estimate-tokens';
+import { UNCALIBRATED, calibrate, type TokenCalibration } from '../src/shared/estimate-tokens';
 import { contextBudget, type ContextBudgetOptions } from '../src/workflows/context/context-budget';
 import {
   applySummary,

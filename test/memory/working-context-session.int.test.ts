@@ -15,7 +15,7 @@ import {
   calibrate,
   estimateMessagesTokens,
   type TokenCalibration,
-} from '../../src/workflows/context/estimate-tokens';
+} from '../../src/shared/estimate-tokens';
 import {
   applySummary,
   planWorkingContext,

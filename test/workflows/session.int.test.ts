@@ -16,7 +16,7 @@ import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testi
 import { builtInTools } from '../../src/tools/builtin';
 import { ToolRegistry } from '../../src/tools/registry';
 import type { ChatMessage } from '../../src/contracts/messages';
-import { estimateMessagesTokens } from '../../src/workflows/context/estimate-tokens';
+import { estimateMessagesTokens } from '../../src/shared/estimate-tokens';
 import type { sessionWorkflow } from '../../src/workflows/session';
 import { chassis } from '../client/operations-support';
 

@@ -11,8 +11,8 @@ export {
   estimateMessagesTokens,
   estimateTextTokens,
   estimateToolDefinitionsTokens,
-} from './estimate-tokens';
-export type { TokenCalibration } from './estimate-tokens';
+} from '../../shared/estimate-tokens';
+export type { TokenCalibration } from '../../shared/estimate-tokens';
 export { contextBudget } from './context-budget';
 export type { ContextBudget, ContextBudgetOptions } from './context-budget';
 export { MIN_SUMMARY_TOKENS, applySummary, planWorkingContext, summaryMessage } from './working-context';

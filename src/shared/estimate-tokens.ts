@@ -4,7 +4,7 @@
  * workflow corrects it with the provider's reported usage through a {@link TokenCalibration}.
  * Exact counts (activities, benchmarks) use the tokenizer in `src/memory/token-count.ts`.
  */
-import type { ChatMessage, ToolDefinition } from '../../contracts/messages';
+import type { ChatMessage, ToolDefinition } from '../contracts/messages';
 
 /** Tokens the chat format adds per message (role and separators), as OpenAI documents it. */
 export const MESSAGE_OVERHEAD_TOKENS = 4;
