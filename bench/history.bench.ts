@@ -4,7 +4,7 @@ import { temporal } from '@temporalio/proto';
 import { MongoClient, type Db } from 'mongodb';
 import type { ActivityDependencies } from '../src/activities';
 import { PAYLOADS_COLLECTION } from '../src/codec/claim-check-store';
-import { DEFAULT_CLAIM_CHECK_THRESHOLD_BYTES } from '../src/codec/claim-check-codec';
+import { DEFAULT_CLAIM_CHECK_THRESHOLD_BYTES } from '../src/config/codec-settings';
 import { createDataConverter } from '../src/codec/data-converter';
 import type { ChassisConfig } from '../src/config/load-config';
 import type { AgentTaskInput, AgentTaskResult } from '../src/contracts/agent-task';

@@ -1,7 +1,7 @@
 import type { Binary, Collection, Db } from 'mongodb';
 import { PLAIN_FIELDS, type FieldEncryption } from '../codec/field-encryption';
 import { taskStreamIdOf, type PublishedTaskEvent, type TaskEventInput } from '../contracts/task-events';
-import { DEFAULT_EVENT_RETENTION_HOURS } from './event-settings';
+import { DEFAULT_EVENT_RETENTION_HOURS } from '../config/event-settings';
 
 /** Collection of the events, one document per event. */
 export const TASK_EVENTS_COLLECTION = 'task_events';

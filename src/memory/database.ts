@@ -2,7 +2,7 @@ import { MongoServerError, type Collection, type Db, type Document } from 'mongo
 import type { EmbedderDescription } from '../contracts/memory';
 import { ensureVectorSearchIndex } from './atlas-vector-search';
 import type { NamespaceDocument, StoredEpisodeDocument, StoredKnowledgeDocument } from './documents';
-import type { VectorSearchSetting } from './memory-settings';
+import type { VectorSearchSetting } from '../config/memory-settings';
 import type { VectorEncoding } from './vectors';
 import { detectVectorEncoding } from './vector-encoding-probe';
 

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { DataConverter } from '@temporalio/common';
 import type { Db } from 'mongodb';
 import { createDataConverter } from '../codec/data-converter';
+import { PayloadKeyring } from '../codec/encryption-keys';
 import { FieldEncryption } from '../codec/field-encryption';
 import type { ActivityDependencies } from '../activities';
 import type { MemoryActivityDependencies } from '../activities/memory-activities';
@@ -144,7 +145,8 @@ export async function buildDependencies(
     });
     const warn = (message: string) => log(`warning: ${message}`);
     // What users and models wrote is encrypted at rest with the payload keys, like the payloads.
-    const fields = new FieldEncryption(config.codec.keyring);
+    const keyring = PayloadKeyring.of(config.codec.payloadKeys);
+    const fields = new FieldEncryption(keyring);
     const tools = await buildToolRegistry(config.tools, { db, warn, fields });
     closers.push(() => tools.close());
     let models: ModelGateway;
@@ -170,7 +172,7 @@ export async function buildDependencies(
     const dataConverter = createDataConverter({
       db,
       claimCheckThresholdBytes: config.codec.claimCheckThresholdBytes,
-      keyring: config.codec.keyring,
+      keyring,
     });
     mongo.start();
     return {

@@ -1,4 +1,4 @@
-import { mcpServersConfigSchema, type McpServerConfig } from '../../src/tools/mcp/config';
+import { mcpServersConfigSchema, type McpServerConfig } from '../../src/config/mcp-servers';
 import { connectMcpServers, mcpToolPolicy, parseOutcomeCheck, type McpToolSet } from '../../src/tools/mcp/mcp-tools';
 import { TOOL_EFFECTS_COLLECTION, effectId } from '../../src/tools/effect-ledger';
 import type { Tool } from '../../src/tools/tool';

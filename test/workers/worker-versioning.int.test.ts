@@ -12,7 +12,7 @@ import { bundleWorkflows } from '../../src/workers/bundle-workflows';
 import { DEMO_GOAL, DEMO_SCRIPT_PATH } from '../../src/workers/build-dependencies';
 import { createWorkers, type ChassisWorkers } from '../../src/workers/create-workers';
 import { installWorkerRuntime } from '../../src/workers/install-runtime';
-import { loadWorkerSettings } from '../../src/workers/worker-settings';
+import { loadWorkerSettings } from '../../src/config/worker-settings';
 
 jest.setTimeout(240_000);
 
