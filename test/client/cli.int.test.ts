@@ -10,7 +10,7 @@ import { loadScriptFile, startScriptedModelServer, type ScriptedModelServer } fr
 import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
 import { builtInTools } from '../../src/tools/builtin';
 import { ToolRegistry } from '../../src/tools/registry';
-import { DEMO_GOAL, DEMO_SCRIPT_PATH } from '../../src/workers/build-dependencies';
+import { DEMO_GOAL, DEMO_SCRIPT_PATH } from '../../src/client/offline/demo-goal';
 
 const CLI = path.join(__dirname, '..', '..', 'bin', 'chassis.js');
 
