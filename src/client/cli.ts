@@ -249,7 +249,9 @@ export function buildProgram(): Command {
 
   program
     .command('bench')
-    .description('run a benchmark from bench/ against the local stack')
+    .description(
+      'run a benchmark from bench/ against the local stack (loaded from its TypeScript source through tsx: needs a clone of the repository)',
+    )
     .argument('<name>', 'benchmark name, e.g. overhead')
     .argument('[options...]', "the benchmark's own options, after --, e.g. -- --data FILE")
     // The benchmark parses its own options; commander must not reject them.
