@@ -1,6 +1,7 @@
-import { loadScriptFile, startScriptedModelServer } from '../../testing/scripted-model';
+import { parseScript, startScriptedModelServer } from '../../testing/scripted-model';
+// Imported, not read from a path: the compiler then copies it into a built CLI too.
+import demoScript from '../../testing/scripts/demo.json';
 import type { OfflineModel } from '../../workers/build-dependencies';
-import { DEMO_SCRIPT_PATH } from './demo-goal';
 
 /**
  * Starts the scripted model server (a test double, not a model) with the demo script, for a
@@ -8,7 +9,7 @@ import { DEMO_SCRIPT_PATH } from './demo-goal';
  * client, not in `src/workers`: the worker layer takes an endpoint and starts no test double.
  */
 export async function startOfflineModel(): Promise<OfflineModel> {
-  const server = await startScriptedModelServer({ script: await loadScriptFile(DEMO_SCRIPT_PATH), port: 0 });
+  const server = await startScriptedModelServer({ script: parseScript(demoScript), port: 0 });
   return {
     baseUrl: server.baseURL,
     notice: `no OPENAI_API_KEY or OPENAI_BASE_URL set: answers come from the scripted offline model at ${server.baseURL} (a test double that only knows the demo goal), not a real model`,
