@@ -12,7 +12,7 @@ import { isCacheable, promptCacheKey, type PromptCache } from './prompt-cache';
 import { translateProviderError } from './provider-errors';
 import { applyResponseFormat } from './response-format';
 import { answerOfCompletion, StreamAssembly, type AssembledAnswer } from './stream-assembly';
-import { countChatTokens, countTokens } from '../memory/token-count';
+import { countChatTokens, countTokens } from './token-count';
 
 /**
  * How to reach one OpenAI-compatible endpoint for every model (the gateway's original,

@@ -2,7 +2,7 @@
  * A deterministic token estimate that runs inside the workflow sandbox (no tokenizer
  * tables, no I/O). It errs on the high side for English prose, code and JSON, and the
  * workflow corrects it with the provider's reported usage through a {@link TokenCalibration}.
- * Exact counts (activities, benchmarks) use the tokenizer in `src/memory/token-count.ts`.
+ * Exact counts (activities, benchmarks) use the tokenizer in `src/models/token-count.ts`.
  */
 import type { ChatMessage, ToolDefinition } from '../contracts/messages';
 

@@ -2,7 +2,7 @@ import { createMemoryActivities } from '../../src/activities/memory-activities';
 import type { ChatMessage } from '../../src/contracts/messages';
 import { ensureMemoryIndexes } from '../../src/memory/database';
 import { HashedNgramEmbedder } from '../../src/memory/embedders/hashed-ngram-embedder';
-import { countChatTokens } from '../../src/memory/token-count';
+import { countChatTokens } from '../../src/models/token-count';
 import { ModelCatalog } from '../../src/models/catalog';
 import { ModelGateway } from '../../src/models/model-gateway';
 import {

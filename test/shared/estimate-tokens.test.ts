@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { countTokens } from '../../src/memory/token-count';
+import { countTokens } from '../../src/models/token-count';
 import {
   UNCALIBRATED,
   calibrate,
