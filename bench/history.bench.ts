@@ -142,7 +142,11 @@ export async function run(config: ChassisConfig): Promise<HistoryBenchResult> {
   const mongo = new MongoClient(config.mongo.uri, { serverSelectionTimeoutMS: 10_000 });
   const db = mongo.db(`${config.mongo.database}_bench_history`);
   const dependencies: ActivityDependencies = {
-    models: new ModelGateway({ baseUrl: server.baseURL, timeoutMs: 30_000 }, new ModelCatalog()),
+    models: new ModelGateway({
+      catalog: new ModelCatalog(),
+      timeoutMs: 30_000,
+      singleEndpoint: { baseUrl: server.baseURL },
+    }),
     tools: new ToolRegistry(builtInTools()),
   };
   const workers: TestStack[] = [];

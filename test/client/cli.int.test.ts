@@ -105,7 +105,11 @@ describe('chassis CLI against the real dev server', () => {
   beforeAll(async () => {
     bundle = await bundleWorkflows();
     model = await startScriptedModelServer({ script: await loadScriptFile(DEMO_SCRIPT_PATH), log: () => undefined });
-    const models = new ModelGateway({ baseUrl: model.baseURL, timeoutMs: 5_000 }, new ModelCatalog());
+    const models = new ModelGateway({
+      catalog: new ModelCatalog(),
+      timeoutMs: 5_000,
+      singleEndpoint: { baseUrl: model.baseURL },
+    });
     stack = await startTestStack({ bundle, dependencies: { models, tools: new ToolRegistry(builtInTools()) } });
   });
 

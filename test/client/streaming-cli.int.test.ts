@@ -36,7 +36,11 @@ beforeAll(async () => {
   stack = await startTestStack({
     bundle,
     dependencies: {
-      models: new ModelGateway({ baseUrl: model.baseURL, timeoutMs: 10_000 }, new ModelCatalog()),
+      models: new ModelGateway({
+        catalog: new ModelCatalog(),
+        timeoutMs: 10_000,
+        singleEndpoint: { baseUrl: model.baseURL },
+      }),
       tools: new ToolRegistry(builtInTools()),
       events: new TaskEventLog(database.db),
     },

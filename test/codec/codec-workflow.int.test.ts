@@ -60,7 +60,11 @@ afterAll(async () => {
 });
 
 const dependencies = () => ({
-  models: new ModelGateway({ baseUrl: model.baseURL, timeoutMs: 20_000 }, new ModelCatalog()),
+  models: new ModelGateway({
+    catalog: new ModelCatalog(),
+    timeoutMs: 20_000,
+    singleEndpoint: { baseUrl: model.baseURL },
+  }),
   tools: new ToolRegistry(builtInTools({ now: () => new Date('2026-01-02T03:04:05.000Z') })),
 });
 

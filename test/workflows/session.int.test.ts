@@ -46,7 +46,11 @@ let stack: TestStack;
 beforeAll(async () => {
   bundle = await bundleWorkflows();
   model = await startScriptedModelServer({ script: SCRIPT, log: () => undefined });
-  const models = new ModelGateway({ baseUrl: model.baseURL, timeoutMs: 5_000 }, new ModelCatalog());
+  const models = new ModelGateway({
+    catalog: new ModelCatalog(),
+    timeoutMs: 5_000,
+    singleEndpoint: { baseUrl: model.baseURL },
+  });
   stack = await startTestStack({ bundle, dependencies: { models, tools: new ToolRegistry(builtInTools()) } });
 });
 
