@@ -23,7 +23,7 @@ import {
   type RunningSummary,
 } from '../../src/workflows/context/working-context';
 import { contextBudget, type ContextBudgetOptions } from '../../src/workflows/context/context-budget';
-import { runActivity } from './support/activity-environment';
+import { runActivity } from '../activities/support/activity-environment';
 import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
 
 /**
