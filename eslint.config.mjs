@@ -10,7 +10,7 @@ import prettier from 'eslint-config-prettier';
  *
  *   shared, contracts   pure and sandbox-safe: workflows and everything else use them
  *   config              settings parsers and the one config object
- *   security, resilience, codec, models, memory, tools, events, observability, stack
+ *   security, resilience, codec, models, memory, tools, events, observability, stack, lifecycle
  *                       domain and infrastructure modules
  *   activities          thin adapters over the domain modules
  *   workflows           the sandbox: contracts, shared, workflows; activities as types only
@@ -31,6 +31,7 @@ const lowerLayers = [
   'events',
   'observability',
   'stack',
+  'lifecycle',
 ].map((folder) => `src/${folder}`);
 
 /** An absolute glob: the rule matches `except` globs against absolute paths, unlike `target` and `from`. */
