@@ -4,7 +4,7 @@ import { temporal } from '@temporalio/proto';
 import { MongoClient, type Db } from 'mongodb';
 import type { ActivityDependencies } from '../src/activities';
 import { PAYLOADS_COLLECTION } from '../src/codec/claim-check-store';
-import { DEFAULT_CLAIM_CHECK_THRESHOLD_BYTES } from '../src/codec/claim-check-codec';
+import { DEFAULT_CLAIM_CHECK_THRESHOLD_BYTES } from '../src/config/codec-settings';
 import { createDataConverter } from '../src/codec/data-converter';
 import type { ChassisConfig } from '../src/config/load-config';
 import type { AgentTaskInput, AgentTaskResult } from '../src/contracts/agent-task';
@@ -142,7 +142,11 @@ export async function run(config: ChassisConfig): Promise<HistoryBenchResult> {
   const mongo = new MongoClient(config.mongo.uri, { serverSelectionTimeoutMS: 10_000 });
   const db = mongo.db(`${config.mongo.database}_bench_history`);
   const dependencies: ActivityDependencies = {
-    models: new ModelGateway({ baseUrl: server.baseURL, timeoutMs: 30_000 }, new ModelCatalog()),
+    models: new ModelGateway({
+      catalog: new ModelCatalog(),
+      timeoutMs: 30_000,
+      singleEndpoint: { baseUrl: server.baseURL },
+    }),
     tools: new ToolRegistry(builtInTools()),
   };
   const workers: TestStack[] = [];

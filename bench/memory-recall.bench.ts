@@ -14,7 +14,7 @@ import { HashedNgramEmbedder } from '../src/memory/embedders/hashed-ngram-embedd
 import { MiniLmEmbedder } from '../src/memory/embedders/minilm-embedder';
 import { parseImportRecords } from '../src/memory/import-records';
 import { MemoryService } from '../src/memory/memory-service';
-import { loadMemorySettings } from '../src/memory/memory-settings';
+import { loadMemorySettings } from '../src/config/memory-settings';
 import {
   CATEGORY_NAMES,
   loadLocomo,

@@ -11,11 +11,11 @@ import { searchKnowledge } from '../src/memory/hybrid-search';
 import { KnowledgeIndexCache } from '../src/memory/knowledge-index-cache';
 import { KnowledgeStore, type ImportRecord } from '../src/memory/knowledge-store';
 import { summarize } from '../src/memory/summarization';
-import { countChatTokens } from '../src/memory/token-count';
+import { countChatTokens } from '../src/models/token-count';
 import { ModelCatalog } from '../src/models/catalog';
 import { ModelGateway } from '../src/models/model-gateway';
 import { startScriptedModelServer, type ModelScriptInput } from '../src/testing/scripted-model';
-import { UNCALIBRATED, calibrate, type TokenCalibration } from '../src/workflows/context/estimate-tokens';
+import { UNCALIBRATED, calibrate, type TokenCalibration } from '../src/shared/estimate-tokens';
 import { contextBudget, type ContextBudgetOptions } from '../src/workflows/context/context-budget';
 import {
   applySummary,

@@ -245,7 +245,11 @@ export async function run(config: ChassisConfig): Promise<OverheadResult> {
   const stacks: TestStack[] = [];
   let plainWorker: PlainWorker | undefined;
   try {
-    const models = new ModelGateway({ baseUrl: server.baseURL, timeoutMs: 30_000 }, new ModelCatalog());
+    const models = new ModelGateway({
+      catalog: new ModelCatalog(),
+      timeoutMs: 30_000,
+      singleEndpoint: { baseUrl: server.baseURL },
+    });
     const tools = new ToolRegistry(builtInTools());
     const embedder = new HashedNgramEmbedder({ dimensions: 64 });
     const capabilities = await ensureMemoryIndexes(database.db, {

@@ -81,7 +81,11 @@ export async function run(config: ChassisConfig): Promise<StreamingBenchResult> 
   });
   const db = mongo.db(`${config.mongo.database}_bench_streaming`);
   const base: ActivityDependencies = {
-    models: new ModelGateway({ baseUrl: server.baseURL, timeoutMs: 30_000 }, new ModelCatalog()),
+    models: new ModelGateway({
+      catalog: new ModelCatalog(),
+      timeoutMs: 30_000,
+      singleEndpoint: { baseUrl: server.baseURL },
+    }),
     tools: new ToolRegistry(builtInTools()),
   };
   const stacks: TestStack[] = [];

@@ -244,7 +244,11 @@ export async function run(config: ChassisConfig): Promise<ToolsBenchResult> {
   const stacks: TestStack[] = [];
   let worker: ToolWorker | undefined;
   try {
-    const models = new ModelGateway({ baseUrl: server.baseURL, timeoutMs: 30_000 }, new ModelCatalog());
+    const models = new ModelGateway({
+      catalog: new ModelCatalog(),
+      timeoutMs: 30_000,
+      singleEndpoint: { baseUrl: server.baseURL },
+    });
     const uncached = slowLookup();
     const cached = slowLookup();
     try {

@@ -122,7 +122,11 @@ async function runDemoTask(config: ChassisConfig): Promise<{ workflowId: string;
       taskQueue,
       workflowBundle: bundle,
       dependencies: {
-        models: new ModelGateway({ baseUrl: model.baseURL, timeoutMs: 10_000 }, new ModelCatalog()),
+        models: new ModelGateway({
+          catalog: new ModelCatalog(),
+          timeoutMs: 10_000,
+          singleEndpoint: { baseUrl: model.baseURL },
+        }),
         tools: new ToolRegistry(builtInTools()),
       },
     });

@@ -26,7 +26,7 @@ import { searchKnowledge } from '../memory/hybrid-search';
 import { KnowledgeIndexCache } from '../memory/knowledge-index-cache';
 import { KnowledgeStore } from '../memory/knowledge-store';
 import { translateMemoryError } from '../memory/memory-errors';
-import type { VectorSearchSetting } from '../memory/memory-settings';
+import type { VectorSearchSetting } from '../config/memory-settings';
 import type { ChatCompleter } from '../memory/model-port';
 import { summarize } from '../memory/summarization';
 

@@ -11,7 +11,7 @@ import type * as WorkerCommandModule from './commands/worker';
 import type * as RunCommandModule from './commands/run';
 import type * as StatusCommandModule from './commands/status';
 import type * as DemoCommandModule from './commands/demo';
-import type * as MockLlmCommandModule from './commands/mock-llm';
+import type * as MockLlmCommandModule from './offline/mock-llm';
 import type * as BenchCommandModule from './commands/bench';
 import type * as CancelCommandModule from './commands/cancel';
 import type * as InstructCommandModule from './commands/instruct';
@@ -243,13 +243,15 @@ export function buildProgram(): Command {
     .addOption(new Option('--host <host>', 'interface').default('127.0.0.1'))
     .requiredOption('--script <file>', 'JSON script of rules')
     .action(async (options: { port: string; host: string; script: string }) => {
-      const { mockLlmCommand } = require('./commands/mock-llm') as typeof MockLlmCommandModule;
+      const { mockLlmCommand } = require('./offline/mock-llm') as typeof MockLlmCommandModule;
       await mockLlmCommand(options);
     });
 
   program
     .command('bench')
-    .description('run a benchmark from bench/ against the local stack')
+    .description(
+      'run a benchmark from bench/ against the local stack (loaded from its TypeScript source through tsx: needs a clone of the repository)',
+    )
     .argument('<name>', 'benchmark name, e.g. overhead')
     .argument('[options...]', "the benchmark's own options, after --, e.g. -- --data FILE")
     // The benchmark parses its own options; commander must not reject them.

@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { MongoClient } from 'mongodb';
 import { createDataConverter } from '../codec/data-converter';
+import { PayloadKeyring } from '../codec/encryption-keys';
 import type { ChassisConfig } from '../config/load-config';
 import { clientConnectionOptions } from '../config/temporal-connection';
 import { startTracing } from '../observability/tracing';
@@ -37,7 +38,7 @@ export async function connectTemporal(config: ChassisConfig): Promise<TemporalSe
   const dataConverter = createDataConverter({
     db: mongo?.db(config.mongo.database),
     claimCheckThresholdBytes: config.codec.claimCheckThresholdBytes,
-    keyring: config.codec.keyring,
+    keyring: PayloadKeyring.of(config.codec.payloadKeys),
   });
   // With tracing on, each workflow start (and signal, query, update) is the root span of its trace.
   const tracing = config.tracing === undefined ? undefined : startTracing(config.tracing, 'chassis-cli');

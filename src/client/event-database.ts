@@ -1,4 +1,5 @@
 import { MongoClient, type Db } from 'mongodb';
+import { PayloadKeyring } from '../codec/encryption-keys';
 import { FieldEncryption } from '../codec/field-encryption';
 import type { ChassisConfig } from '../config/load-config';
 
@@ -19,7 +20,7 @@ export function openEventDatabase(config: ChassisConfig): EventDatabase {
   const client = new MongoClient(config.mongo.uri, { serverSelectionTimeoutMS: 3_000 });
   return {
     db: client.db(config.mongo.database),
-    fields: new FieldEncryption(config.codec.keyring),
+    fields: new FieldEncryption(PayloadKeyring.of(config.codec.payloadKeys)),
     close: () => client.close(),
   };
 }

@@ -8,9 +8,6 @@ import { ENCODING_KEY, encodingOf, metadataBytes, parsePayload, serializePayload
 /** Encoding of a reference payload; its data is {@link ClaimCheckReference} as JSON. */
 export const CLAIM_CHECK_ENCODING = 'binary/chassis-claim-check';
 
-/** @default 8 KB: a model call's working context is claim-checked, a short tool result stays inline. */
-export const DEFAULT_CLAIM_CHECK_THRESHOLD_BYTES = 8 * 1024;
-
 /** @default 64 MB of recently stored or fetched payloads kept in memory per process. */
 export const DEFAULT_CLAIM_CHECK_CACHE_BYTES = 64 * 1024 * 1024;
 

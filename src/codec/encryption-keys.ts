@@ -1,46 +1,9 @@
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { checkDistinctKeyIds, type PayloadKey, type PayloadKeys } from '../config/payload-keys';
 import { PayloadCodecError } from './codec-errors';
 
-/** AES-256 needs 32-byte keys. */
-export const KEY_BYTES = 32;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
-
-/** One AES-256-GCM key with its id, the id written into every payload it encrypts. */
-export interface PayloadKey {
-  id: string;
-  /** 32 bytes. Never logged. */
-  key: Buffer;
-}
-
-/**
- * The id of a key when none is given: a fingerprint of the key (a SHA-256 over a fixed
- * label and the key), so every process holding the same key derives the same id and the
- * id reveals nothing useful about the key.
- */
-export function deriveKeyId(key: Buffer): string {
-  return `k-${createHash('sha256').update('chassis-payload-key-id\n').update(key).digest('hex').slice(0, 16)}`;
-}
-
-/**
- * Parses `base64` or `id:base64` into a key. `variable` names the environment variable in
- * errors; the key's value is never echoed.
- */
-export function parsePayloadKey(value: string, variable: string, explicitId?: string): PayloadKey {
-  const separator = value.lastIndexOf(':');
-  const id = separator > 0 ? value.slice(0, separator).trim() : explicitId;
-  const encoded = (separator > 0 ? value.slice(separator + 1) : value).trim();
-  const key = Buffer.from(encoded, 'base64');
-  if (key.length !== KEY_BYTES || key.toString('base64').replace(/=+$/, '') !== encoded.replace(/=+$/, '')) {
-    throw new PayloadCodecError(
-      `${variable} must be ${KEY_BYTES} random bytes in base64 (got ${key.length} bytes): create one with "openssl rand -base64 32"`,
-    );
-  }
-  if (id !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(id)) {
-    throw new PayloadCodecError(`${variable} has an invalid key id "${id}": use 1-64 letters, digits, ".", "_" or "-"`);
-  }
-  return { id: id ?? deriveKeyId(key), key };
-}
 
 /**
  * The keys a process can use: the active key encrypts; the active and previous keys
@@ -54,13 +17,13 @@ export class PayloadKeyring {
     readonly active: PayloadKey,
     previous: readonly PayloadKey[] = [],
   ) {
-    for (const key of [active, ...previous]) {
-      const existing = this.byId.get(key.id);
-      if (existing !== undefined && !existing.key.equals(key.key)) {
-        throw new PayloadCodecError(`two different payload keys have the id "${key.id}": give each key its own id`);
-      }
-      this.byId.set(key.id, key);
-    }
+    checkDistinctKeyIds([active, ...previous]);
+    for (const key of [active, ...previous]) this.byId.set(key.id, key);
+  }
+
+  /** The keyring of configured keys (`ChassisConfig.codec.payloadKeys`); undefined when encryption is off. */
+  static of(keys: PayloadKeys | undefined): PayloadKeyring | undefined {
+    return keys === undefined ? undefined : new PayloadKeyring(keys.active, keys.previous);
   }
 
   /** Ids of every key, the active one first. */

@@ -1,17 +1,17 @@
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../contracts/task-queues';
-import { parseMcpServersConfig } from '../tools/mcp/config';
-import type { ToolsConfig } from '../tools/build-tool-registry';
-import { loadMemorySettings, type MemorySettings } from '../memory/memory-settings';
-import { loadCodecSettings, type CodecSettings } from '../codec/codec-settings';
-import { loadEventSettings, type EventSettings } from '../events/event-settings';
-import { parseAllowPrivateAddresses, type PrivateAddressAllowance } from '../security/address-policy';
+import { loadCodecSettings, type CodecSettings } from './codec-settings';
 import { ConfigError } from './config-error';
+import { loadEventSettings, type EventSettings } from './event-settings';
 import { isSecretVariableName, MASK, maskSecrets, maskUri, secretValuesFromEnvironment } from './mask-secrets';
+import { parseMcpServersConfig } from './mcp-servers';
+import { payloadKeyIds } from './payload-keys';
+import { loadMemorySettings, type MemorySettings } from './memory-settings';
 import { loadTemporalConnection, type TemporalConnectionSettings } from './temporal-connection';
-import { loadWorkerSettings, type WorkerSettings } from '../workers/worker-settings';
-import { loadTracingSettings, type TracingSettings } from '../observability/telemetry-settings';
 import { loadRetentionSettings, type RetentionSettings } from './retention-settings';
+import { parseAllowPrivateAddresses, type PrivateAddressAllowance, type ToolsSettings } from './tools-settings';
+import { loadTracingSettings, type TracingSettings } from './tracing-settings';
+import { loadWorkerSettings, type WorkerSettings } from './worker-settings';
 
 /** The validated configuration of every Chassis process. */
 export interface ChassisConfig {
@@ -34,7 +34,7 @@ export interface ChassisConfig {
   /** `pinned`: every call goes to this model; unset: calls are routed by the model catalog. */
   models: { pinned: string | undefined; catalogPath: string | undefined };
   agent: { maxSteps: number };
-  tools: ToolsConfig;
+  tools: ToolsSettings;
   memory: MemorySettings;
   /** Payload codecs: claim check (large payloads to MongoDB) and encryption. */
   codec: CodecSettings;
@@ -192,7 +192,7 @@ export function usesScriptedModel(config: ChassisConfig): boolean {
   return config.openai.apiKey === undefined && config.openai.baseUrl === undefined;
 }
 
-function httpPolicy(allowPrivateValue: string | undefined): Pick<ToolsConfig, 'http'> {
+function httpPolicy(allowPrivateValue: string | undefined): Pick<ToolsSettings, 'http'> {
   if (allowPrivateValue === undefined) return {};
   const allowPrivateAddresses: PrivateAddressAllowance = parseAllowPrivateAddresses(allowPrivateValue);
   return { http: { allowPrivateAddresses } };
@@ -219,7 +219,7 @@ export function describeConfig(config: ChassisConfig): Record<string, unknown> {
     },
     codec: {
       claimCheckThresholdBytes: config.codec.claimCheckThresholdBytes,
-      encryptionKeyIds: config.codec.keyring?.ids(),
+      encryptionKeyIds: payloadKeyIds(config.codec.payloadKeys),
       codecServerToken: masked(config.codec.codecServerToken),
     },
     tools: {

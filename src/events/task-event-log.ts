@@ -1,7 +1,7 @@
 import type { Binary, Collection, Db } from 'mongodb';
 import { PLAIN_FIELDS, type FieldEncryption } from '../codec/field-encryption';
 import { taskStreamIdOf, type PublishedTaskEvent, type TaskEventInput } from '../contracts/task-events';
-import { DEFAULT_EVENT_RETENTION_HOURS } from './event-settings';
+import { DEFAULT_EVENT_RETENTION_HOURS } from '../config/event-settings';
 
 /** Collection of the events, one document per event. */
 export const TASK_EVENTS_COLLECTION = 'task_events';
@@ -199,9 +199,10 @@ export class TaskEventLog {
   /** Creates the indexes once per process: sequence order per stream, and expiry where the server has TTL indexes. */
   ensureIndexes(): Promise<void> {
     this.indexes ??= (async () => {
-      await this.events.createIndex({ streamId: 1, sequence: 1 }, { unique: true });
-      await this.events.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0 }).catch(() => undefined);
-      await this.sources.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0 }).catch(() => undefined);
+      // Keys, index options, command options (none): the driver deprecates mixing the two kinds.
+      await this.events.createIndex({ streamId: 1, sequence: 1 }, { unique: true }, {});
+      await this.events.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0 }, {}).catch(() => undefined);
+      await this.sources.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0 }, {}).catch(() => undefined);
     })().catch((error: unknown) => {
       this.indexes = undefined;
       throw error;

@@ -1,5 +1,8 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import type { retentionSweepWorkflow } from '../workflows/retention-sweep';
+import type { RetentionSweepInput, RetentionSweepResult } from '../contracts/retention';
+
+/** `retentionSweepWorkflow`'s signature, from its contract: lifecycle sits below the workflows it schedules. */
+type RetentionSweepWorkflow = (input?: RetentionSweepInput) => Promise<RetentionSweepResult>;
 
 /** The id of the retention schedule of a task queue (one per queue: its workers run the sweep). */
 export function retentionScheduleId(taskQueue: string): string {
@@ -35,7 +38,7 @@ export async function ensureRetentionSchedule(
 ): Promise<EnsuredRetentionSchedule> {
   const scheduleId = retentionScheduleId(options.taskQueue);
   try {
-    await client.schedule.create<typeof retentionSweepWorkflow>({
+    await client.schedule.create<RetentionSweepWorkflow>({
       scheduleId,
       spec: { intervals: [{ every: options.every === 'hourly' ? '1 hour' : '1 day' }] },
       action: {

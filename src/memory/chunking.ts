@@ -1,4 +1,4 @@
-import { estimateTextTokens } from '../workflows/context/estimate-tokens';
+import { estimateTextTokens } from '../shared/estimate-tokens';
 
 /** Options of {@link chunkText}. */
 export interface ChunkingOptions {

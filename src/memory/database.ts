@@ -2,7 +2,7 @@ import { MongoServerError, type Collection, type Db, type Document } from 'mongo
 import type { EmbedderDescription } from '../contracts/memory';
 import { ensureVectorSearchIndex } from './atlas-vector-search';
 import type { NamespaceDocument, StoredEpisodeDocument, StoredKnowledgeDocument } from './documents';
-import type { VectorSearchSetting } from './memory-settings';
+import type { VectorSearchSetting } from '../config/memory-settings';
 import type { VectorEncoding } from './vectors';
 import { detectVectorEncoding } from './vector-encoding-probe';
 
@@ -82,7 +82,8 @@ export async function ensureMemoryIndexes(
     // createIndexes call lists several indexes of which some already exist.
     const existing = new Set((await existingIndexes(collection)).map((index) => index.name as string));
     for (const index of indexes) {
-      if (!existing.has(index.name)) await collection.createIndex({ ...index.key }, { name: index.name });
+      // Keys, index options, command options (none): the driver deprecates mixing the two kinds.
+      if (!existing.has(index.name)) await collection.createIndex({ ...index.key }, { name: index.name }, {});
     }
   }
   const notes: string[] = [];

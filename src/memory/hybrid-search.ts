@@ -15,7 +15,7 @@ import { toKnowledgeChunk } from './mapping';
 import { openKnowledge } from './sealed-documents';
 import { indexedFields, sessionNeighbours, type ContextNeighbour } from './memory-context';
 import { EmbedderMismatchError, MemoryInputError } from './memory-errors';
-import type { VectorSearchSetting } from './memory-settings';
+import type { VectorSearchSetting } from '../config/memory-settings';
 import { reciprocalRankFusion, type FusedItem, type RankedList } from './rank-fusion';
 import { signalWeights } from './signal-weights';
 import { temporalCues, temporalMatch, type TemporalCue } from './temporal-cues';

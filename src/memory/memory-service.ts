@@ -1,4 +1,5 @@
 import { MongoClient, type Db } from 'mongodb';
+import { PayloadKeyring } from '../codec/encryption-keys';
 import { FieldEncryption } from '../codec/field-encryption';
 import type { ChassisConfig } from '../config/load-config';
 import type { KnowledgeChunk, KnowledgeKind, SearchKnowledgeInput, SearchKnowledgeResult } from '../contracts/memory';
@@ -9,7 +10,7 @@ import type { Embedder } from './embedders/embedder';
 import { searchKnowledge } from './hybrid-search';
 import { KnowledgeIndexCache } from './knowledge-index-cache';
 import { KnowledgeStore, type ImportOptions, type ImportRecord, type ImportResult } from './knowledge-store';
-import { loadMemorySettings, type MemorySettings } from './memory-settings';
+import { loadMemorySettings, type MemorySettings } from '../config/memory-settings';
 
 /** One query of a batch search. */
 export interface BatchQuery {
@@ -80,7 +81,14 @@ export class MemoryService {
       embedder: embedder.description,
     });
     // The payload keys: knowledge written with encryption on is read (and written) sealed.
-    return new MemoryService(db, embedder, settings, capabilities, client, new FieldEncryption(config.codec.keyring));
+    return new MemoryService(
+      db,
+      embedder,
+      settings,
+      capabilities,
+      client,
+      new FieldEncryption(PayloadKeyring.of(config.codec.payloadKeys)),
+    );
   }
 
   /** Imports records (see {@link KnowledgeStore.importRecords}). */

@@ -6,7 +6,7 @@ import { searchKnowledge, type KnowledgeSearchDependencies } from './hybrid-sear
 import type { Embedder } from './embedders/embedder';
 import { KnowledgeIndexCache } from './knowledge-index-cache';
 import { KnowledgeStore } from './knowledge-store';
-import type { MemorySettings } from './memory-settings';
+import type { MemorySettings } from '../config/memory-settings';
 import { EmbedderMismatchError, MemoryInputError } from './memory-errors';
 
 /** What the memory tools need: the worker's store and search dependencies, and the namespace they use. */

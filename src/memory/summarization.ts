@@ -2,7 +2,7 @@ import type { MemoryModelUsage, SummarizeInput, SummarizeResult } from '../contr
 import type { ModelCallResult } from '../contracts/activities';
 import { MemoryInputError, ModelOutputError } from './memory-errors';
 import type { ChatCompleter } from './model-port';
-import { countTokens, truncateToTokens } from './token-count';
+import { countTokens, truncateToTokens } from '../models/token-count';
 import { transcriptText } from './transcript';
 
 /** The summarizer's instructions; scripted tests match on its first words. */

@@ -12,18 +12,7 @@ import { isCacheable, promptCacheKey, type PromptCache } from './prompt-cache';
 import { translateProviderError } from './provider-errors';
 import { applyResponseFormat } from './response-format';
 import { answerOfCompletion, StreamAssembly, type AssembledAnswer } from './stream-assembly';
-import { countChatTokens, countTokens } from '../memory/token-count';
-
-/**
- * How to reach one OpenAI-compatible endpoint for every model (the gateway's original,
- * single-endpoint form). The key stays in the worker process.
- */
-export interface EndpointOptions {
-  baseUrl?: string;
-  apiKey?: string;
-  /** Per-request timeout; kept below the activity's start-to-close timeout. */
-  timeoutMs: number;
-}
+import { countChatTokens, countTokens } from './token-count';
 
 /** Options of {@link ModelGateway}. */
 export interface ModelGatewayOptions {
@@ -67,10 +56,6 @@ export interface CompleteOptions {
   onChunk?: (text: string) => void;
 }
 
-function isEndpointOptions(value: ModelGatewayOptions | EndpointOptions): value is EndpointOptions {
-  return !('catalog' in value);
-}
-
 /**
  * The worker side of model routing: calls exactly the model it is given (the workflow
  * decides which: docs/architecture.md, decision 1) on that model's endpoint, one OpenAI client per
@@ -88,30 +73,17 @@ export class ModelGateway {
   /** Endpoints already warned about for sending no usage. */
   private readonly usageWarned = new Set<string>();
 
-  constructor(options: ModelGatewayOptions);
-  /**
-   * @deprecated the single-endpoint form: every model goes to `endpoint`. Use
-   * `new ModelGateway({ catalog, timeoutMs, singleEndpoint })` instead.
-   */
-  constructor(endpoint: EndpointOptions, catalog: ModelCatalog);
-  constructor(options: ModelGatewayOptions | EndpointOptions, legacyCatalog?: ModelCatalog) {
-    const resolved: ModelGatewayOptions = isEndpointOptions(options)
-      ? {
-          catalog: legacyCatalog as ModelCatalog,
-          timeoutMs: options.timeoutMs,
-          singleEndpoint: { baseUrl: options.baseUrl, apiKey: options.apiKey },
-        }
-      : options;
-    this.catalog = resolved.catalog;
-    this.breakers = resolved.breakers ?? createModelBreaker(resolved.catalog.breaker);
-    this.timeoutMs = resolved.timeoutMs;
-    this.clients = new EndpointClients(resolved.catalog, {
-      timeoutMs: resolved.timeoutMs,
-      environment: resolved.environment,
-      single: resolved.singleEndpoint,
+  constructor(options: ModelGatewayOptions) {
+    this.catalog = options.catalog;
+    this.breakers = options.breakers ?? createModelBreaker(options.catalog.breaker);
+    this.timeoutMs = options.timeoutMs;
+    this.clients = new EndpointClients(options.catalog, {
+      timeoutMs: options.timeoutMs,
+      environment: options.environment,
+      single: options.singleEndpoint,
     });
-    this.warn = resolved.warn ?? ((message) => process.stderr.write(`${message}\n`));
-    this.context = resolved.context;
+    this.warn = options.warn ?? ((message) => process.stderr.write(`${message}\n`));
+    this.context = options.context;
   }
 
   /**

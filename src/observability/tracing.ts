@@ -12,7 +12,7 @@ import {
   OpenTelemetryActivityOutboundInterceptor,
 } from '@temporalio/interceptors-opentelemetry/lib/worker';
 import type { WorkerOptions } from '@temporalio/worker';
-import type { TracingSettings } from './telemetry-settings';
+import type { TracingSettings } from '../config/tracing-settings';
 
 /** The module the workflow bundle includes so workflows trace themselves (their spans leave through a sink). */
 export const WORKFLOW_TRACING_MODULE =

@@ -1,12 +1,5 @@
 import ipaddr from 'ipaddr.js';
-
-/**
- * Which non-public addresses outbound requests may reach (`CHASSIS_HTTP_ALLOW_PRIVATE`):
- * `true` = loopback, private (RFC 1918, fc00::/7), link-local and CGNAT networks, but still
- * not cloud-metadata, multicast, broadcast, unspecified or reserved addresses; a list =
- * exactly the addresses inside these CIDR ranges (`10.0.0.0/8`, `127.0.0.1`, `fd00::/8`).
- */
-export type PrivateAddressAllowance = boolean | string[];
+import { parseAddressRange, type PrivateAddressAllowance } from '../config/tools-settings';
 
 /** What an IP address is, for refusal messages. */
 export type AddressKind =
@@ -113,35 +106,6 @@ export function isCloudMetadataName(hostname: string): boolean {
 }
 
 /**
- * Parses `CHASSIS_HTTP_ALLOW_PRIVATE`: `true`/`false` (also `1`/`0`, `yes`/`no`), or a
- * comma-separated list of CIDR ranges or single addresses.
- * @throws Error whose message says which entry is wrong and what to write instead
- */
-export function parseAllowPrivateAddresses(value: string): PrivateAddressAllowance {
-  const text = value.trim();
-  if (/^(true|1|yes)$/i.test(text)) return true;
-  if (/^(false|0|no)$/i.test(text)) return false;
-  const entries = text
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '');
-  for (const entry of entries) parseRange(entry);
-  return entries;
-}
-
-function parseRange(entry: string): [ipaddr.IPv4 | ipaddr.IPv6, number] {
-  try {
-    if (entry.includes('/')) return ipaddr.parseCIDR(entry);
-    const address = ipaddr.parse(entry);
-    return [address, address.kind() === 'ipv4' ? 32 : 128];
-  } catch {
-    throw new Error(
-      `"${entry}" is not an IP address or CIDR range: use true, or a list such as "10.0.0.0/8,127.0.0.1,fd00::/8"`,
-    );
-  }
-}
-
-/**
  * Decides which addresses outbound requests may connect to: public unicast addresses
  * always; others only as {@link PrivateAddressAllowance} says.
  */
@@ -151,7 +115,7 @@ export class OutboundAddressPolicy {
 
   constructor(allowance: PrivateAddressAllowance = false) {
     this.privateNetworks = allowance === true;
-    this.ranges = Array.isArray(allowance) ? allowance.map(parseRange) : [];
+    this.ranges = Array.isArray(allowance) ? allowance.map(parseAddressRange) : [];
   }
 
   /** Why `address` is refused (its kind), or `undefined` when it may be reached. */

@@ -14,5 +14,5 @@ export function startQuietScriptedModel(script: ModelScriptInput = NOTHING_MATCH
 
 /** A model gateway whose every model is answered by `model`, priced by the default catalog. */
 export function scriptedGateway(model: ScriptedModelServer, timeoutMs = 10_000): ModelGateway {
-  return new ModelGateway({ baseUrl: model.baseURL, timeoutMs }, new ModelCatalog());
+  return new ModelGateway({ catalog: new ModelCatalog(), timeoutMs, singleEndpoint: { baseUrl: model.baseURL } });
 }

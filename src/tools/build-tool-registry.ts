@@ -1,24 +1,18 @@
 import type { Db } from 'mongodb';
 import type { FieldEncryption } from '../codec/field-encryption';
+import type { ToolsSettings } from '../config/tools-settings';
 import { builtInTools, type HttpFetchOptions } from './builtin';
 import type { Now } from './builtin/clock';
 import { connectMcpServers, type McpToolSet } from './mcp/mcp-tools';
-import type { McpServerConfig } from './mcp/config';
 import { ToolRegistry } from './registry';
 
 /**
- * The tool settings of a Chassis process (`ChassisConfig.tools`), from `CHASSIS_WORKSPACE_DIR`,
- * `CHASSIS_HTTP_ALLOWED_HOSTS` (comma-separated) and `CHASSIS_MCP_SERVERS` (JSON).
+ * What a registry is built from: the tool settings of `ChassisConfig.tools`, whose `http`
+ * part tests and benchmarks may widen with the size and time limits of `http_fetch`.
  */
-export interface ToolsConfig {
-  /** Folder of `workspace_read` / `workspace_write`; unset = those tools are not offered. */
-  workspaceDir?: string;
-  /** Hosts `http_fetch` may GET from; empty = `http_fetch` is not offered. */
-  httpAllowedHosts?: string[];
-  /** Size and time limits of `http_fetch`. */
+export interface ToolsConfig extends Omit<ToolsSettings, 'http'> {
+  /** Size and time limits of `http_fetch`, and which private addresses it may reach. */
   http?: Omit<HttpFetchOptions, 'allowedHosts'>;
-  /** MCP servers whose tools are registered as `<server>__<tool>`. */
-  mcpServers?: McpServerConfig[];
 }
 
 /** A registry and what must be closed with it (MCP server processes). */

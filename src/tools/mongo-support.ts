@@ -20,12 +20,13 @@ export async function ensureExpiryIndex<T extends Document>(
   field: string,
 ): Promise<ExpiryMode> {
   try {
-    await collection.createIndex({ [field]: 1 }, { name: `${field}_ttl`, expireAfterSeconds: 0 });
+    // Keys, index options, command options (none): the driver deprecates mixing the two kinds.
+    await collection.createIndex({ [field]: 1 }, { name: `${field}_ttl`, expireAfterSeconds: 0 }, {});
     return 'ttl-index';
   } catch (error) {
     if (!isTtlUnsupported(error)) throw error;
   }
-  await collection.createIndex({ [field]: 1 }, { name: `${field}_1` });
+  await collection.createIndex({ [field]: 1 }, { name: `${field}_1` }, {});
   return 'purge-on-read';
 }
 

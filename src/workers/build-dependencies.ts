@@ -1,16 +1,16 @@
-import path from 'node:path';
 import type { DataConverter } from '@temporalio/common';
 import type { Db } from 'mongodb';
 import { createDataConverter } from '../codec/data-converter';
+import { PayloadKeyring } from '../codec/encryption-keys';
 import { FieldEncryption } from '../codec/field-encryption';
 import type { ActivityDependencies } from '../activities';
 import type { MemoryActivityDependencies } from '../activities/memory-activities';
+import { ConfigError } from '../config/config-error';
 import { usesScriptedModel, type ChassisConfig } from '../config/load-config';
 import type { EmbedderDescription } from '../contracts/memory';
 import type { ModelCatalog } from '../models/catalog';
 import { loadModelCatalog } from '../models/load-model-catalog';
 import { ModelGateway } from '../models/model-gateway';
-import { loadScriptFile, startScriptedModelServer } from '../testing/scripted-model';
 import { buildToolRegistry } from '../tools/build-tool-registry';
 import { ToolEffectLedger } from '../tools/effect-ledger';
 import { ToolResultCache } from '../tools/result-cache';
@@ -24,11 +24,18 @@ import { TaskEventLog } from '../events/task-event-log';
 import { modelEndpointTargets, type ModelEndpointTarget } from './model-endpoints';
 import { FatalSetupError, MongoConnection } from './mongo-connection';
 
-/** The demo script the offline worker answers with. */
-export const DEMO_SCRIPT_PATH = path.join(__dirname, '..', 'testing', 'scripts', 'demo.json');
-
-/** The goal the demo runs; the demo script answers it. */
-export const DEMO_GOAL = 'What is 17.5% of 2,340, and what time is it in UTC?';
+/**
+ * A model endpoint that stands in for a real one when neither `OPENAI_API_KEY` nor
+ * `OPENAI_BASE_URL` is set. The CLI passes one (the scripted offline model of
+ * `src/client/offline`); the worker layer itself starts no test double.
+ */
+export interface OfflineModel {
+  /** OpenAI-compatible base URL every model's calls go to. */
+  baseUrl: string;
+  /** Said to the user once: where the answers come from. */
+  notice: string;
+  close(): Promise<void>;
+}
 
 /** Activity dependencies plus what must be closed when the process ends. */
 export interface BuiltDependencies {
@@ -56,6 +63,11 @@ export interface BuiltDependencies {
 export interface BuildDependenciesOptions {
   /** Where the worker says what it waits for and what it found. @default lines on stderr */
   log?: (line: string) => void;
+  /**
+   * Starts the model to use when no key or base URL is set. Without it, such a config is
+   * refused with a {@link ConfigError}. @default none
+   */
+  startOfflineModel?: () => Promise<OfflineModel>;
 }
 
 /**
@@ -112,15 +124,20 @@ function buildMemory(config: ChassisConfig, mongo: MongoConnection, models: Mode
  * Builds what activities need from the config, once per process: the model catalog and
  * gateway, the tool registry (with MCP servers) and the MongoDB connection, which keeps
  * connecting in the background (see {@link MongoConnection}). With neither
- * `OPENAI_API_KEY` nor `OPENAI_BASE_URL`, the scripted model server (a test double, not a
- * model) is started with the demo script so the stack works offline; with either set,
- * nothing is scripted.
+ * `OPENAI_API_KEY` nor `OPENAI_BASE_URL`, every call goes to the model
+ * `options.startOfflineModel` starts (the CLI's scripted offline model).
  */
 export async function buildDependencies(
   config: ChassisConfig,
   options: BuildDependenciesOptions = {},
 ): Promise<BuiltDependencies> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const startOfflineModel = options.startOfflineModel;
+  if (usesScriptedModel(config) && startOfflineModel === undefined) {
+    throw new ConfigError(
+      'no OPENAI_API_KEY or OPENAI_BASE_URL set: set one to reach a model, or start the worker with "chassis worker", which answers offline with the scripted demo model',
+    );
+  }
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
     for (const closer of closers.reverse()) await closer().catch(() => undefined);
@@ -144,23 +161,24 @@ export async function buildDependencies(
     });
     const warn = (message: string) => log(`warning: ${message}`);
     // What users and models wrote is encrypted at rest with the payload keys, like the payloads.
-    const fields = new FieldEncryption(config.codec.keyring);
+    const keyring = PayloadKeyring.of(config.codec.payloadKeys);
+    const fields = new FieldEncryption(keyring);
     const tools = await buildToolRegistry(config.tools, { db, warn, fields });
     closers.push(() => tools.close());
     let models: ModelGateway;
     let offlineNotice: string | undefined;
     let modelEndpoints: ModelEndpointTarget[];
-    if (usesScriptedModel(config)) {
-      const server = await startScriptedModelServer({ script: await loadScriptFile(DEMO_SCRIPT_PATH), port: 0 });
-      closers.push(() => server.close());
+    if (startOfflineModel !== undefined && usesScriptedModel(config)) {
+      const offline = await startOfflineModel();
+      closers.push(() => offline.close());
       models = new ModelGateway({
         catalog,
         timeoutMs: config.openai.timeoutMs,
-        singleEndpoint: { baseUrl: server.baseURL },
+        singleEndpoint: { baseUrl: offline.baseUrl },
         context: config.memory.context,
       });
-      offlineNotice = `no OPENAI_API_KEY or OPENAI_BASE_URL set: answers come from the scripted offline model at ${server.baseURL} (a test double that only knows the demo goal), not a real model`;
-      modelEndpoints = [{ name: 'scripted', baseUrl: server.baseURL, description: 'scripted offline model' }];
+      offlineNotice = offline.notice;
+      modelEndpoints = [{ name: 'scripted', baseUrl: offline.baseUrl, description: 'scripted offline model' }];
     } else {
       models = new ModelGateway({ catalog, timeoutMs: config.openai.timeoutMs, context: config.memory.context });
       modelEndpoints = modelEndpointTargets(catalog, { pinned: config.models.pinned });
@@ -170,7 +188,7 @@ export async function buildDependencies(
     const dataConverter = createDataConverter({
       db,
       claimCheckThresholdBytes: config.codec.claimCheckThresholdBytes,
-      keyring: config.codec.keyring,
+      keyring,
     });
     mongo.start();
     return {

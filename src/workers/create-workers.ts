@@ -4,7 +4,7 @@ import { createRetentionActivities } from '../activities/retention-activities';
 import { createToolActivities } from '../activities/tool-activities';
 import { memoryActivitiesFor, type ActivityDependencies } from '../activities';
 import { modelTaskQueueFor } from '../contracts/task-queues';
-import type { WorkerVersioning } from './worker-settings';
+import type { WorkerVersioning } from '../config/worker-settings';
 import { reportBreakerStates, type ChassisMetrics } from '../observability/chassis-metrics';
 import { instrumentModelActivities, instrumentToolActivities } from '../observability/instrument-activities';
 import type { Tracing } from '../observability/tracing';

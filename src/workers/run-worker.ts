@@ -3,7 +3,7 @@ import { NativeConnection, type LogLevel, type WorkflowBundleWithSourceMap } fro
 import type { ChassisConfig } from '../config/load-config';
 import { describeTemporalSecurity, nativeConnectionOptions } from '../config/temporal-connection';
 import { modelTaskQueueFor } from '../contracts/task-queues';
-import { buildDependencies, type BuiltDependencies } from './build-dependencies';
+import { buildDependencies, type BuildDependenciesOptions, type BuiltDependencies } from './build-dependencies';
 import { bundleWorkflows } from './bundle-workflows';
 import { createWorkers } from './create-workers';
 import { HealthMonitor } from './health-monitor';
@@ -27,6 +27,8 @@ export interface StartWorkerOptions {
   report?: boolean;
   /** Time between health probes. @default 5000 */
   healthIntervalMs?: number;
+  /** Starts the model used when no key or base URL is set (see {@link BuildDependenciesOptions}). */
+  startOfflineModel?: BuildDependenciesOptions['startOfflineModel'];
 }
 
 /** A started worker process: its workers and how to stop them and their dependencies. */
@@ -180,7 +182,7 @@ export async function startWorker(config: ChassisConfig, options: StartWorkerOpt
   const early: string[] = [];
   let holdEarlyLines = options.report === true;
   const log = (line: string) => (holdEarlyLines ? early.push(line) : print(line));
-  const built = await buildDependencies(config, { log });
+  const built = await buildDependencies(config, { log, startOfflineModel: options.startOfflineModel });
   let workflowBundle: WorkflowBundleWithSourceMap | undefined;
   const supervisor = new WorkerSupervisor({
     address: config.temporal.address,

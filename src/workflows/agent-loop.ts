@@ -7,7 +7,7 @@ import type { ModelSelection, RouteDecision, TierName } from '../contracts/model
 import type { AgentTool } from '../contracts/tools';
 import type { Usage } from '../contracts/usage';
 import type { AgentLoopCarry } from '../contracts/working-memory';
-import { estimateMessagesTokens } from './context/estimate-tokens';
+import { estimateMessagesTokens } from '../shared/estimate-tokens';
 import { loopBudgetTokens } from './context/loop-budget';
 import { newLoopMemory } from './context/loop-context';
 import { callModelRouted, contextTooLongOf, type RoutedCallOutcome } from './routed-model-call';

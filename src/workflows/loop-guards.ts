@@ -4,7 +4,7 @@ import { FailureType } from '../contracts/failure-types';
 import type { ChatMessage, ToolDefinition } from '../contracts/messages';
 import type { RouteDecision } from '../contracts/models';
 import { modelCallAllowance, type CallAllowance } from './budget';
-import { estimateMessagesTokens, estimateToolDefinitionsTokens } from './context/estimate-tokens';
+import { estimateMessagesTokens, estimateToolDefinitionsTokens } from '../shared/estimate-tokens';
 
 /** Steps in a row whose tool calls were all malformed or unknown before the loop gives up. */
 export const MAX_MALFORMED_TOOL_STEPS = 3;

@@ -55,7 +55,11 @@ afterEach(async () => {
 });
 
 async function startStack(tools: Tool[], extra: { toolBreakers?: KeyedCircuitBreaker } = {}): Promise<TestStack> {
-  const models = new ModelGateway({ baseUrl: model.baseURL, timeoutMs: 5_000 }, new ModelCatalog());
+  const models = new ModelGateway({
+    catalog: new ModelCatalog(),
+    timeoutMs: 5_000,
+    singleEndpoint: { baseUrl: model.baseURL },
+  });
   // Not an object literal: ActivityDependencies does not list `db` yet; createToolActivities reads it.
   const dependencies = { models, tools: new ToolRegistry(tools), db: database.db, ...extra };
   stack = await startTestStack({ bundle: agentBundle, dependencies });

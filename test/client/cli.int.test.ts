@@ -10,7 +10,7 @@ import { loadScriptFile, startScriptedModelServer, type ScriptedModelServer } fr
 import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
 import { builtInTools } from '../../src/tools/builtin';
 import { ToolRegistry } from '../../src/tools/registry';
-import { DEMO_GOAL, DEMO_SCRIPT_PATH } from '../../src/workers/build-dependencies';
+import { DEMO_GOAL, DEMO_SCRIPT_PATH } from '../../src/client/offline/demo-goal';
 
 const CLI = path.join(__dirname, '..', '..', 'bin', 'chassis.js');
 
@@ -105,7 +105,11 @@ describe('chassis CLI against the real dev server', () => {
   beforeAll(async () => {
     bundle = await bundleWorkflows();
     model = await startScriptedModelServer({ script: await loadScriptFile(DEMO_SCRIPT_PATH), log: () => undefined });
-    const models = new ModelGateway({ baseUrl: model.baseURL, timeoutMs: 5_000 }, new ModelCatalog());
+    const models = new ModelGateway({
+      catalog: new ModelCatalog(),
+      timeoutMs: 5_000,
+      singleEndpoint: { baseUrl: model.baseURL },
+    });
     stack = await startTestStack({ bundle, dependencies: { models, tools: new ToolRegistry(builtInTools()) } });
   });
 

@@ -35,7 +35,11 @@ beforeAll(async () => {
     },
     log: () => undefined,
   });
-  const models = new ModelGateway({ baseUrl: model.baseURL, timeoutMs: 10_000 }, new ModelCatalog());
+  const models = new ModelGateway({
+    catalog: new ModelCatalog(),
+    timeoutMs: 10_000,
+    singleEndpoint: { baseUrl: model.baseURL },
+  });
   stack = await startTestStack({ bundle, dependencies: { models, tools: new ToolRegistry(builtInTools()) } });
   const start = async (goal: string, session?: string) => {
     const handle = await stack.client.workflow.start('agentTaskWorkflow', {

@@ -1,9 +1,8 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
 
 const ROOT = path.join(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'chassis.js');
-const SHIM = path.join(__dirname, 'operations-cli.ts');
 
 /** A finished CLI run. */
 export interface CliRun {
@@ -12,18 +11,9 @@ export interface CliRun {
   stderr: string;
 }
 
-let entry: string[] | undefined;
-
-/**
- * How to start the CLI: `bin/chassis.js` once `cli.ts` registers the operations commands,
- * else the same program with them added (`operations-cli.ts`).
- */
+/** The arguments after `node` that start the CLI: `bin/chassis.js`, as a user runs it. */
 export function cliEntry(): string[] {
-  if (entry === undefined) {
-    const help = execFileSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' });
-    entry = /^\s+replay\b/m.test(help) ? [BIN] : ['--require', 'tsx/cjs', SHIM];
-  }
-  return entry;
+  return [BIN];
 }
 
 /** Runs `chassis <args>` in a child process, as a user would. */

@@ -9,7 +9,7 @@ import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testi
 import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
 import { builtInTools } from '../../src/tools/builtin';
 import { ToolRegistry } from '../../src/tools/registry';
-import { DEMO_GOAL, DEMO_SCRIPT_PATH } from '../../src/workers/build-dependencies';
+import { DEMO_GOAL, DEMO_SCRIPT_PATH } from '../../src/client/offline/demo-goal';
 
 // The real CLI in a child process, as a user runs it, against the real dev server, a worker
 // publishing events to the real MongoDB-wire server, and the offline demo's scripted model.
@@ -36,7 +36,11 @@ beforeAll(async () => {
   stack = await startTestStack({
     bundle,
     dependencies: {
-      models: new ModelGateway({ baseUrl: model.baseURL, timeoutMs: 10_000 }, new ModelCatalog()),
+      models: new ModelGateway({
+        catalog: new ModelCatalog(),
+        timeoutMs: 10_000,
+        singleEndpoint: { baseUrl: model.baseURL },
+      }),
       tools: new ToolRegistry(builtInTools()),
       events: new TaskEventLog(database.db),
     },

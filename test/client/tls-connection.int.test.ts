@@ -6,7 +6,8 @@ import { startTask, waitForPollers } from '../../src/client/task-client';
 import { CliError } from '../../src/client/cli-error';
 import { loadConfig } from '../../src/config/load-config';
 import { startWorker } from '../../src/workers/run-worker';
-import { DEMO_GOAL } from '../../src/workers/build-dependencies';
+import { DEMO_GOAL } from '../../src/client/offline/demo-goal';
+import { startOfflineModel } from '../../src/client/offline/offline-model';
 import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
 import { startGrpcTlsProxy, type GrpcTlsProxy } from './support/grpc-tls-proxy';
 import { generateTestCertificates, type TestCertificates } from './support/test-certificates';
@@ -66,7 +67,7 @@ describe('Temporal over TLS, mTLS and API keys', () => {
   /** Starts a worker and runs the demo task with the CLI's client, both configured by `variables`. */
   async function runDemoTask(variables: Record<string, string | undefined>) {
     const config = loadConfig(variables);
-    const worker = await startWorker(config, { log: () => undefined });
+    const worker = await startWorker(config, { log: () => undefined, startOfflineModel });
     try {
       await worker.ready;
       const session = await connectTemporal(config);

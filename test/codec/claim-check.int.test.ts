@@ -5,7 +5,8 @@ import { CLAIM_CHECK_ENCODING, ClaimCheckCodec } from '../../src/codec/claim-che
 import { ClaimCheckStore, PAYLOADS_COLLECTION } from '../../src/codec/claim-check-store';
 import { createPayloadCodecs } from '../../src/codec/data-converter';
 import { ENCRYPTED_ENCODING } from '../../src/codec/encryption-codec';
-import { parsePayloadKey, PayloadKeyring } from '../../src/codec/encryption-keys';
+import { PayloadKeyring } from '../../src/codec/encryption-keys';
+import { parsePayloadKey } from '../../src/config/payload-keys';
 import { encodingOf } from '../../src/codec/payload-bytes';
 
 // The real MongoDB-wire server of the local stack (FerretDB), one database per file.

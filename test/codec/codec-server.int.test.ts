@@ -6,7 +6,8 @@ import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { MongoClient, type Db } from 'mongodb';
 import { CodecServerSetupError, startCodecServer, type CodecServer } from '../../src/codec/codec-server';
 import { createPayloadCodecs } from '../../src/codec/data-converter';
-import { parsePayloadKey, PayloadKeyring } from '../../src/codec/encryption-keys';
+import { PayloadKeyring } from '../../src/codec/encryption-keys';
+import { parsePayloadKey } from '../../src/config/payload-keys';
 import { cliEntry } from '../client/operations-support';
 
 // The codec server over plain HTTP, with the real MongoDB-wire server behind the claim check.

@@ -8,7 +8,8 @@ import { replayWorkflowHistory } from '../../src/client/replay/replay-history';
 import { startCodecServer } from '../../src/codec/codec-server';
 import { PAYLOADS_COLLECTION } from '../../src/codec/claim-check-store';
 import { createDataConverter, createPayloadCodecs } from '../../src/codec/data-converter';
-import { parsePayloadKey, PayloadKeyring } from '../../src/codec/encryption-keys';
+import { PayloadKeyring } from '../../src/codec/encryption-keys';
+import { parsePayloadKey } from '../../src/config/payload-keys';
 import { loadConfig } from '../../src/config/load-config';
 import type { AgentTaskResult } from '../../src/contracts/agent-task';
 import { ModelCatalog } from '../../src/models/catalog';
@@ -59,7 +60,11 @@ afterAll(async () => {
 });
 
 const dependencies = () => ({
-  models: new ModelGateway({ baseUrl: model.baseURL, timeoutMs: 20_000 }, new ModelCatalog()),
+  models: new ModelGateway({
+    catalog: new ModelCatalog(),
+    timeoutMs: 20_000,
+    singleEndpoint: { baseUrl: model.baseURL },
+  }),
   tools: new ToolRegistry(builtInTools({ now: () => new Date('2026-01-02T03:04:05.000Z') })),
 });
 

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Payload } from '@temporalio/common';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { loadCodecSettings } from '../../src/codec/codec-settings';
 import { EncryptionCodec, ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../../src/codec/encryption-codec';
-import { deriveKeyId, parsePayloadKey, PayloadKeyring } from '../../src/codec/encryption-keys';
+import { PayloadKeyring } from '../../src/codec/encryption-keys';
+import { parsePayloadKey } from '../../src/config/payload-keys';
 import { encodingOf, metadataText } from '../../src/codec/payload-bytes';
 
 const newKey = () => randomBytes(32).toString('base64');
@@ -62,58 +62,5 @@ describe('EncryptionCodec (AES-256-GCM)', () => {
     const codec = new EncryptionCodec(new PayloadKeyring(parsePayloadKey(newKey(), 'K')));
     const plain = toPayload({ written: 'before encryption was on' });
     expect(await codec.decode([plain])).toEqual([plain]);
-  });
-});
-
-describe('payload keys and codec settings', () => {
-  test('a key id is a stable fingerprint unless given', () => {
-    const base64 = newKey();
-    const derived = parsePayloadKey(base64, 'K');
-    expect(derived.id).toBe(deriveKeyId(Buffer.from(base64, 'base64')));
-    expect(derived.id).toMatch(/^k-[0-9a-f]{16}$/);
-    expect(parsePayloadKey(`2026-01:${base64}`, 'K').id).toBe('2026-01');
-  });
-
-  test('a key of the wrong length is refused without echoing it', () => {
-    const short = randomBytes(16).toString('base64');
-    expect(() => loadCodecSettings({ CHASSIS_PAYLOAD_KEY: short })).toThrow(
-      /CHASSIS_PAYLOAD_KEY must be 32 random bytes in base64 \(got 16 bytes\): create one with "openssl rand -base64 32"/,
-    );
-    try {
-      loadCodecSettings({ CHASSIS_PAYLOAD_KEY: short });
-    } catch (error) {
-      expect((error as Error).message).not.toContain(short);
-      expect((error as Error).name).toBe('ConfigError');
-    }
-  });
-
-  test('defaults: claim check at 8 KB, no encryption, no token', () => {
-    expect(loadCodecSettings({})).toEqual({
-      claimCheckThresholdBytes: 8192,
-      keyring: undefined,
-      codecServerToken: undefined,
-    });
-    expect(loadCodecSettings({ CHASSIS_CLAIM_CHECK_BYTES: 'off' }).claimCheckThresholdBytes).toBeUndefined();
-    expect(loadCodecSettings({ CHASSIS_CLAIM_CHECK_BYTES: '65536' }).claimCheckThresholdBytes).toBe(65536);
-    expect(() => loadCodecSettings({ CHASSIS_CLAIM_CHECK_BYTES: '12' })).toThrow(
-      /CHASSIS_CLAIM_CHECK_BYTES is invalid/,
-    );
-  });
-
-  test('the active key encrypts; previous keys only decrypt', () => {
-    const active = newKey();
-    const previous = [newKey(), `old-2:${newKey()}`];
-    const settings = loadCodecSettings({
-      CHASSIS_PAYLOAD_KEY: active,
-      CHASSIS_PAYLOAD_KEY_ID: 'current',
-      CHASSIS_PAYLOAD_PREVIOUS_KEYS: previous.join(', '),
-    });
-    expect(settings.keyring?.active.id).toBe('current');
-    expect(settings.keyring?.ids()).toEqual([
-      'current',
-      deriveKeyId(Buffer.from(previous[0] ?? '', 'base64')),
-      'old-2',
-    ]);
-    expect(() => loadCodecSettings({ CHASSIS_PAYLOAD_PREVIOUS_KEYS: newKey() })).toThrow(/without CHASSIS_PAYLOAD_KEY/);
   });
 });

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Binary } from 'mongodb';
-import { PayloadKeyring, parsePayloadKey } from '../../src/codec/encryption-keys';
+import { PayloadKeyring } from '../../src/codec/encryption-keys';
+import { parsePayloadKey } from '../../src/config/payload-keys';
 import { FieldEncryption, PLAIN_FIELDS } from '../../src/codec/field-encryption';
 
 const key = (id: string) => parsePayloadKey(`${id}:${randomBytes(32).toString('base64')}`, 'TEST_KEY');

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
-import { PayloadKeyring, parsePayloadKey } from '../../src/codec/encryption-keys';
+import { PayloadKeyring } from '../../src/codec/encryption-keys';
+import { parsePayloadKey } from '../../src/config/payload-keys';
 import { FieldEncryption } from '../../src/codec/field-encryption';
 import type { TaskEventInput } from '../../src/contracts/task-events';
 import { EventBatcher } from '../../src/events/event-batcher';

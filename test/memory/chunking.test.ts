@@ -1,5 +1,5 @@
 import { chunkText } from '../../src/memory/chunking';
-import { estimateTextTokens } from '../../src/workflows/context/estimate-tokens';
+import { estimateTextTokens } from '../../src/shared/estimate-tokens';
 
 function paragraph(topic: string, sentences: number): string {
   return Array.from(

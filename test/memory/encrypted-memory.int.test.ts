@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { BSON } from 'mongodb';
-import { PayloadKeyring, parsePayloadKey } from '../../src/codec/encryption-keys';
+import { PayloadKeyring } from '../../src/codec/encryption-keys';
+import { parsePayloadKey } from '../../src/config/payload-keys';
 import { FieldEncryption } from '../../src/codec/field-encryption';
 import { ensureMemoryIndexes, MemoryCollection } from '../../src/memory/database';
 import { HashedNgramEmbedder } from '../../src/memory/embedders/hashed-ngram-embedder';

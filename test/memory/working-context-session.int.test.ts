@@ -2,7 +2,7 @@ import { createMemoryActivities } from '../../src/activities/memory-activities';
 import type { ChatMessage } from '../../src/contracts/messages';
 import { ensureMemoryIndexes } from '../../src/memory/database';
 import { HashedNgramEmbedder } from '../../src/memory/embedders/hashed-ngram-embedder';
-import { countChatTokens } from '../../src/memory/token-count';
+import { countChatTokens } from '../../src/models/token-count';
 import { ModelCatalog } from '../../src/models/catalog';
 import { ModelGateway } from '../../src/models/model-gateway';
 import {
@@ -15,7 +15,7 @@ import {
   calibrate,
   estimateMessagesTokens,
   type TokenCalibration,
-} from '../../src/workflows/context/estimate-tokens';
+} from '../../src/shared/estimate-tokens';
 import {
   applySummary,
   planWorkingContext,
@@ -23,7 +23,7 @@ import {
   type RunningSummary,
 } from '../../src/workflows/context/working-context';
 import { contextBudget, type ContextBudgetOptions } from '../../src/workflows/context/context-budget';
-import { runActivity } from './support/activity-environment';
+import { runActivity } from '../activities/support/activity-environment';
 import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
 
 /**

@@ -185,7 +185,11 @@ describe('a server that ignores stream: true', () => {
 
   test('is still understood: its whole JSON answer is read', async () => {
     const url = `http://127.0.0.1:${(plain.address() as AddressInfo).port}/v1`;
-    const models = new ModelGateway({ baseUrl: url, timeoutMs: 5_000 }, new ModelCatalog());
+    const models = new ModelGateway({
+      catalog: new ModelCatalog(),
+      timeoutMs: 5_000,
+      singleEndpoint: { baseUrl: url },
+    });
     const result = await models.complete(call('gpt-4.1-mini'));
     expect(result).toMatchObject({ content: 'whole answer', usage: { inputTokens: 7, outputTokens: 2 } });
   });

@@ -219,7 +219,11 @@ describe('ModelGateway against scripted endpoints over HTTP', () => {
   });
 
   test('the legacy single-endpoint constructor still works', async () => {
-    const models = new ModelGateway({ baseUrl: beta.baseURL, timeoutMs: 5_000 }, new ModelCatalog());
+    const models = new ModelGateway({
+      catalog: new ModelCatalog(),
+      timeoutMs: 5_000,
+      singleEndpoint: { baseUrl: beta.baseURL },
+    });
     await expect(models.complete(call('gpt-4.1-mini'))).resolves.toMatchObject({
       model: 'gpt-4.1-mini',
       content: 'hello',

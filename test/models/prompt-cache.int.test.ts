@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { BSON } from 'mongodb';
-import { PayloadKeyring, parsePayloadKey } from '../../src/codec/encryption-keys';
+import { PayloadKeyring } from '../../src/codec/encryption-keys';
+import { parsePayloadKey } from '../../src/config/payload-keys';
 import { FieldEncryption } from '../../src/codec/field-encryption';
 import { PROMPT_CACHE_COLLECTION, PromptCache, promptCacheKey } from '../../src/models/prompt-cache';
 import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';

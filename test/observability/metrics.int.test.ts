@@ -5,7 +5,7 @@ import { startTask, waitForPollers } from '../../src/client/task-client';
 import { loadConfig } from '../../src/config/load-config';
 import { clientConnectionOptions } from '../../src/config/temporal-connection';
 import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
-import { DEMO_GOAL } from '../../src/workers/build-dependencies';
+import { DEMO_GOAL } from '../../src/client/offline/demo-goal';
 import { spawnWorkerProcess, type WorkerProcess } from '../workers/support/worker-process';
 
 jest.setTimeout(240_000);

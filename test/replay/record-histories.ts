@@ -525,7 +525,11 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const bundle = await bundleWorkflows();
   const model = await startScriptedModelServer({ script: SCENARIOS[0]!.script, log: () => undefined });
-  const models = new ModelGateway({ baseUrl: model.baseURL, timeoutMs: 10_000 }, new ModelCatalog());
+  const models = new ModelGateway({
+    catalog: new ModelCatalog(),
+    timeoutMs: 10_000,
+    singleEndpoint: { baseUrl: model.baseURL },
+  });
   const tools = new ToolRegistry([...builtInTools({ now: () => FIXED_NOW }), sendEmailTool]);
   // Memory on, as in production, in a throw-away database: recall finds nothing, the task is remembered.
   const mongo = await MongoClient.connect(config.mongo.uri, { serverSelectionTimeoutMS: 10_000 });

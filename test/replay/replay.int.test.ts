@@ -158,7 +158,11 @@ describe('chassis replay, end to end', () => {
       },
       log: () => undefined,
     });
-    const models = new ModelGateway({ baseUrl: model.baseURL, timeoutMs: 10_000 }, new ModelCatalog());
+    const models = new ModelGateway({
+      catalog: new ModelCatalog(),
+      timeoutMs: 10_000,
+      singleEndpoint: { baseUrl: model.baseURL },
+    });
     stack = await startTestStack({ bundle, dependencies: { models, tools: new ToolRegistry(builtInTools()) } });
   });
 

@@ -9,7 +9,7 @@ import { TOOL_EFFECTS_COLLECTION } from '../../src/tools/effect-ledger';
 import { startPrivateMongo, type PrivateServer } from '../../src/testing/private-servers';
 import { loadScriptFile, startScriptedModelServer, type ScriptedModelServer } from '../../src/testing/scripted-model';
 import type { RememberTaskResult } from '../../src/workflows/remember-task';
-import { DEMO_GOAL, DEMO_SCRIPT_PATH } from '../../src/workers/build-dependencies';
+import { DEMO_GOAL, DEMO_SCRIPT_PATH } from '../../src/client/offline/demo-goal';
 import { spawnWorkerProcess, type WorkerProcess } from './support/worker-process';
 
 jest.setTimeout(330_000);

@@ -4,7 +4,7 @@ import { startTask, waitForPollers } from '../../src/client/task-client';
 import type { AgentTaskResult } from '../../src/contracts/agent-task';
 import { startPrivateTemporal, type PrivateServer } from '../../src/testing/private-servers';
 import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
-import { DEMO_GOAL } from '../../src/workers/build-dependencies';
+import { DEMO_GOAL } from '../../src/client/offline/demo-goal';
 import { spawnWorkerProcess, type WorkerProcess } from './support/worker-process';
 
 jest.setTimeout(300_000);

@@ -9,10 +9,10 @@ import { scriptedGateway } from '../../src/testing/scripted-stack';
 import { builtInTools } from '../../src/tools/builtin';
 import { ToolRegistry } from '../../src/tools/registry';
 import { bundleWorkflows } from '../../src/workers/bundle-workflows';
-import { DEMO_GOAL, DEMO_SCRIPT_PATH } from '../../src/workers/build-dependencies';
+import { DEMO_GOAL, DEMO_SCRIPT_PATH } from '../../src/client/offline/demo-goal';
 import { createWorkers, type ChassisWorkers } from '../../src/workers/create-workers';
 import { installWorkerRuntime } from '../../src/workers/install-runtime';
-import { loadWorkerSettings } from '../../src/workers/worker-settings';
+import { loadWorkerSettings } from '../../src/config/worker-settings';
 
 jest.setTimeout(240_000);
 

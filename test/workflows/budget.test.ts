@@ -12,7 +12,7 @@ import {
   totalReserved,
   type BudgetReservation,
 } from '../../src/workflows/budget';
-import { estimateMessagesTokens } from '../../src/workflows/context/estimate-tokens';
+import { estimateMessagesTokens } from '../../src/shared/estimate-tokens';
 import { expectedInputTokens } from '../../src/workflows/loop-guards';
 
 const usage = { ...emptyUsage(), inputTokens: 900, outputTokens: 100, costUsd: 0.02 };

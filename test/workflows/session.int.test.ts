@@ -16,7 +16,7 @@ import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testi
 import { builtInTools } from '../../src/tools/builtin';
 import { ToolRegistry } from '../../src/tools/registry';
 import type { ChatMessage } from '../../src/contracts/messages';
-import { estimateMessagesTokens } from '../../src/workflows/context/estimate-tokens';
+import { estimateMessagesTokens } from '../../src/shared/estimate-tokens';
 import type { sessionWorkflow } from '../../src/workflows/session';
 import { chassis } from '../client/operations-support';
 
@@ -46,7 +46,11 @@ let stack: TestStack;
 beforeAll(async () => {
   bundle = await bundleWorkflows();
   model = await startScriptedModelServer({ script: SCRIPT, log: () => undefined });
-  const models = new ModelGateway({ baseUrl: model.baseURL, timeoutMs: 5_000 }, new ModelCatalog());
+  const models = new ModelGateway({
+    catalog: new ModelCatalog(),
+    timeoutMs: 5_000,
+    singleEndpoint: { baseUrl: model.baseURL },
+  });
   stack = await startTestStack({ bundle, dependencies: { models, tools: new ToolRegistry(builtInTools()) } });
 });
 

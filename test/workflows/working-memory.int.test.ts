@@ -11,7 +11,7 @@ import {
 } from '../../src/contracts/agent-task';
 import type { ChatMessage } from '../../src/contracts/messages';
 import { HashedNgramEmbedder } from '../../src/memory/embedders/hashed-ngram-embedder';
-import { countTokens } from '../../src/memory/token-count';
+import { countTokens } from '../../src/models/token-count';
 import { ModelCatalog } from '../../src/models/catalog';
 import { ModelGateway } from '../../src/models/model-gateway';
 import { startQuietScriptedModel } from '../../src/testing/scripted-stack';

@@ -1,10 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { ChassisConfig } from '../../config/load-config';
-import type * as ResultsModule from '../../../bench/support/results';
 import { CliError } from '../cli-error';
-
-const BENCH_DIRECTORY = path.join(__dirname, '..', '..', '..', 'bench');
 
 /**
  * A benchmark module under `bench/`: prints a table and returns what goes to
@@ -15,26 +12,65 @@ export interface BenchmarkModule {
   run(config: ChassisConfig, options: readonly string[]): Promise<unknown>;
 }
 
-function available(): string[] {
-  return readdirSync(BENCH_DIRECTORY)
+/** What `chassis bench` uses of `bench/support/results.ts`. */
+interface BenchmarkResults {
+  writeBenchmarkResult(name: string, result: unknown): string;
+}
+
+/** tsx's scoped loader: compiles the TypeScript file it loads, without hooking this process's `require`. */
+interface TsxApi {
+  require(id: string, fromFile: string): unknown;
+}
+
+/**
+ * The repository's `bench/` folder: the nearest folder above this file with a
+ * `package.json` (the repository root, both from `src/` under tsx and from a compiled
+ * `dist/src/`).
+ */
+function benchDirectory(): string {
+  let folder = __dirname;
+  while (!existsSync(path.join(folder, 'package.json'))) {
+    const parent = path.dirname(folder);
+    if (parent === folder) break;
+    folder = parent;
+  }
+  const bench = path.join(folder, 'bench');
+  if (!existsSync(bench)) {
+    throw new CliError(`no bench/ folder in ${folder}: benchmarks run from a clone of the Chassis repository`);
+  }
+  return bench;
+}
+
+function available(directory: string): string[] {
+  return readdirSync(directory)
     .filter((file) => file.endsWith('.bench.ts'))
     .map((file) => file.replace(/\.bench\.ts$/, ''))
     .sort();
 }
 
-/** `chassis bench <name> [-- options…]`: runs `bench/<name>.bench.ts` and writes its JSON result. */
+/**
+ * `chassis bench <name> [-- options…]`: runs `bench/<name>.bench.ts` and writes its JSON
+ * result. Benchmarks are not part of the built CLI (`tsconfig.build.json` compiles `src/`
+ * only): they are loaded from their TypeScript source through tsx on purpose, so the same
+ * command works from `bin/chassis.js` (itself under tsx) and from a compiled CLI.
+ */
 export async function benchCommand(
   config: ChassisConfig,
   name: string,
   options: readonly string[] = [],
 ): Promise<void> {
-  const file = path.join(BENCH_DIRECTORY, `${name}.bench.ts`);
+  const directory = benchDirectory();
+  const file = path.join(directory, `${name}.bench.ts`);
   if (!/^[a-z0-9-]+$/.test(name) || !existsSync(file)) {
-    throw new CliError(`no benchmark "${name}": available: ${available().join(', ') || '(none)'}`);
+    throw new CliError(`no benchmark "${name}": available: ${available(directory).join(', ') || '(none)'}`);
   }
-  // require, not import(): the CLI runs under tsx's CommonJS loader.
-  const benchmark = require(file) as BenchmarkModule;
-  const { writeBenchmarkResult } = require('../../../bench/support/results') as typeof ResultsModule;
+  // require, not import(): the package is CommonJS, and tsx's scoped require is its CommonJS API.
+  const tsx = require('tsx/cjs/api') as TsxApi;
+  const benchmark = tsx.require(file, __filename) as BenchmarkModule;
+  const { writeBenchmarkResult } = tsx.require(
+    path.join(directory, 'support', 'results.ts'),
+    __filename,
+  ) as BenchmarkResults;
   const result = await benchmark.run(config, options);
   const written = writeBenchmarkResult(name, result);
   process.stderr.write(`results written to ${written}\n`);

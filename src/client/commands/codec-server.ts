@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { isLoopbackHost, startCodecServer, type CodecServer } from '../../codec/codec-server';
+import { payloadKeyIds } from '../../config/payload-keys';
 import { CliError } from '../cli-error';
 import { note } from '../output';
 import { openDataConverter, type ConfigWithCodec } from '../replay/codecs';
@@ -80,7 +81,8 @@ export async function codecServerCommand(
     settings.claimCheckThresholdBytes === undefined
       ? 'off'
       : `on (payloads >= ${settings.claimCheckThresholdBytes} bytes)`;
-  const encryption = settings.keyring === undefined ? 'off' : `on (keys ${settings.keyring.ids().join(', ')})`;
+  const keyIds = payloadKeyIds(settings.payloadKeys);
+  const encryption = keyIds === undefined ? 'off' : `on (keys ${keyIds.join(', ')})`;
   note(`codec server on ${server.url}: claim check ${claimCheck}, encryption ${encryption}`);
   note(
     `allowed origins: ${origins.join(', ')}${token === undefined ? '; no token (loopback only)' : '; bearer token required'}`,

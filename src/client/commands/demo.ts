@@ -1,8 +1,9 @@
 import type { ChassisConfig } from '../../config/load-config';
 import { stackUp } from '../../stack/stack';
-import { DEMO_GOAL } from '../../workers/build-dependencies';
 import { startWorker } from '../../workers/run-worker';
 import { workflowUiUrl } from '../connection';
+import { DEMO_GOAL } from '../offline/demo-goal';
+import { startOfflineModel } from '../offline/offline-model';
 import { note } from '../output';
 import { runCommand } from './run';
 
@@ -14,7 +15,7 @@ import { runCommand } from './run';
 export async function demoCommand(config: ChassisConfig, options: { goal?: string; json?: boolean }): Promise<void> {
   note('starting the local stack (Temporal dev server + FerretDB)…');
   await stackUp(config, { quiet: false });
-  const worker = await startWorker(config, { logLevel: 'WARN' });
+  const worker = await startWorker(config, { logLevel: 'WARN', startOfflineModel });
   try {
     await worker.ready;
     if (worker.offlineNotice) note(`notice: ${worker.offlineNotice}`);

@@ -63,7 +63,7 @@ export async function runCommand(config: ChassisConfig, goal: string, options: R
       },
       {
         taskQueue: config.temporal.taskQueue,
-        encrypted: config.codec.keyring !== undefined,
+        encrypted: config.codec.payloadKeys !== undefined,
         eagerStart: options.eagerClient !== undefined,
       },
     );

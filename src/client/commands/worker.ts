@@ -3,6 +3,7 @@ import type { ChassisConfig } from '../../config/load-config';
 import { FatalSetupError } from '../../workers/mongo-connection';
 import { startWorker } from '../../workers/run-worker';
 import { CliError } from '../cli-error';
+import { startOfflineModel } from '../offline/offline-model';
 import { note } from '../output';
 
 /** Options of `chassis worker`. */
@@ -22,11 +23,14 @@ function asCliError(error: unknown): unknown {
  * they answer; runs until Ctrl-C or SIGTERM, then drains and exits.
  */
 export async function workerCommand(config: ChassisConfig, options: WorkerCommandOptions = {}): Promise<void> {
-  const worker = await startWorker(config, { logLevel: options.logLevel ?? 'WARN', log: note, report: true }).catch(
-    (error: unknown) => {
-      throw asCliError(error);
-    },
-  );
+  const worker = await startWorker(config, {
+    logLevel: options.logLevel ?? 'WARN',
+    log: note,
+    report: true,
+    startOfflineModel,
+  }).catch((error: unknown) => {
+    throw asCliError(error);
+  });
   const stop = () => {
     note('stopping worker: finishing in-flight tasks…');
     void worker.stop();

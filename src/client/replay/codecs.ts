@@ -1,8 +1,9 @@
 import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { MongoClient } from 'mongodb';
-import { loadCodecSettings, type CodecSettings } from '../../codec/codec-settings';
+import { loadCodecSettings, type CodecSettings } from '../../config/codec-settings';
 import { createDataConverter } from '../../codec/data-converter';
+import { PayloadKeyring } from '../../codec/encryption-keys';
 import type { ChassisConfig } from '../../config/load-config';
 import { connectTemporal, type TemporalSession } from '../connection';
 import { mongoClientOptions } from '../../config/mongo-options';
@@ -36,7 +37,7 @@ export function openDataConverter(config: ConfigWithCodec): OpenedDataConverter 
   const dataConverter = createDataConverter({
     db: mongo?.db(config.mongo.database),
     claimCheckThresholdBytes: settings.claimCheckThresholdBytes,
-    keyring: settings.keyring,
+    keyring: PayloadKeyring.of(settings.payloadKeys),
   });
   return { dataConverter, settings, close: async () => mongo?.close() };
 }

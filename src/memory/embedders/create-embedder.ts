@@ -1,5 +1,5 @@
 import { usesScriptedModel, type ChassisConfig } from '../../config/load-config';
-import type { MemorySettings } from '../memory-settings';
+import type { MemorySettings } from '../../config/memory-settings';
 import { CachingEmbedder } from './caching-embedder';
 import type { Embedder } from './embedder';
 import { ConfigError } from '../../config/config-error';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { McpServerConfigInput } from '../../tools/mcp/config';
+import type { McpServerConfigInput } from '../../config/mcp-servers';
 import { REPOSITORY_ROOT } from './worker-process';
 
 /** Where the chaos effect MCP server writes, and how slow its effect is. */

@@ -1,4 +1,4 @@
-import type { McpServerConfigInput } from '../../tools/mcp/config';
+import type { McpServerConfigInput } from '../../config/mcp-servers';
 /** What a chaos worker process is pointed at. */
 export interface ChaosWorkerTargets {
   temporalAddress: string;

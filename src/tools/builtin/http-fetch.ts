@@ -2,7 +2,7 @@ import { convert } from 'html-to-text';
 import { z } from 'zod';
 import { defineTool, type ToolContext } from '../tool';
 import { PermanentToolError, TransientToolError } from '../tool-errors';
-import type { PrivateAddressAllowance } from '../../security/address-policy';
+import type { PrivateAddressAllowance } from '../../config/tools-settings';
 import { createPinnedFetch, OutboundAddressRefusedError, type HostResolver, type PinnedFetch } from './safe-http';
 
 /** Options of {@link createHttpFetchTool}. */

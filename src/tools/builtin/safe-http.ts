@@ -4,12 +4,8 @@ import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
-import {
-  isCloudMetadataName,
-  isIpLiteral,
-  OutboundAddressPolicy,
-  type PrivateAddressAllowance,
-} from '../../security/address-policy';
+import type { PrivateAddressAllowance } from '../../config/tools-settings';
+import { isCloudMetadataName, isIpLiteral, OutboundAddressPolicy } from '../../security/address-policy';
 
 /** One address a host name resolves to. */
 export interface ResolvedAddress {

@@ -1,7 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
-import type { McpServerConfig } from './config';
+import type { McpServerConfig } from '../../config/mcp-servers';
 
 /** What `callTool` of an MCP server answers. */
 export type McpCallResult = Awaited<ReturnType<Client['callTool']>>;

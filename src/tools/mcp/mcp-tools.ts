@@ -2,7 +2,7 @@ import type { Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
 import { DEFAULT_TOOL_POLICY, type ToolPolicy } from '../../contracts/tools';
 import type { OutcomeCheck, Tool, ToolContext } from '../tool';
 import { PermanentToolError } from '../tool-errors';
-import type { McpServerConfig } from './config';
+import type { McpServerConfig } from '../../config/mcp-servers';
 import { McpServerConnection, type McpCallResult } from './mcp-connection';
 import { mcpErrorToToolError } from './mcp-errors';
 import { exampleFromJsonSchema, jsonSchemaToZod, modelFacingSchema, type JsonSchema } from './json-schema';

@@ -30,7 +30,7 @@ import {
   estimateTextTokens,
   estimateToolDefinitionsTokens,
   type TokenCalibration,
-} from './estimate-tokens';
+} from '../../shared/estimate-tokens';
 
 /** The built-in tool that reads stored outputs (`src/tools/output-store.ts` holds the same name). */
 export const TOOL_OUTPUT_READER = 'tool_output_read';

@@ -22,7 +22,7 @@ import {
   estimateTextTokens,
   estimateToolDefinitionsTokens,
   type TokenCalibration,
-} from './estimate-tokens';
+} from '../../shared/estimate-tokens';
 
 /** One finished turn of the conversation: the user's message and everything that answered it. */
 export interface ConversationTurn {

@@ -3,7 +3,7 @@ import type { ChatMessage } from '../../contracts/messages';
 import type { ModelSelection, RouteDecision } from '../../contracts/models';
 import type { Usage } from '../../contracts/usage';
 import { modelCallAllowance } from '../budget';
-import { estimateMessagesTokens } from '../context/estimate-tokens';
+import { estimateMessagesTokens } from '../../shared/estimate-tokens';
 import { SYNTHESIS_SYSTEM_PROMPT } from '../planning/planner-prompts';
 import { callModelRouted, isModelUnavailable } from '../routed-model-call';
 import type { SubtaskOutcome } from './run-subtasks';

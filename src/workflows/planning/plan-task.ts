@@ -3,7 +3,7 @@ import type { ModelSelection, RouteDecision } from '../../contracts/models';
 import type { Plan, PlanLimits } from '../../contracts/plan';
 import type { AgentTool } from '../../contracts/tools';
 import type { Usage } from '../../contracts/usage';
-import { estimateMessagesTokens } from '../context/estimate-tokens';
+import { estimateMessagesTokens } from '../../shared/estimate-tokens';
 import { callModelRouted } from '../routed-model-call';
 import { planJsonSchema } from './plan-schema';
 import { planCorrectionPrompt, plannerSystemPrompt } from './planner-prompts';

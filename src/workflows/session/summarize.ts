@@ -1,7 +1,7 @@
 import type { ChatMessage } from '../../contracts/messages';
 import type { ModelSelection } from '../../contracts/models';
 import type { Usage } from '../../contracts/usage';
-import { estimateMessagesTokens } from '../context/estimate-tokens';
+import { estimateMessagesTokens } from '../../shared/estimate-tokens';
 import { callModelRouted } from '../routed-model-call';
 
 /** The summarizer's instructions; the scripted test model recognises the first words. */

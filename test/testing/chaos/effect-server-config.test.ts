@@ -1,5 +1,5 @@
 import { effectServerConfig } from '../../../src/testing/chaos/effect-server-config';
-import { parseMcpServersConfig } from '../../../src/tools/mcp/config';
+import { parseMcpServersConfig } from '../../../src/config/mcp-servers';
 
 describe('effectServerConfig', () => {
   const entry = effectServerConfig({ effectsFile: '/tmp/e.jsonl', callsFile: '/tmp/c.jsonl', effectDelayMs: 1500 });

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { McpServerConfig } from '../../../src/tools/mcp/config';
+import type { McpServerConfig } from '../../../src/config/mcp-servers';
 
 /** Path of the tiny MCP server the tests start as a child process. */
 export const ECHO_SERVER_PATH = path.join(__dirname, '..', '..', '..', 'src', 'testing', 'mcp', 'echo-server.ts');

@@ -17,7 +17,7 @@ import {
   planLoopContext,
   type LoopContextPlan,
 } from '../../../src/workflows/context/loop-context';
-import { estimateTextTokens } from '../../../src/workflows/context/estimate-tokens';
+import { estimateTextTokens } from '../../../src/shared/estimate-tokens';
 
 const GOAL = 'Read all 200 pages of the incident log and tell me which service failed first.';
 const HEAD: ChatMessage[] = [

@@ -1,6 +1,6 @@
 import type { ChatMessage } from '../../../src/contracts/messages';
 import { contextBudget, type ContextBudgetOptions } from '../../../src/workflows/context/context-budget';
-import { estimateMessagesTokens, estimateTextTokens } from '../../../src/workflows/context/estimate-tokens';
+import { estimateMessagesTokens, estimateTextTokens } from '../../../src/shared/estimate-tokens';
 import {
   applySummary,
   planWorkingContext,

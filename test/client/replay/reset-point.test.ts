@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
-import { historyFromJson } from '../../src/client/replay/history-json';
-import { findResetPoint } from '../../src/client/replay/reset-point';
+import { historyFromJson } from '../../../src/client/replay/history-json';
+import { findResetPoint } from '../../../src/client/replay/reset-point';
 
 const EventType = temporal.api.enums.v1.EventType;
 const fixture = (name: string) =>
-  historyFromJson(JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', 'histories', name), 'utf8')));
+  historyFromJson(JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'fixtures', 'histories', name), 'utf8')));
 const idOf = (event: temporal.api.history.v1.IHistoryEvent | undefined) => Number(event?.eventId?.toString());
 
 describe('findResetPoint', () => {

@@ -1,8 +1,8 @@
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { resolveWorkspacePath } from '../../src/tools/builtin/workspace-paths';
-import { PermanentToolError } from '../../src/tools/tool-errors';
+import { resolveWorkspacePath } from '../../../src/tools/builtin/workspace-paths';
+import { PermanentToolError } from '../../../src/tools/tool-errors';
 
 // Real folders and links in a temporary directory: confinement is about the file system.
 let base: string;

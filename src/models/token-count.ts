@@ -2,18 +2,12 @@
  * Exact token counts for the worker side (activities, benchmarks), with the o200k_base
  * encoding of the GPT-4o, GPT-4.1, GPT-5 and o-series models, from a pure-JS tokenizer
  * whose tables ship in the package (no download at run time). Counts for other model
- * families are close approximations. Workflows use the deterministic estimate re-exported
- * here, corrected by the provider's reported usage.
+ * families are close approximations. Workflows use the deterministic estimate of
+ * `src/shared/estimate-tokens.ts` instead, corrected by the provider's reported usage.
  */
 import { countTokens as countO200kTokens, decode, encode } from 'gpt-tokenizer/cjs/encoding/o200k_base';
 import type { ChatMessage } from '../contracts/messages';
-import { MESSAGE_OVERHEAD_TOKENS, REPLY_PRIMING_TOKENS } from '../workflows/context/estimate-tokens';
-
-export {
-  estimateMessageTokens,
-  estimateMessagesTokens,
-  estimateTextTokens,
-} from '../workflows/context/estimate-tokens';
+import { MESSAGE_OVERHEAD_TOKENS, REPLY_PRIMING_TOKENS } from '../shared/estimate-tokens';
 
 /** Exact tokens of a text (o200k_base). */
 export function countTokens(text: string): number {

@@ -1,6 +1,6 @@
-import { exampleFromJsonSchema, jsonSchemaToZod, modelFacingSchema } from '../../src/tools/mcp/json-schema';
-import { mcpToolName, mcpToolPolicy, renderMcpResult } from '../../src/tools/mcp/mcp-tools';
-import { parseMcpServersConfig } from '../../src/tools/mcp/config';
+import { exampleFromJsonSchema, jsonSchemaToZod, modelFacingSchema } from '../../../src/tools/mcp/json-schema';
+import { mcpToolName, mcpToolPolicy, renderMcpResult } from '../../../src/tools/mcp/mcp-tools';
+import { parseMcpServersConfig } from '../../../src/config/mcp-servers';
 
 // A schema as an MCP server sends it (draft-07, as the SDK's zod-to-json-schema emits).
 const searchSchema = {

@@ -1,8 +1,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { builtInTools } from '../../src/tools/builtin';
-import { ToolRegistry } from '../../src/tools/registry';
+import { builtInTools } from '../../../src/tools/builtin';
+import { ToolRegistry } from '../../../src/tools/registry';
 
 let base: string;
 let workspace: string;

@@ -1,4 +1,4 @@
-import { ConfigError } from '../config/config-error';
+import { ConfigError } from './config-error';
 
 /** Worker versioning (Temporal Worker Deployments): on only when `CHASSIS_BUILD_ID` is set. */
 export interface WorkerVersioning {

@@ -1,11 +1,11 @@
-import { mcpServersConfigSchema, type McpServerConfig } from '../../src/tools/mcp/config';
-import { connectMcpServers, mcpToolPolicy, parseOutcomeCheck, type McpToolSet } from '../../src/tools/mcp/mcp-tools';
-import { TOOL_EFFECTS_COLLECTION, effectId } from '../../src/tools/effect-ledger';
-import type { Tool } from '../../src/tools/tool';
-import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
-import { ToolRegistry } from '../../src/tools/registry';
-import { ToolRunner } from '../../src/tools/tool-runner';
-import { echoServerConfig } from './support/echo-mcp-server';
+import { mcpServersConfigSchema, type McpServerConfig } from '../../../src/config/mcp-servers';
+import { connectMcpServers, mcpToolPolicy, parseOutcomeCheck, type McpToolSet } from '../../../src/tools/mcp/mcp-tools';
+import { TOOL_EFFECTS_COLLECTION, effectId } from '../../../src/tools/effect-ledger';
+import type { Tool } from '../../../src/tools/tool';
+import { openTestDatabase, type TestDatabase } from '../../../src/testing/test-database';
+import { ToolRegistry } from '../../../src/tools/registry';
+import { ToolRunner } from '../../../src/tools/tool-runner';
+import { echoServerConfig } from '../support/echo-mcp-server';
 
 // A real MCP server (src/testing/mcp/echo-server.ts, on the official SDK) in a child process over stdio.
 let mcp: McpToolSet;

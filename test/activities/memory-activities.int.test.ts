@@ -5,7 +5,7 @@ import { ensureMemoryIndexes } from '../../src/memory/database';
 import { HashedNgramEmbedder } from '../../src/memory/embedders/hashed-ngram-embedder';
 import { OpenAIEmbedder } from '../../src/memory/embedders/openai-embedder';
 import { KnowledgeStore } from '../../src/memory/knowledge-store';
-import { countTokens } from '../../src/memory/token-count';
+import { countTokens } from '../../src/models/token-count';
 import { ModelCatalog } from '../../src/models/catalog';
 import { ModelGateway } from '../../src/models/model-gateway';
 import {

@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { countTokens } from '../../../src/memory/token-count';
+import { countTokens } from '../../src/models/token-count';
 import {
   UNCALIBRATED,
   calibrate,
   calibrated,
   estimateMessagesTokens,
   estimateTextTokens,
-} from '../../../src/workflows/context/estimate-tokens';
+} from '../../src/shared/estimate-tokens';
 
-const root = path.join(__dirname, '..', '..', '..');
+const root = path.join(__dirname, '..', '..');
 
 describe('estimateTextTokens', () => {
   const samples: Record<string, string> = {

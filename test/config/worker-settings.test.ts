@@ -1,5 +1,5 @@
 import { ConfigError } from '../../src/config/config-error';
-import { loadWorkerSettings } from '../../src/workers/worker-settings';
+import { loadWorkerSettings } from '../../src/config/worker-settings';
 
 function messageOf(environment: Record<string, string>): string {
   try {

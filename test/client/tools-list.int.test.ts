@@ -1,7 +1,7 @@
 import { toolsListCommand } from '../../src/client/commands/tools';
 import { loadConfig } from '../../src/config/load-config';
 import type { ToolDescriptor } from '../../src/contracts/tools';
-import { echoServerConfig } from './support/echo-mcp-server';
+import { echoServerConfig } from '../tools/support/echo-mcp-server';
 
 // `chassis tools list` builds the registry a worker would (built-ins per config + a real MCP server).
 async function captureStdout(run: () => Promise<unknown>): Promise<string> {

@@ -1,13 +1,18 @@
-import { ConfigError } from '../config/config-error';
-import { DEFAULT_CLAIM_CHECK_THRESHOLD_BYTES } from './claim-check-codec';
-import { parsePayloadKey, PayloadKeyring, type PayloadKey } from './encryption-keys';
+import { ConfigError } from './config-error';
+import { checkDistinctKeyIds, parsePayloadKey, type PayloadKey, type PayloadKeys } from './payload-keys';
+
+/** @default 8 KB: a model call's working context is claim-checked, a short tool result stays inline. */
+export const DEFAULT_CLAIM_CHECK_THRESHOLD_BYTES = 8 * 1024;
 
 /** How payloads are encoded, read once from the environment. */
 export interface CodecSettings {
   /** Payloads at least this big go to MongoDB; `undefined` turns the claim check off. @default 8192 */
   claimCheckThresholdBytes: number | undefined;
-  /** Set when `CHASSIS_PAYLOAD_KEY` is: payloads are encrypted. @default undefined (no encryption) */
-  keyring: PayloadKeyring | undefined;
+  /**
+   * Set when `CHASSIS_PAYLOAD_KEY` is: payloads are encrypted (the codec's `PayloadKeyring.of`
+   * turns them into a keyring). @default undefined (no encryption)
+   */
+  payloadKeys: PayloadKeys | undefined;
   /** Bearer token the codec server requires, from `CHASSIS_CODEC_SERVER_TOKEN`. @default none */
   codecServerToken: string | undefined;
 }
@@ -37,7 +42,7 @@ export function loadCodecSettings(environment: Record<string, string | undefined
   };
   return {
     claimCheckThresholdBytes: threshold(value('CHASSIS_CLAIM_CHECK_BYTES')),
-    keyring: keyring(
+    payloadKeys: payloadKeys(
       value('CHASSIS_PAYLOAD_KEY'),
       value('CHASSIS_PAYLOAD_KEY_ID'),
       value('CHASSIS_PAYLOAD_PREVIOUS_KEYS'),
@@ -65,7 +70,11 @@ function threshold(raw: string | undefined): number | undefined {
   return bytes;
 }
 
-function keyring(active: string | undefined, activeId: string | undefined, previous: string | undefined) {
+function payloadKeys(
+  active: string | undefined,
+  activeId: string | undefined,
+  previous: string | undefined,
+): PayloadKeys | undefined {
   if (active === undefined) {
     if (previous !== undefined || activeId !== undefined) {
       throw new ConfigError(
@@ -74,14 +83,12 @@ function keyring(active: string | undefined, activeId: string | undefined, previ
     }
     return undefined;
   }
-  try {
-    const older: PayloadKey[] = (previous ?? '')
-      .split(',')
-      .map((entry) => entry.trim())
-      .filter((entry) => entry !== '')
-      .map((entry, index) => parsePayloadKey(entry, `CHASSIS_PAYLOAD_PREVIOUS_KEYS entry ${index + 1}`));
-    return new PayloadKeyring(parsePayloadKey(active, 'CHASSIS_PAYLOAD_KEY', activeId), older);
-  } catch (error) {
-    throw new ConfigError((error as Error).message);
-  }
+  const older: PayloadKey[] = (previous ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry, index) => parsePayloadKey(entry, `CHASSIS_PAYLOAD_PREVIOUS_KEYS entry ${index + 1}`));
+  const keys = { active: parsePayloadKey(active, 'CHASSIS_PAYLOAD_KEY', activeId), previous: older };
+  checkDistinctKeyIds([keys.active, ...keys.previous]);
+  return keys;
 }

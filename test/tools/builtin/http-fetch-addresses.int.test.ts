@@ -1,14 +1,14 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { loadConfig } from '../../src/config';
-import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
-import { builtInTools, createHttpFetchTool, type HttpFetchOptions } from '../../src/tools/builtin';
-import type { ResolvedAddress } from '../../src/tools/builtin/safe-http';
-import { ToolRegistry } from '../../src/tools/registry';
-import type { Tool } from '../../src/tools/tool';
-import { PermanentToolError } from '../../src/tools/tool-errors';
-import { ToolRunner } from '../../src/tools/tool-runner';
+import { loadConfig } from '../../../src/config';
+import { openTestDatabase, type TestDatabase } from '../../../src/testing/test-database';
+import { builtInTools, createHttpFetchTool, type HttpFetchOptions } from '../../../src/tools/builtin';
+import type { ResolvedAddress } from '../../../src/tools/builtin/safe-http';
+import { ToolRegistry } from '../../../src/tools/registry';
+import type { Tool } from '../../../src/tools/tool';
+import { PermanentToolError } from '../../../src/tools/tool-errors';
+import { ToolRunner } from '../../../src/tools/tool-runner';
 
 // Two real servers on one port: "checked" on 127.0.0.2 and "loopback" on 127.0.0.1. Tests
 // allow only 127.0.0.2/32, so any request that lands on 127.0.0.1 got past the address check.

@@ -1,11 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createHttpFetchTool } from '../../src/tools/builtin';
-import { ToolRegistry } from '../../src/tools/registry';
-import type { Tool } from '../../src/tools/tool';
-import { PermanentToolError, TransientToolError } from '../../src/tools/tool-errors';
-import { ToolRunner } from '../../src/tools/tool-runner';
-import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
+import { createHttpFetchTool } from '../../../src/tools/builtin';
+import { ToolRegistry } from '../../../src/tools/registry';
+import type { Tool } from '../../../src/tools/tool';
+import { PermanentToolError, TransientToolError } from '../../../src/tools/tool-errors';
+import { ToolRunner } from '../../../src/tools/tool-runner';
+import { openTestDatabase, type TestDatabase } from '../../../src/testing/test-database';
 
 // A real HTTP server on 127.0.0.1; `localhost` reaches the same server under a host that is not allowed.
 let server: http.Server;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '../config/config-error';
+import { ConfigError } from './config-error';
 
 /**
  * Memory settings read from the environment. Validated once at start-up like the rest of

@@ -1,4 +1,4 @@
-import { ConfigError } from '../config/config-error';
+import { ConfigError } from './config-error';
 
 /** Trace export, on only when the usual OpenTelemetry variables ask for it. */
 export interface TracingSettings {

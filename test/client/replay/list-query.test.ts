@@ -1,4 +1,4 @@
-import { buildListQuery, parseSince, parseStatuses, queryLiteral } from '../../src/client/replay/list-query';
+import { buildListQuery, parseSince, parseStatuses, queryLiteral } from '../../../src/client/replay/list-query';
 
 describe('chassis list: the visibility query', () => {
   test('agent tasks only, by default', () => {

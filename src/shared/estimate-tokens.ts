@@ -2,9 +2,9 @@
  * A deterministic token estimate that runs inside the workflow sandbox (no tokenizer
  * tables, no I/O). It errs on the high side for English prose, code and JSON, and the
  * workflow corrects it with the provider's reported usage through a {@link TokenCalibration}.
- * Exact counts (activities, benchmarks) use the tokenizer in `src/memory/token-count.ts`.
+ * Exact counts (activities, benchmarks) use the tokenizer in `src/models/token-count.ts`.
  */
-import type { ChatMessage, ToolDefinition } from '../../contracts/messages';
+import type { ChatMessage, ToolDefinition } from '../contracts/messages';
 
 /** Tokens the chat format adds per message (role and separators), as OpenAI documents it. */
 export const MESSAGE_OVERHEAD_TOKENS = 4;

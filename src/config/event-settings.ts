@@ -1,4 +1,4 @@
-import { ConfigError } from '../config/config-error';
+import { ConfigError } from './config-error';
 
 /** How long task event streams are kept. */
 export interface EventSettings {
