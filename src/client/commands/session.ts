@@ -7,7 +7,12 @@ import { note, printJson } from '../output';
 import type { SessionReply } from '../../contracts/session';
 import { openEventDatabase } from '../event-database';
 import { LivePrinter } from '../live-printer';
-import { InvalidSessionMessageError, postToSession, sendToSession, type SessionStartOptions } from '../session-client';
+import {
+  isInvalidSessionMessageError,
+  postToSession,
+  sendToSession,
+  type SessionStartOptions,
+} from '../session-client';
 import { sessionMessageEvents } from '../session-events';
 import { rootCauseMessage, waitForPollers } from '../task-client';
 
@@ -68,7 +73,7 @@ export async function sendCommand(
     if (options.json) printJson({ sessionId: options.session, ...reply });
     else process.stdout.write(`${reply.answer}\n`);
   } catch (error) {
-    if (error instanceof InvalidSessionMessageError) throw new CliError(error.message);
+    if (isInvalidSessionMessageError(error)) throw new CliError(error.message);
     if ((error as Error).name === 'WorkflowUpdateFailedError')
       throw new CliError(`rejected: ${rootCauseMessage(error as Error)}`);
     throw error;
