@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { MongoError } from 'mongodb';
-import { MemoryFailureType, type EmbedderDescription } from '../contracts/memory';
+import type { EmbedderDescription } from '../contracts/memory';
 import { FailureType } from '../contracts/failure-types';
 import { unavailableSystemOf } from '../resilience/infrastructure-retry';
 import { ChassisError, markErrorClass } from '../shared/chassis-error';
@@ -69,21 +69,21 @@ export function translateMemoryError(error: unknown, operation: string): unknown
   if (error instanceof ApplicationFailure) return error;
   if (isEmbedderMismatchError(error)) {
     return ApplicationFailure.create({
-      type: MemoryFailureType.EmbedderMismatch,
+      type: FailureType.MemoryEmbedderMismatch,
       message: error.message,
       nonRetryable: true,
     });
   }
   if (isMemoryInputError(error)) {
     return ApplicationFailure.create({
-      type: MemoryFailureType.InvalidInput,
+      type: FailureType.MemoryInvalidInput,
       message: `${operation}: ${error.message}`,
       nonRetryable: true,
     });
   }
   if (isModelOutputError(error)) {
     return ApplicationFailure.create({
-      type: MemoryFailureType.ModelOutputInvalid,
+      type: FailureType.MemoryModelOutputInvalid,
       message: `${operation}: ${error.message}`,
       nonRetryable: false,
     });

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Db } from 'mongodb';
+import { FailureType } from '../contracts/failure-types';
 import type { ToolCallRequest } from '../contracts/messages';
 import { DEFAULT_TOOL_POLICY, unknownOutcomeMessage } from '../contracts/tools';
 import {
@@ -32,7 +33,7 @@ import {
   isToolNotStartedError,
 } from './tool-errors';
 import { createToolBreaker } from './tool-breaker';
-import { ToolFailureType, type ToolRunResult } from './tool-result';
+import type { ToolRunResult } from './tool-result';
 import type { OutcomeCheck, ToolContext } from './tool';
 
 /** How long one call waits for MongoDB by default (`CHASSIS_OUTAGE_BUDGET_MS`). */
@@ -421,7 +422,7 @@ function circuitOpenObservation(call: ToolCallRequest, circuitKey: string, retry
     name: call.name,
     ok: false,
     error: {
-      type: ToolFailureType.CircuitOpen,
+      type: FailureType.ToolCircuitOpen,
       message: `${what} is unavailable for ${seconds} s after repeated failures; use another approach`,
     },
   };
@@ -434,7 +435,7 @@ export function unknownOutcomeObservation(call: ToolCallRequest): ToolRunResult 
     name: call.name,
     ok: false,
     error: {
-      type: ToolFailureType.OutcomeUnknown,
+      type: FailureType.ToolOutcomeUnknown,
       message: unknownOutcomeMessage(call.name, 'the attempt that ran it stopped before its outcome was recorded'),
     },
   };
