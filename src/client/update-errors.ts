@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { CliError } from './cli-error';
-import { rootCauseMessage } from './task-client';
+import { rootCauseMessage } from '../shared/root-cause';
 
 /**
  * What a failed update to a task means to a CLI user, in one line: the workflow is not
@@ -12,6 +12,6 @@ export function updateFailureForCli(error: unknown, workflowId: string): unknown
     return new CliError(`no running workflow with id "${workflowId}"`);
   }
   if ((error as Error).name === 'WorkflowUpdateFailedError')
-    return new CliError(`rejected: ${rootCauseMessage(error as Error)}`);
+    return new CliError(`rejected: ${rootCauseMessage(error)}`);
   return error;
 }

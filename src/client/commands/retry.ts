@@ -9,7 +9,7 @@ import { workflowUiUrl } from '../connection';
 import { note, printJson } from '../output';
 import { connectTemporalWithCodecs, type ConfigWithCodec } from '../replay/codecs';
 import { findResetPoint } from '../replay/reset-point';
-import { rootCauseMessage } from '../task-client';
+import { rootCauseMessage } from '../../shared/root-cause';
 
 /** Options of `chassis retry`. */
 export interface RetryCommandOptions {
@@ -89,7 +89,7 @@ async function waitForRun(client: Client, workflowId: string, runId: string): Pr
     return { executionStatus: 'COMPLETED', ...(result?.status !== undefined ? { status: result.status } : {}) };
   } catch (error) {
     const description = await handle.describe();
-    return { executionStatus: description.status.name, error: rootCauseMessage(error as Error) };
+    return { executionStatus: description.status.name, error: rootCauseMessage(error) };
   }
 }
 

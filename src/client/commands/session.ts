@@ -14,7 +14,8 @@ import {
   type SessionStartOptions,
 } from '../session-client';
 import { sessionMessageEvents } from '../session-events';
-import { rootCauseMessage, waitForPollers } from '../task-client';
+import { rootCauseMessage } from '../../shared/root-cause';
+import { waitForPollers } from '../task-client';
 
 /**
  * How a new session starts: on the configured task queue, with the model pinned by
@@ -75,7 +76,7 @@ export async function sendCommand(
   } catch (error) {
     if (isInvalidSessionMessageError(error)) throw new CliError(error.message);
     if ((error as Error).name === 'WorkflowUpdateFailedError')
-      throw new CliError(`rejected: ${rootCauseMessage(error as Error)}`);
+      throw new CliError(`rejected: ${rootCauseMessage(error)}`);
     throw error;
   } finally {
     await session.close();
