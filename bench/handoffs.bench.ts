@@ -4,7 +4,7 @@ import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
 import type { ChassisConfig } from '../src/config/load-config';
 import { DEV_SERVER_DYNAMIC_CONFIG } from '../src/stack/temporal-dynamic-config';
 import { startPrivateTemporal, type PrivateServer } from '../src/testing/private-servers';
-import { quietBundlerLogger } from '../src/testing/temporal-harness';
+import { quietLogger } from '../src/observability/quiet-logger';
 import { installWorkerRuntime } from '../src/workers/install-runtime';
 import { handOffGaps, type HandOffGaps } from './support/hand-off-gaps';
 import { describeMachineLoad, watchMachineLoad, type MachineLoad } from './support/machine-load';
@@ -162,7 +162,7 @@ export async function run(config: ChassisConfig): Promise<HandOffsResult> {
   progress('bundling the plain workflows…');
   const workflowBundle = await bundleWorkflowCode({
     workflowsPath: require.resolve('./support/plain/plain-workflows'),
-    logger: quietBundlerLogger,
+    logger: quietLogger(),
   });
   const targets: Target[] = [];
   try {

@@ -14,7 +14,7 @@ import { installWorkerRuntime } from '../workers/install-runtime';
  * global setup or `chassis dev up`). Nothing here mocks Temporal.
  */
 
-export { bundleWorkflows, quietBundlerLogger } from '../workers/bundle-workflows';
+export { bundleWorkflows } from '../workers/bundle-workflows';
 
 /** A client and workers on a unique task queue, torn down by `stop()`. */
 export interface TestStack {

@@ -5,6 +5,7 @@ import type { PublishedTaskEvent } from '../../src/contracts/task-events';
 import { createModelActivities } from '../../src/activities/model-activities';
 import { createToolActivities } from '../../src/activities/tool-activities';
 import { TaskEventLog } from '../../src/events/task-event-log';
+import { quietLogger } from '../../src/observability/quiet-logger';
 import { ModelCatalog } from '../../src/models/catalog';
 import { parseModelCatalog } from '../../src/models/catalog-schema';
 import { ModelGateway } from '../../src/models/model-gateway';
@@ -64,14 +65,7 @@ function question(extra: Partial<ModelCallInput> = {}): ModelCallInput {
   };
 }
 
-const silent = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
+const silent = quietLogger('OFF');
 
 /** Runs `fn` as attempt `attempt` of activity `activityId` of `workflowId`; counts its heartbeats. */
 async function run<R>(

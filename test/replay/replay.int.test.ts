@@ -5,6 +5,7 @@ import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@t
 import { historyFromJson, historyIdentity } from '../../src/client/replay/history-json';
 import { divergenceSummary, replayWorkflowHistory } from '../../src/client/replay/replay-history';
 import { SESSION_STATE_SCHEMA_VERSION, type SessionInput } from '../../src/contracts/session';
+import { quietLogger } from '../../src/observability/quiet-logger';
 import { ModelCatalog } from '../../src/models/catalog';
 import { ModelGateway } from '../../src/models/model-gateway';
 import { startScriptedModelServer, type ScriptedModelServer } from '../../src/testing/scripted-model';
@@ -31,14 +32,7 @@ function loadFixture(file: string) {
   return { history, workflowId };
 }
 
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: console.error,
-};
+const errorsOnly = quietLogger('ERROR');
 
 let bundle: WorkflowBundleWithSourceMap;
 
@@ -103,7 +97,7 @@ describe('the check can fail', () => {
   test('a changed workflow (activities in another order, unpatched) is a DeterminismViolationError', async () => {
     const changed = await bundleWorkflowCode({
       workflowsPath: require.resolve(CHANGED_WORKFLOWS),
-      logger: quietLogger,
+      logger: errorsOnly,
     });
     const { history, workflowId } = loadFixture('direct-task-with-tools.json');
     const failure = await Worker.runReplayHistory(
@@ -124,7 +118,7 @@ describe('the check can fail', () => {
   test('the same change behind patched() replays every agent-task fixture', async () => {
     const patchedBundle = await bundleWorkflowCode({
       workflowsPath: require.resolve(PATCHED_WORKFLOWS),
-      logger: quietLogger,
+      logger: errorsOnly,
     });
     for (const file of FIXTURES) {
       const outcome = await replayWorkflowHistory({
