@@ -8,7 +8,8 @@ import { parseModelCatalog } from '../../src/models/catalog-schema';
 import { ModelGateway } from '../../src/models/model-gateway';
 import { quietLogger } from '../../src/observability/quiet-logger';
 import { PROMPT_CACHE_COLLECTION, type CachedModelResponse } from '../../src/models/prompt-cache';
-import { startScriptedModelServer, type ScriptedModelServer } from '../../src/testing/scripted-model';
+import type { ScriptedModelServer } from '../../src/testing/scripted-model';
+import { startQuietScriptedModel } from '../../src/testing/scripted-stack';
 
 // Real FerretDB (MONGODB_URI from the global setup) and the scripted model server over HTTP.
 // MockActivityEnvironment only provides the activity context (cancellation signal).
@@ -27,7 +28,7 @@ const SCRIPT = {
 };
 
 beforeAll(async () => {
-  model = await startScriptedModelServer({ script: SCRIPT, log: () => undefined });
+  model = await startQuietScriptedModel(SCRIPT);
   client = await MongoClient.connect(process.env.MONGODB_URI ?? 'mongodb://127.0.0.1:27017/', {
     serverSelectionTimeoutMS: 10_000,
   });

@@ -9,10 +9,11 @@ import { quietLogger } from '../../src/observability/quiet-logger';
 import { ModelCatalog } from '../../src/models/catalog';
 import { parseModelCatalog } from '../../src/models/catalog-schema';
 import { ModelGateway } from '../../src/models/model-gateway';
-import { startScriptedModelServer, type ScriptedModelServer } from '../../src/testing/scripted-model';
+import type { ScriptedModelServer } from '../../src/testing/scripted-model';
 import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
 import { builtInTools } from '../../src/tools/builtin';
 import { ToolRegistry } from '../../src/tools/registry';
+import { startQuietScriptedModel } from '../../src/testing/scripted-stack';
 
 // Model and tool activities publish their events to the real MongoDB-wire server, with the
 // scripted model server streaming over HTTP. MockActivityEnvironment only provides the
@@ -25,10 +26,7 @@ let database: TestDatabase;
 let log: TaskEventLog;
 
 beforeAll(async () => {
-  model = await startScriptedModelServer({
-    script: { rules: [{ name: 'x', reply: { content: 'x' } }] },
-    log: () => undefined,
-  });
+  model = await startQuietScriptedModel({ rules: [{ name: 'x', reply: { content: 'x' } }] });
   database = await openTestDatabase('model_call_events');
   log = new TaskEventLog(database.db);
 });
