@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Db } from 'mongodb';
 import { FailureType } from '../contracts/failure-types';
 import type { ToolCallRequest } from '../contracts/messages';
-import { DEFAULT_TOOL_POLICY, unknownOutcomeMessage } from '../contracts/tools';
+import { DEFAULT_TOOL_POLICY, unknownOutcomeResult } from '../contracts/tools';
 import {
   InfrastructureUnavailableError,
   retryWhileInfrastructureDown,
@@ -430,15 +430,7 @@ function circuitOpenObservation(call: ToolCallRequest, circuitKey: string, retry
 
 /** What the model is told about a call whose outcome nobody can know. */
 export function unknownOutcomeObservation(call: ToolCallRequest): ToolRunResult {
-  return {
-    callId: call.id,
-    name: call.name,
-    ok: false,
-    error: {
-      type: FailureType.ToolOutcomeUnknown,
-      message: unknownOutcomeMessage(call.name, 'the attempt that ran it stopped before its outcome was recorded'),
-    },
-  };
+  return unknownOutcomeResult(call, 'the attempt that ran it stopped before its outcome was recorded');
 }
 
 /**
