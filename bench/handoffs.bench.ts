@@ -4,12 +4,13 @@ import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
 import type { ChassisConfig } from '../src/config/load-config';
 import { DEV_SERVER_DYNAMIC_CONFIG } from '../src/stack/temporal-dynamic-config';
 import { startPrivateTemporal, type PrivateServer } from '../src/testing/private-servers';
-import { quietBundlerLogger } from '../src/testing/temporal-harness';
+import { quietLogger } from '../src/observability/quiet-logger';
 import { installWorkerRuntime } from '../src/workers/install-runtime';
 import { handOffGaps, type HandOffGaps } from './support/hand-off-gaps';
 import { describeMachineLoad, watchMachineLoad, type MachineLoad } from './support/machine-load';
 import { startPlainWorker, type PlainWorker } from './support/plain/plain-worker';
 import { summarizeSamples, type SampleSummary } from './support/results';
+import { alternatingRounds, progress } from './support/runner';
 import { printTable } from './support/table';
 
 /**
@@ -104,10 +105,6 @@ interface Target {
   worker: PlainWorker;
 }
 
-function progress(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
-
 function median(values: readonly number[]): number {
   return summarizeSamples(values.length === 0 ? [Number.NaN] : values).medianMs;
 }
@@ -162,7 +159,7 @@ export async function run(config: ChassisConfig): Promise<HandOffsResult> {
   progress('bundling the plain workflows…');
   const workflowBundle = await bundleWorkflowCode({
     workflowsPath: require.resolve('./support/plain/plain-workflows'),
-    logger: quietBundlerLogger,
+    logger: quietLogger(),
   });
   const targets: Target[] = [];
   try {
@@ -184,20 +181,20 @@ export async function run(config: ChassisConfig): Promise<HandOffsResult> {
     }
     const project = targets[targets.length - 1] as Target;
     const modes = [...targets.map((target) => ({ target, eager: false })), { target: project, eager: true }];
-    const samples = modes.map(() => [] as { elapsedMs: number; gaps: HandOffGaps }[]);
     progress(
       `${ROUNDS} rounds of ${BLOCK_RUNS} back-to-back runs (the first ${BLOCK_WARMUP_RUNS} not counted) on each of ${modes.length} settings…`,
     );
-    for (let round = 0; round < ROUNDS; round++) {
-      for (let offset = 0; offset < modes.length; offset++) {
-        const position = (round + offset) % modes.length;
-        const mode = modes[position] as (typeof modes)[number];
-        for (let index = 0; index < BLOCK_RUNS; index++) {
-          const measured = await runOnce(mode.target, mode.eager);
-          if (index >= BLOCK_WARMUP_RUNS) samples[position]?.push(measured);
-        }
-      }
-    }
+    // A side's run is a block of back-to-back runs: its first ones warm the setting up.
+    const blocks = await alternatingRounds({
+      sides: modes,
+      rounds: ROUNDS,
+      run: async (mode) => {
+        const block: { elapsedMs: number; gaps: HandOffGaps }[] = [];
+        for (let index = 0; index < BLOCK_RUNS; index++) block.push(await runOnce(mode.target, mode.eager));
+        return block.slice(BLOCK_WARMUP_RUNS);
+      },
+    });
+    const samples = blocks.map((side) => side.flat());
     const defaults = targets[0] as Target;
     progress(`${SPACED_RUNS} runs ${SPACING_MS} ms apart on the default server…`);
     const spaced: { elapsedMs: number; gaps: HandOffGaps }[] = [];

@@ -1,21 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { temporal } from '@temporalio/proto';
-import { MongoClient, type Db } from 'mongodb';
-import type { ActivityDependencies } from '../src/activities';
+import type { Db } from 'mongodb';
 import { PAYLOADS_COLLECTION } from '../src/codec/claim-check-store';
 import { DEFAULT_CLAIM_CHECK_THRESHOLD_BYTES } from '../src/config/codec-settings';
 import { createDataConverter } from '../src/codec/data-converter';
 import type { ChassisConfig } from '../src/config/load-config';
 import type { AgentTaskInput, AgentTaskResult } from '../src/contracts/agent-task';
-import { ModelCatalog } from '../src/models/catalog';
-import { ModelGateway } from '../src/models/model-gateway';
-import { startScriptedModelServer } from '../src/testing/scripted-model';
-import { bundleWorkflows, startTestStack, type TestStack } from '../src/testing/temporal-harness';
-import { builtInTools } from '../src/tools/builtin';
-import { ToolRegistry } from '../src/tools/registry';
-import { installWorkerRuntime } from '../src/workers/install-runtime';
+import type { TestStack } from '../src/testing/temporal-harness';
 import { describeBenchmarkServers } from './support/header';
+import { openBenchDatabase, progress, startBenchRig, type BenchDatabase } from './support/runner';
 import { printTable } from './support/table';
 
 /**
@@ -125,46 +119,26 @@ async function measure(workers: TestStack, db: Db, contextBytes: number, steps: 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
 
-function progress(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
-
 /** Runs the benchmark, prints its table and returns the result. */
 export async function run(config: ChassisConfig): Promise<HistoryBenchResult> {
-  installWorkerRuntime('WARN');
-  progress('bundling workflows…');
-  const bundle = await bundleWorkflows();
-  const server = await startScriptedModelServer({
+  const rig = await startBenchRig(config, {
     script: { rules: [{ name: 'always-clock', reply: { toolCalls: [{ name: 'clock', arguments: {} }] } }] },
-    port: 0,
-    log: () => undefined,
   });
-  const mongo = new MongoClient(config.mongo.uri, { serverSelectionTimeoutMS: 10_000 });
-  const db = mongo.db(`${config.mongo.database}_bench_history`);
-  const dependencies: ActivityDependencies = {
-    models: new ModelGateway({
-      catalog: new ModelCatalog(),
-      timeoutMs: 30_000,
-      singleEndpoint: { baseUrl: server.baseURL },
-    }),
-    tools: new ToolRegistry(builtInTools()),
-  };
-  const workers: TestStack[] = [];
+  let database: BenchDatabase | undefined;
   try {
-    const off = await startTestStack({
-      bundle,
+    database = await openBenchDatabase(config, 'history');
+    const { db } = database;
+    const dependencies = { models: rig.gateway({ timeoutMs: 30_000 }) };
+    const off = await rig.startStack({
       dependencies,
       dataConverter: createDataConverter({ claimCheckThresholdBytes: undefined }),
       taskQueuePrefix: 'bench-history',
     });
-    workers.push(off);
-    const on = await startTestStack({
-      bundle,
+    const on = await rig.startStack({
       dependencies,
       dataConverter: createDataConverter({ db, claimCheckThresholdBytes: DEFAULT_CLAIM_CHECK_THRESHOLD_BYTES }),
       taskQueuePrefix: 'bench-history',
     });
-    workers.push(on);
     const measurements: HistoryMeasurement[] = [];
     for (const { contextKb, steps } of PLAN) {
       const contextBytes = contextKb * 1024;
@@ -221,9 +195,7 @@ export async function run(config: ChassisConfig): Promise<HistoryBenchResult> {
       measurements,
     };
   } finally {
-    for (const started of workers) await started.stop();
-    await server.close();
-    await db.dropDatabase().catch(() => undefined);
-    await mongo.close();
+    await rig.close();
+    await database?.close();
   }
 }

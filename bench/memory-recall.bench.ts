@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { MongoClient } from 'mongodb';
+import { type MongoClient } from 'mongodb';
 import { CliError } from '../src/client/cli-error';
 import type { ChassisConfig } from '../src/config/load-config';
 import type { SearchMode } from '../src/contracts/memory';
@@ -22,8 +21,9 @@ import {
   scoreQuestion,
   type LocomoConversation,
 } from './support/locomo';
-import { benchmarkMongoLocation, mongoUnreachableError } from './support/header';
+import { benchmarkMongoLocation } from './support/header';
 import { summarizeSamples } from './support/results';
+import { openBenchDatabase, progress } from './support/runner';
 import { printTable } from './support/table';
 
 /**
@@ -49,10 +49,6 @@ const METHOD_NAMES: Readonly<Record<SearchMode, string>> = {
   hybrid: 'hybrid (default)',
 };
 const MEASURES = ['recallAt5', 'recallAt10', 'recallAt25', 'hitAt10'] as const;
-
-function progress(line: string): void {
-  process.stderr.write(`[memory-recall] ${line}\n`);
-}
 
 /** `--data FILE`; bad options and missing data are input errors (exit code 2). */
 function parseOptions(options: readonly string[]): { data: string } {
@@ -221,13 +217,9 @@ export async function run(config: ChassisConfig, options: readonly string[] = []
   const questionCount = conversations.reduce((sum, conversation) => sum + conversation.questions.length, 0);
   progress(`${conversations.length} conversations, ${turnCount} turns, ${questionCount} questions from ${data}`);
 
-  const client = new MongoClient(config.mongo.uri, { serverSelectionTimeoutMS: 5_000 });
-  try {
-    await client.connect();
-  } catch (error) {
-    throw mongoUnreachableError(config, error as Error);
-  }
-  const database = `chassis_bench_recall_${randomBytes(4).toString('hex')}`;
+  const benchDatabase = await openBenchDatabase(config, 'recall');
+  const client = benchDatabase.mongo;
+  const database = benchDatabase.db.databaseName;
   try {
     const embedder = new HashedNgramEmbedder({ dimensions: 256 });
     progress(`importing with ${embedder.description.name} into ${database}…`);
@@ -391,10 +383,6 @@ export async function run(config: ChassisConfig, options: readonly string[] = []
       results,
     };
   } finally {
-    await client
-      .db(database)
-      .dropDatabase()
-      .catch(() => undefined);
-    await client.close();
+    await benchDatabase.close();
   }
 }

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { MongoClient, type Db } from 'mongodb';
+import type { Db } from 'mongodb';
 import type { ChassisConfig } from '../src/config/load-config';
 import type { ChatMessage } from '../src/contracts/messages';
 import { ensureMemoryIndexes, type MemoryCapabilities } from '../src/memory/database';
@@ -14,7 +13,8 @@ import { summarize } from '../src/memory/summarization';
 import { countChatTokens } from '../src/models/token-count';
 import { ModelCatalog } from '../src/models/catalog';
 import { ModelGateway } from '../src/models/model-gateway';
-import { startScriptedModelServer, type ModelScriptInput } from '../src/testing/scripted-model';
+import type { ModelScriptInput } from '../src/testing/scripted-model';
+import { startQuietScriptedModel } from '../src/testing/scripted-stack';
 import { UNCALIBRATED, calibrate, type TokenCalibration } from '../src/shared/estimate-tokens';
 import { contextBudget, type ContextBudgetOptions } from '../src/workflows/context/context-budget';
 import {
@@ -23,9 +23,10 @@ import {
   type ConversationTurn,
   type RunningSummary,
 } from '../src/workflows/context/working-context';
-import { benchmarkMongoLocation, mongoUnreachableError } from './support/header';
+import { benchmarkMongoLocation } from './support/header';
 import { liveBytes } from './support/heap';
 import { summarizeSamples, type SampleSummary } from './support/results';
+import { openBenchDatabase, progress } from './support/runner';
 import { printTable } from './support/table';
 
 /**
@@ -47,16 +48,11 @@ import { printTable } from './support/table';
  */
 
 /** A database of its own per run, so runs on the shared server never meet. */
-const DATABASE = `chassis_bench_memory_${randomBytes(4).toString('hex')}`;
 /** Sizes run by default; `-- --sizes 10000,100000,1000000` picks others (1M takes long and about 2 GB of disk on FerretDB). */
 const DEFAULT_SIZES = [10_000, 100_000];
 const QUERIES = 100;
 const DIMENSIONS = 256;
 const SESSION_TURNS = 200;
-
-function progress(line: string): void {
-  process.stderr.write(`[memory] ${line}\n`);
-}
 
 /** mulberry32: a tiny seeded PRNG, so every run benchmarks the same corpus and queries. */
 function seededRandom(seed: number): () => number {
@@ -286,7 +282,7 @@ interface SessionMeasurement {
  * does), counting exact tokens of what is sent at each turn against the full history.
  */
 async function measureSession(): Promise<SessionMeasurement> {
-  const server = await startScriptedModelServer({ script: SESSION_SCRIPT, log: () => undefined });
+  const server = await startQuietScriptedModel(SESSION_SCRIPT);
   try {
     const catalog = new ModelCatalog();
     const models = new ModelGateway({ catalog, timeoutMs: 10_000, singleEndpoint: { baseUrl: server.baseURL } });
@@ -393,15 +389,9 @@ function vectorBytes(capabilities: MemoryCapabilities): { float32Binary: number;
 /** Runs the memory benchmark; prints a table and returns what goes to `bench/results/memory.json`. */
 export async function run(config: ChassisConfig, options: readonly string[] = []): Promise<unknown> {
   const sizes = parseSizes(options);
-  const client = new MongoClient(config.mongo.uri, { serverSelectionTimeoutMS: 5_000 });
+  const database = await openBenchDatabase(config, 'memory');
+  const { db } = database;
   try {
-    await client.connect();
-  } catch (error) {
-    throw mongoUnreachableError(config, error as Error);
-  }
-  const db = client.db(DATABASE);
-  try {
-    await db.dropDatabase();
     const embedder = new HashedNgramEmbedder({ dimensions: DIMENSIONS });
     const capabilities = await ensureMemoryIndexes(db, { vectorSearch: 'exact', embedder: embedder.description });
     const imports: Array<{ size: number } & ImportMeasurement> = [];
@@ -479,7 +469,6 @@ export async function run(config: ChassisConfig, options: readonly string[] = []
       session: { ...session, perTurn: session.perTurn.filter((item) => item.turn % 10 === 0 || item.turn <= 2) },
     };
   } finally {
-    await db.dropDatabase().catch(() => undefined);
-    await client.close();
+    await database.close();
   }
 }

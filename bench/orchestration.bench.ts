@@ -4,19 +4,13 @@ import { performance } from 'node:perf_hooks';
 import type { ChassisConfig } from '../src/config/load-config';
 import type { AgentTaskInput, AgentTaskResult } from '../src/contracts/agent-task';
 import { loadModelCatalog } from '../src/models/load-model-catalog';
-import { ModelGateway } from '../src/models/model-gateway';
-import {
-  startScriptedModelServer,
-  type ModelScriptInput,
-  type ScriptedModelServer,
-} from '../src/testing/scripted-model';
-import { bundleWorkflows, startTestStack, type TestStack } from '../src/testing/temporal-harness';
-import { builtInTools } from '../src/tools/builtin';
-import { ToolRegistry } from '../src/tools/registry';
+import type { ModelScriptInput, ScriptedModelServer } from '../src/testing/scripted-model';
+import type { TestStack } from '../src/testing/temporal-harness';
 import { fitLine } from './support/linear-fit';
 import { peakConcurrency, runsOneAfterAnother, type TimeInterval } from './support/intervals';
 import { describeMachineLoad, watchMachineLoad, type MachineLoad } from './support/machine-load';
 import { summarizeSamples, type SampleSummary } from './support/results';
+import { alternatingRounds, progress, startBenchRig } from './support/runner';
 import { printTable } from './support/table';
 
 /**
@@ -62,6 +56,7 @@ const PLANNER = '^You are the planner';
 const SYNTHESIZER = '^You are the synthesizer';
 
 type Shape = 'parallel' | 'sequential';
+const SHAPES: readonly Shape[] = ['parallel', 'sequential'];
 
 function partId(index: number): string {
   return `part-${index}`;
@@ -261,10 +256,6 @@ export interface OrchestrationResult {
   };
 }
 
-function progress(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
-
 function round(value: number): number {
   return Math.round(value * 10) / 10;
 }
@@ -301,44 +292,30 @@ export async function run(config: ChassisConfig): Promise<OrchestrationResult> {
   // Pinned: this benchmark measures the engine, not routing (see the module comment).
   const model = config.models.pinned ?? 'gpt-4.1-mini';
   const finishLoadWatch = watchMachineLoad();
-  progress('bundling workflows…');
-  const bundle = await bundleWorkflows();
-  const server = await startScriptedModelServer({ script: scriptFor('parallel', 2), port: 0 });
-  let stack: TestStack | undefined;
+  const catalog = await loadModelCatalog(config.models.catalogPath);
+  const rig = await startBenchRig(config, { script: scriptFor('parallel', 2) });
   try {
-    const catalog = await loadModelCatalog(config.models.catalogPath);
-    const dependencies = {
-      models: new ModelGateway({ catalog, timeoutMs: 30_000, singleEndpoint: { baseUrl: server.baseURL } }),
-      tools: new ToolRegistry(builtInTools()),
-    };
-    try {
-      stack = await startTestStack({ bundle, dependencies });
-    } catch (error) {
-      throw new Error(
-        `cannot start workers on Temporal at ${config.temporal.address} (${(error as Error).message}): run "chassis dev up" to start the local stack, or set TEMPORAL_ADDRESS`,
-      );
-    }
+    const stack = await rig.startStack({ dependencies: { models: rig.gateway({ timeoutMs: 30_000, catalog }) } });
     // Every round runs every N, both shapes, so drift in the machine's load spreads over all
     // of them instead of landing on one N (which would also bend the slope over N).
+    const sides = SUBTASK_COUNTS.flatMap((count) => SHAPES.map((shape) => ({ count, shape })));
+    const samples = await alternatingRounds({
+      sides,
+      rounds: ITERATIONS,
+      warmupRounds: WARMUP_RUNS,
+      onRound: ({ index, warmup }) =>
+        progress(
+          `${warmup ? 'warm-up round' : `round ${index + 1}/${ITERATIONS}`}: N = ${SUBTASK_COUNTS.join(', ')}, both shapes…`,
+        ),
+      run: ({ count, shape }) => runOnce(stack, rig.model, model, shape, count),
+    });
     const runsOf = new Map(
-      SUBTASK_COUNTS.map((count) => [count, { parallel: [] as RunSample[], sequential: [] as RunSample[] }]),
+      SUBTASK_COUNTS.map((count) => {
+        const of = (shape: Shape) =>
+          samples[sides.findIndex((side) => side.count === count && side.shape === shape)] ?? [];
+        return [count, { parallel: of('parallel'), sequential: of('sequential') }];
+      }),
     );
-    for (let round = -WARMUP_RUNS; round < ITERATIONS; round++) {
-      progress(
-        round < 0
-          ? `warm-up round: N = ${SUBTASK_COUNTS.join(', ')}, both shapes…`
-          : `round ${round + 1}/${ITERATIONS}: N = ${SUBTASK_COUNTS.join(', ')}, both shapes…`,
-      );
-      for (let position = 0; position < SUBTASK_COUNTS.length; position++) {
-        // Rotate the order of N and of the shapes from round to round.
-        const count = SUBTASK_COUNTS[(position + Math.max(round, 0)) % SUBTASK_COUNTS.length] as number;
-        const shapes: Shape[] = (round + position) % 2 === 0 ? ['parallel', 'sequential'] : ['sequential', 'parallel'];
-        for (const shape of shapes) {
-          const sample = await runOnce(stack, server, model, shape, count);
-          if (round >= 0) runsOf.get(count)?.[shape].push(sample);
-        }
-      }
-    }
     const measurements = SUBTASK_COUNTS.map((count) => {
       const runs = runsOf.get(count) as { parallel: RunSample[]; sequential: RunSample[] };
       return measure(count, runs.parallel, runs.sequential);
@@ -450,7 +427,6 @@ export async function run(config: ChassisConfig): Promise<OrchestrationResult> {
       slopePerChild,
     };
   } finally {
-    await stack?.stop();
-    await server.close();
+    await rig.close();
   }
 }

@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Client } from '@temporalio/client';
-import { MongoClient, type Db } from 'mongodb';
 import { createDataConverter } from '../src/codec/data-converter';
 import { PayloadKeyring } from '../src/codec/encryption-keys';
 import type { ChassisConfig } from '../src/config/load-config';
@@ -10,20 +9,27 @@ import type { ChatMessage } from '../src/contracts/messages';
 import type { ActivityDependencies } from '../src/activities';
 import { ensureMemoryIndexes } from '../src/memory/database';
 import { HashedNgramEmbedder } from '../src/memory/embedders/hashed-ngram-embedder';
-import { ModelCatalog } from '../src/models/catalog';
-import { ModelGateway } from '../src/models/model-gateway';
-import { startScriptedModelServer, type ScriptedModelServer } from '../src/testing/scripted-model';
-import { bundleWorkflows, startTestStack, type TestStack } from '../src/testing/temporal-harness';
+import { type ModelGateway } from '../src/models/model-gateway';
+import type { ScriptedModelServer } from '../src/testing/scripted-model';
+import type { TestStack } from '../src/testing/temporal-harness';
 import { builtInTools } from '../src/tools/builtin';
 import { ToolRegistry } from '../src/tools/registry';
 import { DEFAULT_SYSTEM_PROMPT } from '../src/workflows/prompts';
 import { countingAnswer, countingGoal, countingModelCalls, countingScript, FACTS_RULE } from './support/counting-task';
-import { benchmarkMongoLocation, describeBenchmarkServers, mongoUnreachableError } from './support/header';
+import { benchmarkMongoLocation, describeBenchmarkServers } from './support/header';
 import { describeMachineLoad, watchMachineLoad, type MachineLoad } from './support/machine-load';
 import { computeOverheadRatios, type OverheadRatios } from './support/overhead-ratios';
 import type { PlainAgentInput } from './support/plain/plain-workflows';
 import { startPlainWorker, type PlainWorker } from './support/plain/plain-worker';
 import { summarizeSamples, type SampleSummary } from './support/results';
+import {
+  alternatingRounds,
+  openBenchDatabase,
+  progress,
+  startBenchRig,
+  temporalUnreachableError,
+  type BenchDatabase,
+} from './support/runner';
 import { printTable } from './support/table';
 
 /**
@@ -104,10 +110,6 @@ export interface OverheadResult {
   mongo: string;
   load: MachineLoad;
   measurements: OverheadMeasurement[];
-}
-
-function progress(line: string): void {
-  process.stderr.write(`${line}\n`);
 }
 
 /** The bare loop: the calls the workflow makes, in process, with no engine. */
@@ -212,44 +214,18 @@ async function checkSameRequests(server: ScriptedModelServer, runners: Runner[])
   });
 }
 
-async function openBenchDatabase(config: ChassisConfig): Promise<{ db: Db; close(): Promise<void> }> {
-  const mongo = new MongoClient(config.mongo.uri, { serverSelectionTimeoutMS: 5_000 });
-  try {
-    await mongo.connect();
-  } catch (error) {
-    await mongo.close().catch(() => undefined);
-    throw mongoUnreachableError(config, error as Error);
-  }
-  const db = mongo.db(`chassis_bench_overhead_${randomBytes(4).toString('hex')}`);
-  return {
-    db,
-    async close() {
-      await db.dropDatabase().catch(() => undefined);
-      await mongo.close();
-    },
-  };
-}
-
 /** Runs the benchmark, prints its table and returns the result (raw samples included). */
 export async function run(config: ChassisConfig): Promise<OverheadResult> {
   const finishLoad = watchMachineLoad();
   // A pinned model: this benchmark measures the harness, not routing.
   const model = config.models.pinned ?? 'gpt-4.1-mini';
-  progress('bundling workflows…');
-  const bundle = await bundleWorkflows();
-  const server = await startScriptedModelServer({ script: countingScript([1, LONG_ROUNDS], 0), port: 0 });
-  const database = await openBenchDatabase(config).catch(async (error: unknown) => {
-    await server.close();
-    throw error;
-  });
-  const stacks: TestStack[] = [];
+  const rig = await startBenchRig(config, { script: countingScript([1, LONG_ROUNDS], 0) });
+  const server = rig.model;
+  let database: BenchDatabase | undefined;
   let plainWorker: PlainWorker | undefined;
   try {
-    const models = new ModelGateway({
-      catalog: new ModelCatalog(),
-      timeoutMs: 30_000,
-      singleEndpoint: { baseUrl: server.baseURL },
-    });
+    database = await openBenchDatabase(config, 'overhead');
+    const models = rig.gateway({ timeoutMs: 30_000 });
     const tools = new ToolRegistry(builtInTools());
     const embedder = new HashedNgramEmbedder({ dimensions: 64 });
     const capabilities = await ensureMemoryIndexes(database.db, {
@@ -265,23 +241,15 @@ export async function run(config: ChassisConfig): Promise<OverheadResult> {
     };
     const keyring = new PayloadKeyring({ id: 'bench', key: randomBytes(32) });
     const codec = createDataConverter({ db: database.db, claimCheckThresholdBytes: 8192, keyring });
-    let chassisStack: TestStack;
-    let codecStack: TestStack;
-    try {
-      chassisStack = await startTestStack({ bundle, dependencies, taskQueuePrefix: 'bench-overhead' });
-      stacks.push(chassisStack);
-      codecStack = await startTestStack({ bundle, dependencies, dataConverter: codec, taskQueuePrefix: 'bench-codec' });
-      stacks.push(codecStack);
-      plainWorker = await startPlainWorker({
-        connection: chassisStack.nativeConnection,
-        namespace: config.temporal.namespace,
-        dependencies: { models, tools },
-      });
-    } catch (error) {
-      throw new Error(
-        `cannot start workers on Temporal at ${config.temporal.address} (${(error as Error).message}): run "chassis dev up" to start the local stack, or set TEMPORAL_ADDRESS`,
-      );
-    }
+    const chassisStack = await rig.startStack({ dependencies, taskQueuePrefix: 'bench-overhead' });
+    const codecStack = await rig.startStack({ dependencies, dataConverter: codec, taskQueuePrefix: 'bench-codec' });
+    plainWorker = await startPlainWorker({
+      connection: chassisStack.nativeConnection,
+      namespace: config.temporal.namespace,
+      dependencies: { models, tools },
+    }).catch((error: unknown) => {
+      throw temporalUnreachableError(config, error as Error);
+    });
     const plainQueue = plainWorker.taskQueue;
     const plainInput = (rounds: number): PlainAgentInput => ({
       model,
@@ -336,21 +304,21 @@ export async function run(config: ChassisConfig): Promise<OverheadResult> {
       progress(
         `model latency ${modelLatencyMs} ms: ${warmupRuns} warm-up + ${iterations} runs of ${active.length} variants…`,
       );
-      for (let index = 0; index < warmupRuns; index++) for (const runner of active) await timeRun(runner, server);
-      const samples = new Map<VariantName, number[]>(active.map((runner) => [runner.name, []]));
       const eagerStarts = { eager: 0, runs: 0 };
-      for (let index = 0; index < iterations; index++) {
-        // Rotate the order, so no variant always follows the same other's garbage and background work.
-        for (let offset = 0; offset < active.length; offset++) {
-          const runner = active[(index + offset) % active.length] as Runner;
+      const timed = await alternatingRounds({
+        sides: active,
+        rounds: iterations,
+        warmupRounds: warmupRuns,
+        run: async (runner, { warmup }) => {
           const { elapsedMs, eager } = await timeRun(runner, server);
-          samples.get(runner.name)?.push(elapsedMs);
-          if (eager !== undefined) {
+          if (!warmup && eager !== undefined) {
             eagerStarts.runs++;
             if (eager) eagerStarts.eager++;
           }
-        }
-      }
+          return elapsedMs;
+        },
+      });
+      const samples = new Map<VariantName, number[]>(active.map((runner, index) => [runner.name, timed[index] ?? []]));
       const variants: OverheadMeasurement['variants'] = {};
       for (const [name, values] of samples) variants[name] = summarizeSamples(values);
       const medians = Object.fromEntries(Object.entries(variants).map(([name, summary]) => [name, summary.medianMs]));
@@ -377,9 +345,8 @@ export async function run(config: ChassisConfig): Promise<OverheadResult> {
     };
   } finally {
     await plainWorker?.stop();
-    for (const stack of stacks) await stack.stop();
-    await server.close();
-    await database.close();
+    await rig.close();
+    await database?.close();
   }
 }
 

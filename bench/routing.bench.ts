@@ -5,19 +5,12 @@ import type { ChassisConfig } from '../src/config/load-config';
 import type { AgentTaskInput, AgentTaskResult } from '../src/contracts/agent-task';
 import type { ModelCatalog } from '../src/models/catalog';
 import { loadModelCatalog } from '../src/models/load-model-catalog';
-import { ModelGateway } from '../src/models/model-gateway';
-import {
-  startScriptedModelServer,
-  type ModelScriptInput,
-  type RecordedRequest,
-  type ScriptedModelServer,
-} from '../src/testing/scripted-model';
-import { bundleWorkflows, startTestStack, type TestStack } from '../src/testing/temporal-harness';
-import { builtInTools } from '../src/tools/builtin';
-import { ToolRegistry } from '../src/tools/registry';
+import type { ModelScriptInput, RecordedRequest, ScriptedModelServer } from '../src/testing/scripted-model';
+import type { TestStack } from '../src/testing/temporal-harness';
 import { evenlySpreadPositions } from './support/even-share';
 import { describeMachineLoad, watchMachineLoad, type MachineLoad } from './support/machine-load';
 import { summarizeSamples, type SampleSummary } from './support/results';
+import { alternatingRounds, progress, startBenchRig } from './support/runner';
 import { printTable } from './support/table';
 
 /**
@@ -370,10 +363,6 @@ function smallFailureShare(): number {
   return share;
 }
 
-function progress(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
-
 function usd(value: number): string {
   return `$${value.toFixed(4)}`;
 }
@@ -421,36 +410,23 @@ export async function run(config: ChassisConfig): Promise<RoutingResult> {
     { name: 'routed' },
   ];
 
-  progress('bundling workflows…');
-  const bundle = await bundleWorkflows();
-  const server = await startScriptedModelServer({ script: simulation.script, port: 0 });
-  let stack: TestStack | undefined;
+  const rig = await startBenchRig(config, { script: simulation.script });
   try {
-    const dependencies = {
-      models: new ModelGateway({ catalog, timeoutMs: 30_000, singleEndpoint: { baseUrl: server.baseURL } }),
-      tools: new ToolRegistry(builtInTools()),
-    };
-    try {
-      stack = await startTestStack({ bundle, dependencies });
-    } catch (error) {
-      throw new Error(
-        `cannot start workers on Temporal at ${config.temporal.address} (${(error as Error).message}): run "chassis dev up" to start the local stack, or set TEMPORAL_ADDRESS`,
-      );
-    }
-    const context: RunContext = { stack, server, catalog, simulation, tiers };
+    const stack = await rig.startStack({ dependencies: { models: rig.gateway({ timeoutMs: 30_000, catalog }) } });
+    const context: RunContext = { stack, server: rig.model, catalog, simulation, tiers };
 
-    progress(`warm-up: ${WARMUP_TASKS} tasks in each mode…`);
-    for (const task of tasks.slice(0, WARMUP_TASKS)) {
-      for (const mode of modes) await runTask(context, mode, task);
-    }
-    progress(`${tasks.length} tasks × ${modes.length} modes, one at a time, modes rotating task by task…`);
-    const outcomes: TaskOutcome[] = [];
-    for (const [index, task] of tasks.entries()) {
-      // Rotate which mode goes first, so none always runs right after another.
-      for (let offset = 0; offset < modes.length; offset++) {
-        outcomes.push(await runTask(context, modes[(index + offset) % modes.length] as Mode, task));
-      }
-    }
+    progress(
+      `${WARMUP_TASKS} warm-up tasks, then ${tasks.length} tasks × ${modes.length} modes, one at a time, modes rotating task by task…`,
+    );
+    // A round is one task in every mode; the warm-up rounds take the first tasks again.
+    const outcomes = (
+      await alternatingRounds({
+        sides: modes,
+        rounds: tasks.length,
+        warmupRounds: WARMUP_TASKS,
+        run: (mode, { index }) => runTask(context, mode, tasks[index] as BenchTask),
+      })
+    ).flat();
 
     const outcomesOf = (mode: Mode) => outcomes.filter((outcome) => outcome.mode === mode.name);
     const alwaysLargeCost = outcomesOf(modes[0] as Mode).reduce((total, outcome) => total + outcome.costUsd, 0);
@@ -519,7 +495,6 @@ export async function run(config: ChassisConfig): Promise<RoutingResult> {
       outcomes,
     };
   } finally {
-    await stack?.stop();
-    await server.close();
+    await rig.close();
   }
 }

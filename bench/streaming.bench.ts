@@ -1,20 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { MongoClient } from 'mongodb';
-import type { ActivityDependencies } from '../src/activities';
 import { taskEvents } from '../src/client/task-events';
 import type { ChassisConfig } from '../src/config/load-config';
 import { TASK_EVENTS_COLLECTION, TaskEventLog } from '../src/events/task-event-log';
-import { ModelCatalog } from '../src/models/catalog';
-import { ModelGateway } from '../src/models/model-gateway';
-import { startScriptedModelServer } from '../src/testing/scripted-model';
-import { bundleWorkflows, startTestStack, type TestStack } from '../src/testing/temporal-harness';
-import { builtInTools } from '../src/tools/builtin';
-import { ToolRegistry } from '../src/tools/registry';
-import { installWorkerRuntime } from '../src/workers/install-runtime';
 import type { agentTaskWorkflow } from '../src/workflows/agent-task';
-import { describeBenchmarkServers, mongoUnreachableError } from './support/header';
+import { describeBenchmarkServers } from './support/header';
 import { summarizeSamples, type SampleSummary } from './support/results';
+import { alternatingRounds, openBenchDatabase, progress, startBenchRig, type BenchDatabase } from './support/runner';
 import { printTable } from './support/table';
 
 /**
@@ -31,10 +23,6 @@ import { printTable } from './support/table';
 const ITERATIONS = 8;
 const CHUNK_DELAY_MS = 30;
 const ANSWER = Array.from({ length: 60 }, (_, index) => `word${index + 1}`).join(' ');
-
-function progress(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
 
 /** One side of the comparison. */
 export interface StreamingSide {
@@ -59,10 +47,7 @@ export interface StreamingBenchResult {
 }
 
 export async function run(config: ChassisConfig): Promise<StreamingBenchResult> {
-  installWorkerRuntime('WARN');
-  progress('bundling workflows…');
-  const bundle = await bundleWorkflows();
-  const server = await startScriptedModelServer({
+  const rig = await startBenchRig(config, {
     script: {
       rules: [
         {
@@ -73,40 +58,29 @@ export async function run(config: ChassisConfig): Promise<StreamingBenchResult> 
         { name: 'answer', reply: { content: ANSWER }, stream: { chunkDelayMs: CHUNK_DELAY_MS } },
       ],
     },
-    log: () => undefined,
   });
-  const mongo = new MongoClient(config.mongo.uri, { serverSelectionTimeoutMS: 10_000 });
-  await mongo.connect().catch((error: Error) => {
-    throw mongoUnreachableError(config, error);
-  });
-  const db = mongo.db(`${config.mongo.database}_bench_streaming`);
-  const base: ActivityDependencies = {
-    models: new ModelGateway({
-      catalog: new ModelCatalog(),
-      timeoutMs: 30_000,
-      singleEndpoint: { baseUrl: server.baseURL },
-    }),
-    tools: new ToolRegistry(builtInTools()),
-  };
-  const stacks: TestStack[] = [];
+  let database: BenchDatabase | undefined;
   try {
-    const off = await startTestStack({ bundle, dependencies: base, taskQueuePrefix: 'bench-streaming' });
-    stacks.push(off);
-    const on = await startTestStack({
-      bundle,
-      dependencies: { ...base, events: new TaskEventLog(db) },
-      taskQueuePrefix: 'bench-streaming',
-    });
-    stacks.push(on);
-    const samples = { off: [] as number[], on: [] as number[], firstToken: [] as number[], done: [] as number[] };
+    database = await openBenchDatabase(config, 'streaming');
+    const { db } = database;
+    const models = rig.gateway({ timeoutMs: 30_000 });
+    const stacks = {
+      off: await rig.startStack({ dependencies: { models }, taskQueuePrefix: 'bench-streaming' }),
+      on: await rig.startStack({
+        dependencies: { models, events: new TaskEventLog(db) },
+        taskQueuePrefix: 'bench-streaming',
+      }),
+    };
+    const samples = { firstToken: [] as number[], done: [] as number[] };
     const history = { off: 0, on: 0 };
     const documents: number[] = [];
-    for (let iteration = 0; iteration <= ITERATIONS; iteration++) {
-      // Iteration 0 warms both sides up and is not counted.
-      const counted = iteration > 0;
-      progress(`iteration ${iteration}/${ITERATIONS}${counted ? '' : ' (warm-up)'}…`);
-      for (const side of ['off', 'on'] as const) {
-        const stack = side === 'off' ? off : on;
+    const [offMs = [], onMs = []] = await alternatingRounds({
+      sides: ['off', 'on'] as const,
+      rounds: ITERATIONS,
+      warmupRounds: 1,
+      onRound: ({ index, warmup }) => progress(warmup ? 'warm-up…' : `iteration ${index + 1}/${ITERATIONS}…`),
+      run: async (side, { warmup }) => {
+        const stack = stacks[side];
         const started = performance.now();
         const handle = await stack.client.workflow.start<typeof agentTaskWorkflow>('agentTaskWorkflow', {
           taskQueue: stack.taskQueue,
@@ -121,28 +95,28 @@ export async function run(config: ChassisConfig): Promise<StreamingBenchResult> 
           for await (const event of taskEvents(stack.client, handle.workflowId, { db, pollIntervalMs: 50 })) {
             if (event.type === 'step' && event.label === 'step 2') answerCall = event.callId;
             if (event.type === 'token' && event.callId === answerCall) firstToken ??= performance.now() - started;
-            if (event.type === 'done' && counted) {
+            if (event.type === 'done' && !warmup) {
               samples.done.push(performance.now() - started);
               samples.firstToken.push(firstToken ?? Number.NaN);
             }
           }
         }
         const elapsed = await finished;
-        if (!counted) continue;
-        samples[side].push(elapsed);
+        if (warmup) return elapsed;
         history[side] = (await handle.fetchHistory()).events?.length ?? 0;
         if (side === 'on') {
           documents.push(await db.collection(TASK_EVENTS_COLLECTION).countDocuments({ streamId: handle.workflowId }));
         }
-      }
-    }
+        return elapsed;
+      },
+    });
     const offSide: StreamingSide = {
-      taskMs: summarizeSamples(samples.off),
+      taskMs: summarizeSamples(offMs),
       historyEvents: history.off,
       logDocumentsPerTask: 0,
     };
     const onSide: StreamingSide = {
-      taskMs: summarizeSamples(samples.on),
+      taskMs: summarizeSamples(onMs),
       historyEvents: history.on,
       logDocumentsPerTask: Math.round(documents.reduce((sum, count) => sum + count, 0) / documents.length),
     };
@@ -152,7 +126,7 @@ export async function run(config: ChassisConfig): Promise<StreamingBenchResult> 
     printTable({
       title: [
         'streaming: one task (a tool-calling step, then a streamed 60-word answer) on workers without and with task events',
-        `answer streamed at one word per ${CHUNK_DELAY_MS} ms; ${ITERATIONS} runs per side, alternating, after one warm-up`,
+        `answer streamed at one word per ${CHUNK_DELAY_MS} ms; ${ITERATIONS} runs per side, alternating, after one warm-up round`,
         `model: the scripted server (a test double, not a model); ${describeBenchmarkServers(config)}`,
         '',
       ],
@@ -192,9 +166,7 @@ export async function run(config: ChassisConfig): Promise<StreamingBenchResult> 
       overheadRatio,
     };
   } finally {
-    for (const stack of stacks) await stack.stop();
-    await server.close();
-    await db.dropDatabase().catch(() => undefined);
-    await mongo.close();
+    await rig.close();
+    await database?.close();
   }
 }

@@ -1,24 +1,25 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { MongoClient } from 'mongodb';
 import type { ChassisConfig } from '../src/config/load-config';
 import type { AgentTaskInput, AgentTaskResult } from '../src/contracts/agent-task';
 import { sessionWorkflowId } from '../src/contracts/session';
 import { sendToSession } from '../src/client/session-client';
 import { waitForPollers } from '../src/client/task-client';
 import { WorkerProcess } from '../src/testing/chaos/worker-process';
-import { startScriptedModelServer, type ScriptedModelServer } from '../src/testing/scripted-model';
+import type { ScriptedModelServer } from '../src/testing/scripted-model';
+import { startQuietScriptedModel } from '../src/testing/scripted-stack';
 import { countingAnswer, countingGoal, countingScript, FACTS_RULE } from './support/counting-task';
-import { benchmarkMongoLocation, describeBenchmarkServers, mongoUnreachableError } from './support/header';
+import { benchmarkMongoLocation, describeBenchmarkServers } from './support/header';
 import { peakConcurrency } from './support/intervals';
 import { describeMachineLoad, watchMachineLoad, type MachineLoad } from './support/machine-load';
 import { formatMegabytes, residentBytes, watchResidentMemory } from './support/process-memory';
 import { summarizeSamples, type SampleSummary } from './support/results';
+import { openBenchDatabase, progress } from './support/runner';
 import { printTable } from './support/table';
 
 /**
@@ -105,10 +106,6 @@ export interface ThroughputResult {
   levels: ThroughputLevel[];
   idleSessions?: IdleSessionsResult;
   recovery?: RecoveryResult;
-}
-
-function progress(line: string): void {
-  process.stderr.write(`${line}\n`);
 }
 
 function numbersFrom(variable: string, fallback: number[], minimum = 1): number[] {
@@ -406,20 +403,10 @@ export async function run(config: ChassisConfig): Promise<ThroughputResult> {
   const levels = numbersFrom('CHASSIS_BENCH_LEVELS', DEFAULT_LEVELS);
   const idleCount = numbersFrom('CHASSIS_BENCH_IDLE_SESSIONS', [DEFAULT_IDLE_SESSIONS], 0)[0] as number;
   const model = config.models.pinned ?? 'gpt-4.1-mini';
-  const mongo = new MongoClient(config.mongo.uri, { serverSelectionTimeoutMS: 5_000 });
-  try {
-    await mongo.connect();
-  } catch (error) {
-    await mongo.close().catch(() => undefined);
-    throw mongoUnreachableError(config, error as Error);
-  }
-  const database = `chassis_bench_throughput_${randomBytes(4).toString('hex')}`;
+  const benchDatabase = await openBenchDatabase(config, 'throughput');
+  const database = benchDatabase.db.databaseName;
   const home = mkdtempSync(path.join(os.tmpdir(), 'chassis-bench-throughput-'));
-  const server = await startScriptedModelServer({
-    script: countingScript([1, RECOVERY_ROUNDS], MODEL_LATENCY_MS),
-    port: 0,
-    log: () => undefined,
-  });
+  const server = await startQuietScriptedModel(countingScript([1, RECOVERY_ROUNDS], MODEL_LATENCY_MS));
   const taskQueue = `bench-throughput-${randomUUID()}`;
   const worker = new WorkerProcess({
     name: 'throughput-worker',
@@ -458,11 +445,7 @@ export async function run(config: ChassisConfig): Promise<ThroughputResult> {
     await worker.dispose();
     await connection.close();
     await server.close();
-    await mongo
-      .db(database)
-      .dropDatabase()
-      .catch(() => undefined);
-    await mongo.close();
+    await benchDatabase.close();
     rmSync(home, { recursive: true, force: true });
   }
 }

@@ -3,22 +3,19 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { MongoClient } from 'mongodb';
 import { z } from 'zod';
 import type { ChassisConfig } from '../src/config/load-config';
 import type { AgentTaskResult } from '../src/contracts/agent-task';
-import { ModelCatalog } from '../src/models/catalog';
-import { ModelGateway } from '../src/models/model-gateway';
-import { startScriptedModelServer, type ModelScriptInput } from '../src/testing/scripted-model';
-import { bundleWorkflows, startTestStack, type TestStack } from '../src/testing/temporal-harness';
+import { type startScriptedModelServer, type ModelScriptInput } from '../src/testing/scripted-model';
+import type { TestStack } from '../src/testing/temporal-harness';
 import { builtInTools } from '../src/tools/builtin';
 import { ToolRegistry } from '../src/tools/registry';
 import { defineTool, type Tool } from '../src/tools/tool';
 import { ToolRunner } from '../src/tools/tool-runner';
 import type { ToolRunResult } from '../src/tools/tool-result';
 import { bundleToolCallsWorkflow, startToolWorker, type ToolWorker } from '../test/tools/fixtures/tool-worker';
-import { mongoUnreachableError } from './support/header';
 import { summarizeSamples, type SampleSummary } from './support/results';
+import { alternatingRounds, openBenchDatabase, progress, startBenchRig, type BenchDatabase } from './support/runner';
 import { printTable } from './support/table';
 
 /**
@@ -45,10 +42,6 @@ const ACTIVITY_SLOPE_CALLS = 20;
 const OVERHEAD_ITERATIONS = 12;
 const DIRECT_BATCHES = 30;
 const DIRECT_BATCH_SIZE = 100;
-
-function progress(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
 
 function slowLookup(): { tool: Tool; executions: () => number } {
   let executions = 0;
@@ -194,28 +187,24 @@ async function measureOverhead(worker: ToolWorker, runner: ToolRunner): Promise<
     return (performance.now() - started) / DIRECT_BATCH_SIZE;
   };
 
-  // Warm-up: loads mathjs, JITs both paths, fills connection pools.
-  await timeDirectBatch();
-  await timeWorkflow(1);
-  await timeWorkflow(ACTIVITY_SLOPE_CALLS + 1);
-
-  const one: number[] = [];
-  const many: number[] = [];
-  const direct: number[] = [];
-  for (let index = 0; index < OVERHEAD_ITERATIONS; index++) {
-    // Alternate the order so neither side always runs right after the other's garbage.
-    if (index % 2 === 0) {
-      one.push(await timeWorkflow(1));
-      many.push(await timeWorkflow(ACTIVITY_SLOPE_CALLS + 1));
-    } else {
-      many.push(await timeWorkflow(ACTIVITY_SLOPE_CALLS + 1));
-      one.push(await timeWorkflow(1));
-    }
-    for (let batch = 0; batch < DIRECT_BATCHES / OVERHEAD_ITERATIONS + 1; batch++) direct.push(await timeDirectBatch());
-  }
-  const oneSummary = summarizeSamples(one);
-  const manySummary = summarizeSamples(many);
-  const directSorted = [...direct].sort((a, b) => a - b);
+  // The warm-up round loads mathjs, JITs both paths and fills connection pools; then the
+  // three paths rotate, so none always runs right after another's garbage.
+  const batchesPerRound = DIRECT_BATCHES / OVERHEAD_ITERATIONS + 1;
+  const [one = [], many = [], direct = []] = await alternatingRounds({
+    sides: ['one', 'many', 'direct'] as const,
+    rounds: OVERHEAD_ITERATIONS,
+    warmupRounds: 1,
+    run: async (side) => {
+      if (side === 'one') return [await timeWorkflow(1)];
+      if (side === 'many') return [await timeWorkflow(ACTIVITY_SLOPE_CALLS + 1)];
+      const batches: number[] = [];
+      for (let batch = 0; batch < batchesPerRound; batch++) batches.push(await timeDirectBatch());
+      return batches;
+    },
+  });
+  const oneSummary = summarizeSamples(one.flat());
+  const manySummary = summarizeSamples(many.flat());
+  const directSorted = direct.flat().sort((a, b) => a - b);
   const directPerCallMs = directSorted[Math.floor(directSorted.length / 2)] as number;
   const activityPerCallMs = (manySummary.medianMs - oneSummary.medianMs) / ACTIVITY_SLOPE_CALLS;
   return {
@@ -231,42 +220,20 @@ async function measureOverhead(worker: ToolWorker, runner: ToolRunner): Promise<
 export async function run(config: ChassisConfig): Promise<ToolsBenchResult> {
   // A pinned model: these benchmarks measure the harness, not routing.
   const model = config.models.pinned ?? 'gpt-4.1-mini';
-  progress('bundling workflows…');
-  const [agentBundle, toolBundle] = await Promise.all([bundleWorkflows(), bundleToolCallsWorkflow()]);
-  const server = await startScriptedModelServer({ script: lookupScript(QUERIES[0] as string), port: 0 });
-  const mongo = await MongoClient.connect(config.mongo.uri, { serverSelectionTimeoutMS: 10_000 }).catch(
-    (error: Error) => {
-      throw mongoUnreachableError(config, error);
-    },
-  );
-  // A database of its own, so earlier runs' cache entries cannot turn misses into hits.
-  const db = mongo.db(`chassis_bench_tools_${randomUUID().slice(0, 8)}`);
-  const stacks: TestStack[] = [];
+  const rig = await startBenchRig(config, { script: lookupScript(QUERIES[0] as string) });
+  const server = rig.model;
+  let database: BenchDatabase | undefined;
   let worker: ToolWorker | undefined;
   try {
-    const models = new ModelGateway({
-      catalog: new ModelCatalog(),
-      timeoutMs: 30_000,
-      singleEndpoint: { baseUrl: server.baseURL },
-    });
+    // A database of its own, so earlier runs' cache entries cannot turn misses into hits.
+    database = await openBenchDatabase(config, 'tools');
+    const { db } = database;
+    const models = rig.gateway({ timeoutMs: 30_000 });
     const uncached = slowLookup();
     const cached = slowLookup();
-    try {
-      // No `db`: the runner cannot cache. With `db`: the MongoDB result cache.
-      stacks.push(
-        await startTestStack({
-          bundle: agentBundle,
-          dependencies: { models, tools: new ToolRegistry([uncached.tool]) },
-        }),
-      );
-      const withDb = { models, tools: new ToolRegistry([cached.tool]), db };
-      stacks.push(await startTestStack({ bundle: agentBundle, dependencies: withDb }));
-    } catch (error) {
-      throw new Error(
-        `cannot start workers on Temporal at ${config.temporal.address} (${(error as Error).message}): run "chassis dev up" or set TEMPORAL_ADDRESS`,
-      );
-    }
-    const [noCacheStack, cacheStack] = stacks as [TestStack, TestStack];
+    // No `db`: the runner cannot cache. With `db`: the MongoDB result cache.
+    const noCacheStack = await rig.startStack({ dependencies: { models, tools: new ToolRegistry([uncached.tool]) } });
+    const cacheStack = await rig.startStack({ dependencies: { models, tools: new ToolRegistry([cached.tool]), db } });
     progress(`cache workload: ${TASKS} tasks over ${QUERIES.length} distinct queries, without and with the cache…`);
     const cache = [
       await runCacheWorkload(noCacheStack, server, model, 'no cache', uncached.executions),
@@ -277,7 +244,7 @@ export async function run(config: ChassisConfig): Promise<ToolsBenchResult> {
       `overhead: 1 vs ${ACTIVITY_SLOPE_CALLS + 1} callTool activities per workflow, ${OVERHEAD_ITERATIONS} runs each, and direct calls…`,
     );
     const registry = new ToolRegistry(builtInTools());
-    worker = await startToolWorker({ bundle: toolBundle, dependencies: { tools: registry, db } });
+    worker = await startToolWorker({ bundle: await bundleToolCallsWorkflow(), dependencies: { tools: registry, db } });
     const overhead = await measureOverhead(worker, new ToolRunner({ registry, db }));
 
     const [without, withCache] = cache as [CacheRun, CacheRun];
@@ -339,9 +306,7 @@ export async function run(config: ChassisConfig): Promise<ToolsBenchResult> {
     };
   } finally {
     await worker?.stop();
-    for (const stack of stacks) await stack.stop();
-    await server.close();
-    await db.dropDatabase().catch(() => undefined);
-    await mongo.close();
+    await rig.close();
+    await database?.close();
   }
 }

@@ -14,6 +14,7 @@ import type { ChaosRig } from '../../src/testing/chaos/chaos-rig';
 import { startPrivateMongo, startPrivateTemporal, type PrivateServer } from '../../src/testing/private-servers';
 import { writeBenchmarkResult } from '../support/results';
 import { printTable } from '../support/table';
+import { ChassisError, markErrorClass } from '../../src/shared/chassis-error';
 import { chaosJsonRows, chaosTable, chaosVerdict, type ScenarioReport } from './report';
 import { runScenario } from './run-scenario';
 import { SCENARIOS, selectScenarios, type ChaosPlan } from './scenarios';
@@ -29,7 +30,11 @@ const USAGE = `usage: npm run chaos -- [--short] [--scenario a,b] [--tasks N] [-
   --list           print the scenarios and exit`;
 
 /** A bad command line: one line on stderr, exit code 2. */
-class UsageError extends Error {}
+class UsageError extends ChassisError {
+  override readonly name = 'UsageError';
+}
+
+const isUsageError = markErrorClass(UsageError, 'ChaosUsageError');
 
 function positiveInteger(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -184,7 +189,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof UsageError) {
+    if (isUsageError(error)) {
       process.stderr.write(`chaos: ${error.message}\n${USAGE.split('\n')[0]}\n`);
       process.exit(2);
     }

@@ -1,14 +1,14 @@
 import { Context, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { MongoError, type Db } from 'mongodb';
-import { InfrastructureUnavailableError } from '../resilience/infrastructure-retry';
+import { isInfrastructureUnavailableError } from '../resilience/infrastructure-retry';
 import type { FieldEncryption } from '../codec/field-encryption';
 import type { ToolCallInput } from '../contracts/activities';
 import { FailureType } from '../contracts/failure-types';
 import type { ToolDescriptor } from '../contracts/tools';
 import type { KeyedCircuitBreaker } from '../resilience/keyed-circuit-breaker';
 import type { ToolRegistry } from '../tools/registry';
-import { OpenOutcomeError, PermanentToolError, TransientToolError } from '../tools/tool-errors';
+import { isOpenOutcomeError, isPermanentToolError, isTransientToolError } from '../tools/tool-errors';
 import type { ToolRunResult } from '../tools/tool-result';
 import { DEFAULT_OUTAGE_BUDGET_MS, ToolRunner, type ToolRunnerOptions } from '../tools/tool-runner';
 import type { TaskEventLog } from '../events/task-event-log';
@@ -78,7 +78,7 @@ export function createToolActivities(dependencies: ToolActivityDependencies) {
         const tools = dependencies.tools.descriptors(input.names);
         return { tools: tools.map((tool) => ({ ...tool, policy: { ...tool.policy, outageBudgetMs } })) };
       } catch (error) {
-        if (error instanceof PermanentToolError) {
+        if (isPermanentToolError(error)) {
           throw ApplicationFailure.create({
             type: FailureType.TaskInvalidInput,
             message: error.message,
@@ -134,7 +134,7 @@ async function publishResult(log: TaskEventLog | undefined, info: Context['info'
 /** The retryable failure a thrown tool error becomes; `Retry-After` becomes the next retry delay. */
 function toolFailure(error: unknown, tool: string, attempt: number): ApplicationFailure {
   const message = (error as Error).message;
-  if (error instanceof InfrastructureUnavailableError) {
+  if (isInfrastructureUnavailableError(error)) {
     // Retryable: the next attempt waits another budget; the workflow fails the task (with
     // how to resume it) only after the engine's attempts, never telling the model the tool failed.
     return ApplicationFailure.create({
@@ -151,9 +151,9 @@ function toolFailure(error: unknown, tool: string, attempt: number): Application
       nonRetryable: false,
     });
   }
-  const retryAfterMs = error instanceof TransientToolError ? error.retryAfterMs : undefined;
+  const retryAfterMs = isTransientToolError(error) ? error.retryAfterMs : undefined;
   return ApplicationFailure.create({
-    type: error instanceof OpenOutcomeError ? FailureType.ToolOutcomeOpen : FailureType.ToolTransient,
+    type: isOpenOutcomeError(error) ? FailureType.ToolOutcomeOpen : FailureType.ToolTransient,
     message: `tool ${tool} failed (attempt ${attempt}): ${message}`,
     nonRetryable: false,
     ...(retryAfterMs !== undefined ? { nextRetryDelay: retryAfterMs } : {}),

@@ -1,8 +1,10 @@
+import { ChassisError, markErrorClass } from '../shared/chassis-error';
+
 /**
  * An error the CLI prints as one line, exiting with `exitCode` (2 for bad input or an
  * unreachable server, as the README promises) and never a stack trace.
  */
-export class CliError extends Error {
+export class CliError extends ChassisError {
   override readonly name = 'CliError';
 
   constructor(
@@ -12,3 +14,6 @@ export class CliError extends Error {
     super(message);
   }
 }
+
+/** True for a {@link CliError} from any copy of this module. */
+export const isCliError = markErrorClass(CliError, 'CliError');

@@ -1,8 +1,9 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ConfigError } from '../config/config-error';
+import { isConfigError } from '../config/config-error';
 import { loadConfig, type ChassisConfig } from '../config/load-config';
 import { maskSecrets } from '../config/mask-secrets';
-import { CliError } from './cli-error';
+import { isStackError } from '../stack/stack-error';
+import { isCliError } from './cli-error';
 import { registerGcCommand } from './commands/gc-command';
 import { registerMemoryCommands } from './commands/memory-commands';
 import { registerOperationCommands } from './replay/register-commands';
@@ -278,9 +279,9 @@ function reportError(error: unknown): number {
   process.stderr.write(`chassis: ${message}\n`);
   if (process.env.CHASSIS_DEBUG === '1' && error instanceof Error)
     process.stderr.write(`${maskSecrets(error.stack ?? '')}\n`);
-  if (error instanceof CliError) return error.exitCode;
-  if (error instanceof ConfigError) return 2;
-  if (error instanceof Error && error.name === 'StackError') return 2;
+  if (isCliError(error)) return error.exitCode;
+  if (isConfigError(error)) return 2;
+  if (isStackError(error)) return 2;
   return 1;
 }
 

@@ -2,6 +2,7 @@ import type { Plan } from '../contracts/plan';
 import type { SubtaskSummary } from '../contracts/agent-task';
 import type { PendingRequest } from '../contracts/human';
 import type { Usage } from '../contracts/usage';
+import { totalTokens } from '../shared/usage';
 
 /** What the tree shows: a running task's progress or a finished task's result. */
 export interface TaskTreeInput {
@@ -65,7 +66,7 @@ export function formatTaskTree(input: TaskTreeInput): string {
     lines.push(`  waiting for a person since ${request.since}: ${what}`);
   }
   if (input.usage) {
-    const tokens = input.usage.inputTokens + input.usage.outputTokens;
+    const tokens = totalTokens(input.usage);
     lines.push(
       `  usage: ${input.usage.modelCalls} model calls, ${input.usage.toolCalls} tool calls, ${tokens} tokens, ${money(input.usage.costUsd)}`,
     );

@@ -11,6 +11,7 @@ import {
   type SessionReply,
 } from '../contracts/session';
 import type { sessionWorkflow } from '../workflows/session';
+import { ChassisError, markErrorClass } from '../shared/chassis-error';
 
 /** Options of a session the client may start. */
 export interface SessionStartOptions {
@@ -19,9 +20,12 @@ export interface SessionStartOptions {
 }
 
 /** A message the client refused to send (empty text, no request id); nothing reached the server. */
-export class InvalidSessionMessageError extends Error {
+export class InvalidSessionMessageError extends ChassisError {
   override readonly name = 'InvalidSessionMessageError';
 }
+
+/** True for an {@link InvalidSessionMessageError} from any copy of this module. */
+export const isInvalidSessionMessageError = markErrorClass(InvalidSessionMessageError, 'InvalidSessionMessageError');
 
 function checkedMessage(message: string, requestId: string | undefined): SessionMessage {
   const candidate = { requestId: requestId ?? randomUUID(), message };

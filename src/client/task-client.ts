@@ -15,6 +15,7 @@ import {
 } from '../contracts/agent-task';
 import { modelTaskQueueFor } from '../contracts/task-queues';
 import { ChassisGoal, ChassisStatus } from '../contracts/search-attributes';
+import { rootCauseMessage } from '../shared/root-cause';
 import type { agentTaskWorkflow } from '../workflows/agent-task';
 
 /** What `chassis run --json` prints: one JSON object per task. */
@@ -189,11 +190,4 @@ export async function taskOutcome(
       error: rootCauseMessage(error),
     };
   }
-}
-
-/** The innermost cause's message: what actually went wrong, without the wrapping. */
-export function rootCauseMessage(error: Error): string {
-  let current: Error = error;
-  while (current.cause instanceof Error) current = current.cause;
-  return current.message;
 }

@@ -1,6 +1,6 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { CliError } from './cli-error';
-import { rootCauseMessage } from './task-client';
+import { rootCauseMessage } from '../shared/root-cause';
+import { isWorkflowNotFound } from './workflow-not-found';
 
 /**
  * What a failed update to a task means to a CLI user, in one line: the workflow is not
@@ -8,10 +8,10 @@ import { rootCauseMessage } from './task-client';
  * returned unchanged for the generic error path.
  */
 export function updateFailureForCli(error: unknown, workflowId: string): unknown {
-  if (error instanceof WorkflowNotFoundError || (error as Error).name === 'WorkflowNotFoundError') {
+  if (isWorkflowNotFound(error)) {
     return new CliError(`no running workflow with id "${workflowId}"`);
   }
   if ((error as Error).name === 'WorkflowUpdateFailedError')
-    return new CliError(`rejected: ${rootCauseMessage(error as Error)}`);
+    return new CliError(`rejected: ${rootCauseMessage(error)}`);
   return error;
 }

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import ipaddr from 'ipaddr.js';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { PayloadCodecError } from './codec-errors';
+import { isPayloadCodecError } from './codec-errors';
+import { ChassisError, markErrorClass } from '../shared/chassis-error';
 
 /** Options of {@link startCodecServer}. */
 export interface CodecServerOptions {
@@ -39,9 +40,12 @@ export interface CodecServerOptions {
 }
 
 /** The codec server cannot start as configured (e.g. a public interface without a token). */
-export class CodecServerSetupError extends Error {
+export class CodecServerSetupError extends ChassisError {
   override readonly name = 'CodecServerSetupError';
 }
+
+/** True for a {@link CodecServerSetupError} from any copy of this module. */
+export const isCodecServerSetupError = markErrorClass(CodecServerSetupError, 'CodecServerSetupError');
 
 /** A running codec server. */
 export interface CodecServer {
@@ -57,7 +61,10 @@ interface JsonPayload {
   data?: string;
 }
 
-class HttpError extends Error {
+/** A request the codec server answers with `status` and this message. */
+class HttpError extends ChassisError {
+  override readonly name = 'HttpError';
+
   constructor(
     readonly status: number,
     message: string,
@@ -65,6 +72,8 @@ class HttpError extends Error {
     super(message);
   }
 }
+
+const isHttpError = markErrorClass(HttpError, 'CodecServerHttpError');
 
 const ROUTE = /^(?:\/[^/]+)?\/(encode|decode)\/?$/;
 
@@ -190,7 +199,7 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
     try {
       body = JSON.parse(await readBody(request, limits[kind]));
     } catch (error) {
-      if (error instanceof HttpError) throw error;
+      if (isHttpError(error)) throw error;
       throw new HttpError(400, 'the body is not JSON: send {"payloads": [...]}');
     }
     const list = (body as { payloads?: unknown } | null)?.payloads;
@@ -249,7 +258,7 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
       log(`${kind} ${result.payloads.length} payload(s) for namespace ${String(namespace)}`);
       send(200, result);
     } catch (error) {
-      const status = error instanceof HttpError ? error.status : error instanceof PayloadCodecError ? 422 : 500;
+      const status = isHttpError(error) ? error.status : isPayloadCodecError(error) ? 422 : 500;
       if (status === 401) response.setHeader('WWW-Authenticate', 'Bearer');
       const message = error instanceof Error ? error.message : String(error);
       log(`${kind} failed (${status}): ${message}`);

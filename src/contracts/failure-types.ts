@@ -1,6 +1,8 @@
 /**
- * The one registry of failure types Chassis raises as `ApplicationFailure.type`.
- * Namespaced so a reader of the Temporal UI knows which layer failed.
+ * The one registry of failure types Chassis raises as `ApplicationFailure.type` and returns
+ * in tool observations. Namespaced so a reader of the Temporal UI knows which layer failed.
+ * Every layer uses these values directly, with no per-layer copy beside them. The values are
+ * recorded in workflow histories: never change one, add a new one instead.
  */
 export const FailureType = {
   /** The provider throttled us; retryable, honouring its Retry-After. */

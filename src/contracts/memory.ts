@@ -4,21 +4,7 @@
  * JSON payload converter would not bring them back as they were). Workflow-safe: types and
  * constants only.
  */
-import { FailureType } from './failure-types';
 import type { ChatMessage } from './messages';
-
-/** The memory layer's failure types, as named in the one registry (`failure-types.ts`). */
-export const MemoryFailureType = {
-  /** A vector was made by another embedder (name or dimension) than the namespace's; never retried. */
-  EmbedderMismatch: FailureType.MemoryEmbedderMismatch,
-  /** The input cannot be served as given (empty text, bad limits); never retried. */
-  InvalidInput: FailureType.MemoryInvalidInput,
-  /** The small model answered something that is not the JSON asked for; a retry may fix it. */
-  ModelOutputInvalid: FailureType.MemoryModelOutputInvalid,
-} as const;
-
-/** A value of {@link MemoryFailureType}. */
-export type MemoryFailureType = (typeof MemoryFailureType)[keyof typeof MemoryFailureType];
 
 /** Which embedder made a vector; stored with every vector so a mismatch is detected, not averaged into garbage. */
 export interface EmbedderDescription {

@@ -1,3 +1,4 @@
+import { FailureType } from './failure-types';
 import type { ToolDefinition } from './messages';
 
 /**
@@ -94,4 +95,21 @@ export function unknownOutcomeMessage(tool: string, why: string): string {
     'repeated safely. Do not call it again with the same arguments (that could do it twice); tell the user its ' +
     'outcome is unknown, or check it another way.'
   );
+}
+
+/**
+ * The tool result of a call with side effects whose outcome nobody can know (type
+ * `Tool.OutcomeUnknown`): what the runner records and the workflow reports alike.
+ * @param why as for {@link unknownOutcomeMessage}
+ */
+export function unknownOutcomeResult(
+  call: { id: string; name: string },
+  why: string,
+): { callId: string; name: string; ok: false; error: { type: FailureType; message: string } } {
+  return {
+    callId: call.id,
+    name: call.name,
+    ok: false,
+    error: { type: FailureType.ToolOutcomeUnknown, message: unknownOutcomeMessage(call.name, why) },
+  };
 }

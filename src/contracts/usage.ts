@@ -1,3 +1,4 @@
+import { addCost, addUsageLines } from '../shared/usage';
 import type { UsageLine } from './models';
 
 /** Token and cost totals of a task, with the split by model and by tier. */
@@ -35,31 +36,6 @@ export function emptyUsage(): Usage {
   };
 }
 
-// Rounded to 1e-10 USD: hides float noise in sums without losing a cheap call's cost.
-function addCost(a: number, b: number): number {
-  return Math.round((a + b) * 1e10) / 1e10;
-}
-
-function addLine(total: UsageLine | undefined, extra: UsageLine): UsageLine {
-  const base = total ?? { calls: 0, inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, costUsd: 0 };
-  return {
-    calls: base.calls + extra.calls,
-    inputTokens: base.inputTokens + extra.inputTokens,
-    cachedInputTokens: base.cachedInputTokens + extra.cachedInputTokens,
-    outputTokens: base.outputTokens + extra.outputTokens,
-    costUsd: addCost(base.costUsd, extra.costUsd),
-  };
-}
-
-function addLines(
-  total: Record<string, UsageLine>,
-  extra: Record<string, UsageLine> | undefined,
-): Record<string, UsageLine> {
-  const sum = { ...total };
-  for (const [key, line] of Object.entries(extra ?? {})) sum[key] = addLine(sum[key], line);
-  return sum;
-}
-
 /** Adds `extra` (a child's usage, or a partial count) to `total` and returns a new object. */
 export function addUsage(total: Usage, extra: Partial<Usage>): Usage {
   return {
@@ -72,8 +48,8 @@ export function addUsage(total: Usage, extra: Partial<Usage>): Usage {
     cacheHits: total.cacheHits + (extra.cacheHits ?? 0),
     escalations: total.escalations + (extra.escalations ?? 0),
     fallbacks: total.fallbacks + (extra.fallbacks ?? 0),
-    byModel: addLines(total.byModel, extra.byModel),
-    byTier: addLines(total.byTier, extra.byTier),
+    byModel: addUsageLines(total.byModel, extra.byModel),
+    byTier: addUsageLines(total.byTier, extra.byTier),
   };
 }
 

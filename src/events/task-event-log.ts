@@ -2,6 +2,7 @@ import type { Binary, Collection, Db } from 'mongodb';
 import { PLAIN_FIELDS, type FieldEncryption } from '../codec/field-encryption';
 import { taskStreamIdOf, type PublishedTaskEvent, type TaskEventInput } from '../contracts/task-events';
 import { DEFAULT_EVENT_RETENTION_HOURS } from '../config/event-settings';
+import { ChassisError, markErrorClass } from '../shared/chassis-error';
 
 /** Collection of the events, one document per event. */
 export const TASK_EVENTS_COLLECTION = 'task_events';
@@ -45,9 +46,12 @@ export interface TaskEventLogOptions {
 }
 
 /** Publishing was skipped: the log failed recently. */
-export class EventLogPausedError extends Error {
+export class EventLogPausedError extends ChassisError {
   override readonly name = 'EventLogPausedError';
 }
+
+/** True for an {@link EventLogPausedError} from any copy of this module. */
+export const isEventLogPausedError = markErrorClass(EventLogPausedError, 'EventLogPausedError');
 
 /** Streams whose last written sequence a process remembers; forgetting costs one read. */
 const MAX_REMEMBERED_STREAMS = 10_000;

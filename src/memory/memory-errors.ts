@@ -1,11 +1,12 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { MongoError } from 'mongodb';
-import { MemoryFailureType, type EmbedderDescription } from '../contracts/memory';
+import type { EmbedderDescription } from '../contracts/memory';
 import { FailureType } from '../contracts/failure-types';
 import { unavailableSystemOf } from '../resilience/infrastructure-retry';
+import { ChassisError, markErrorClass } from '../shared/chassis-error';
 
 /** A vector (or a namespace) was made by a different embedder than the one in use. */
-export class EmbedderMismatchError extends Error {
+export class EmbedderMismatchError extends ChassisError {
   override readonly name = 'EmbedderMismatchError';
 
   constructor(
@@ -21,19 +22,28 @@ export class EmbedderMismatchError extends Error {
   }
 }
 
+/** True for an {@link EmbedderMismatchError} from any copy of this module. */
+export const isEmbedderMismatchError = markErrorClass(EmbedderMismatchError, 'EmbedderMismatchError');
+
 function describe(embedder: EmbedderDescription): string {
   return `${embedder.name} (${embedder.dimensions} dimensions)`;
 }
 
 /** An input the memory layer cannot serve as given; retrying does not help. */
-export class MemoryInputError extends Error {
+export class MemoryInputError extends ChassisError {
   override readonly name = 'MemoryInputError';
 }
 
+/** True for a {@link MemoryInputError} from any copy of this module. */
+export const isMemoryInputError = markErrorClass(MemoryInputError, 'MemoryInputError');
+
 /** The small model's answer was not the JSON asked for. */
-export class ModelOutputError extends Error {
+export class ModelOutputError extends ChassisError {
   override readonly name = 'ModelOutputError';
 }
+
+/** True for a {@link ModelOutputError} from any copy of this module. */
+export const isModelOutputError = markErrorClass(ModelOutputError, 'ModelOutputError');
 
 /**
  * True when MongoDB could not be reached or is failing over: retrying later can succeed.
@@ -57,23 +67,23 @@ export function isMongoUnavailable(error: unknown): boolean {
  */
 export function translateMemoryError(error: unknown, operation: string): unknown {
   if (error instanceof ApplicationFailure) return error;
-  if (error instanceof EmbedderMismatchError) {
+  if (isEmbedderMismatchError(error)) {
     return ApplicationFailure.create({
-      type: MemoryFailureType.EmbedderMismatch,
+      type: FailureType.MemoryEmbedderMismatch,
       message: error.message,
       nonRetryable: true,
     });
   }
-  if (error instanceof MemoryInputError) {
+  if (isMemoryInputError(error)) {
     return ApplicationFailure.create({
-      type: MemoryFailureType.InvalidInput,
+      type: FailureType.MemoryInvalidInput,
       message: `${operation}: ${error.message}`,
       nonRetryable: true,
     });
   }
-  if (error instanceof ModelOutputError) {
+  if (isModelOutputError(error)) {
     return ApplicationFailure.create({
-      type: MemoryFailureType.ModelOutputInvalid,
+      type: FailureType.MemoryModelOutputInvalid,
       message: `${operation}: ${error.message}`,
       nonRetryable: false,
     });

@@ -7,7 +7,7 @@ import type { Embedder } from './embedders/embedder';
 import { KnowledgeIndexCache } from './knowledge-index-cache';
 import { KnowledgeStore } from './knowledge-store';
 import type { MemorySettings } from '../config/memory-settings';
-import { EmbedderMismatchError, MemoryInputError } from './memory-errors';
+import { isEmbedderMismatchError, isMemoryInputError } from './memory-errors';
 
 /** What the memory tools need: the worker's store and search dependencies, and the namespace they use. */
 export interface MemoryToolDependencies {
@@ -22,8 +22,7 @@ export interface MemoryToolDependencies {
  * as it is, so the tool runner waits for the server instead of telling the model.
  */
 function toolError(error: unknown): Error {
-  if (error instanceof EmbedderMismatchError || error instanceof MemoryInputError)
-    return new PermanentToolError(error.message);
+  if (isEmbedderMismatchError(error) || isMemoryInputError(error)) return new PermanentToolError(error.message);
   return error instanceof Error ? error : new Error(String(error));
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CallPurpose, RoutingConfig, TierUnavailablePolicy } from '../contracts/models';
 import type { BreakerTrigger } from '../resilience/circuit-opening';
+import { ChassisError, markErrorClass } from '../shared/chassis-error';
 
 /**
  * The zod schema of the model catalog file (`config/models.json`, or the file named by
@@ -283,7 +284,7 @@ export type EndpointDefinition = ModelCatalogDefinition['endpoints'][string];
 export type ModelDefinition = ModelCatalogDefinition['models'][number];
 
 /** The catalog failed validation; `detail` is the one-line `path problem` part. */
-export class ModelCatalogError extends Error {
+export class ModelCatalogError extends ChassisError {
   override readonly name = 'ModelCatalogError';
 
   constructor(
@@ -298,6 +299,9 @@ export class ModelCatalogError extends Error {
     );
   }
 }
+
+/** True for a {@link ModelCatalogError} from any copy of this module. */
+export const isModelCatalogError = markErrorClass(ModelCatalogError, 'ModelCatalogError');
 
 /** Formats a zod issue path the way a reader writes it: `models[2].endpoint`, `tiers.small[1]`. */
 export function formatIssuePath(path: readonly PropertyKey[]): string {

@@ -1,3 +1,5 @@
+import { ChassisError, markErrorClass } from '../shared/chassis-error';
+
 /**
  * Waiting out infrastructure outages inside an activity. An activity that finds MongoDB
  * unreachable is not failing because of its own input: it should wait (heartbeating, so the
@@ -51,7 +53,7 @@ export function isInfrastructureUnavailable(error: unknown): boolean {
 }
 
 /** Thrown by {@link retryWhileInfrastructureDown} when the outage outlasted the budget. */
-export class InfrastructureUnavailableError extends Error {
+export class InfrastructureUnavailableError extends ChassisError {
   override readonly name = 'InfrastructureUnavailableError';
 
   constructor(
@@ -67,6 +69,12 @@ export class InfrastructureUnavailableError extends Error {
     super(`${system} was unavailable${duration} while ${operation}: ${cause.message}`);
   }
 }
+
+/** True for an {@link InfrastructureUnavailableError} from any copy of this module. */
+export const isInfrastructureUnavailableError = markErrorClass(
+  InfrastructureUnavailableError,
+  'InfrastructureUnavailableError',
+);
 
 /** One pause of {@link retryWhileInfrastructureDown}, for logs. */
 export interface InfrastructureWait {

@@ -9,6 +9,7 @@ import {
   type IBreaker,
 } from 'cockatiel';
 import { describeRefusal, type BreakerTrigger, type CircuitOpening, type CircuitRefusal } from './circuit-opening';
+import { ChassisError, markErrorClass } from '../shared/chassis-error';
 
 export type { BreakerTrigger, CircuitOpening, CircuitRefusal } from './circuit-opening';
 
@@ -27,7 +28,7 @@ export interface KeyedCircuitBreakerOptions {
 }
 
 /** The default refusal: the call did not run. */
-export class CircuitOpenError extends Error {
+export class CircuitOpenError extends ChassisError {
   override readonly name = 'CircuitOpenError';
   readonly key: string;
   /** Milliseconds until a trial call is let through (0 while one runs). */
@@ -40,17 +41,23 @@ export class CircuitOpenError extends Error {
   }
 }
 
+/** True for a {@link CircuitOpenError} from any copy of this module. */
+export const isCircuitOpenError = markErrorClass(CircuitOpenError, 'CircuitOpenError');
+
 /**
  * Wraps a failure that must not count against the breaker (the call was cancelled: not the
  * service's fault). {@link KeyedCircuitBreaker.execute} unwraps it before rethrowing.
  */
-export class UncountedFailure extends Error {
+export class UncountedFailure extends ChassisError {
   override readonly name = 'UncountedFailure';
 
   constructor(readonly original: unknown) {
     super('uncounted failure');
   }
 }
+
+/** True for an {@link UncountedFailure} from any copy of this module. */
+export const isUncountedFailure = markErrorClass(UncountedFailure, 'UncountedFailure');
 
 /** A breaker's state, as tests and logs see it. */
 export type CircuitBreakerState = 'closed' | 'open' | 'half-open';
@@ -146,7 +153,7 @@ export class KeyedCircuitBreaker {
     if (existing !== undefined) return existing;
     const { breaker, countNow } = counterFor(this.opensOn);
     const policy = circuitBreaker(
-      handleWhen((error) => !(error instanceof UncountedFailure) && this.countsAsFailure(error)),
+      handleWhen((error) => !isUncountedFailure(error) && this.countsAsFailure(error)),
       { halfOpenAfter: this.coolDownMs, breaker },
     );
     const circuit: Circuit = { policy, countNow, opening: undefined, trialRunning: false };
@@ -224,7 +231,7 @@ export class KeyedCircuitBreaker {
       return await circuit.policy.execute(run);
     } catch (error) {
       if (isBrokenCircuitError(error)) throw this.refuse(key, circuit, 'open');
-      if (error instanceof UncountedFailure) throw error.original;
+      if (isUncountedFailure(error)) throw error.original;
       throw error;
     }
   }

@@ -6,7 +6,7 @@ import type { ActivityDependencies } from '../activities';
 import { dataConverterPlugin } from '../codec/codec-plugin';
 import { loadConfig } from '../config/load-config';
 import { clientConnectionOptions, nativeConnectionOptions } from '../config/temporal-connection';
-import { createWorkers, type ChassisWorkers } from '../workers/create-workers';
+import { createWorkers, type ChassisWorkers, type CreateWorkersOptions } from '../workers/create-workers';
 import { installWorkerRuntime } from '../workers/install-runtime';
 
 /**
@@ -14,7 +14,7 @@ import { installWorkerRuntime } from '../workers/install-runtime';
  * global setup or `chassis dev up`). Nothing here mocks Temporal.
  */
 
-export { bundleWorkflows, quietBundlerLogger } from '../workers/bundle-workflows';
+export { bundleWorkflows } from '../workers/bundle-workflows';
 
 /** A client and workers on a unique task queue, torn down by `stop()`. */
 export interface TestStack {
@@ -32,8 +32,8 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
-/** Starts workers with the given dependencies on a fresh task queue of the configured server. */
-export async function startTestStack(options: {
+/** Options of {@link startTestStack}. */
+export interface TestStackOptions {
   bundle: WorkflowBundleWithSourceMap;
   dependencies: ActivityDependencies;
   modelCallsPerSecond?: number;
@@ -43,7 +43,12 @@ export async function startTestStack(options: {
   dataConverter?: DataConverter;
   /** @default `test` */
   taskQueuePrefix?: string;
-}): Promise<TestStack> {
+  /** More worker options: versioning, tracing and metrics, a workflow cache size. @default none */
+  workers?: Pick<CreateWorkersOptions, 'versioning' | 'telemetry' | 'maxCachedWorkflows' | 'shutdownGraceTime'>;
+}
+
+/** Starts workers with the given dependencies on a fresh task queue of the configured server. */
+export async function startTestStack(options: TestStackOptions): Promise<TestStack> {
   installWorkerRuntime('WARN');
   const config = loadConfig();
   const taskQueue = options.taskQueue ?? `${options.taskQueuePrefix ?? 'test'}-${randomUUID()}`;
@@ -59,6 +64,7 @@ export async function startTestStack(options: {
     dependencies: options.dependencies,
     workflowBundle: options.bundle,
     modelCallsPerSecond: options.modelCallsPerSecond,
+    ...options.workers,
   });
   const running = workers.run();
   const connection = await Connection.connect({

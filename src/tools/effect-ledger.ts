@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import type { ToolCallResult } from '../contracts/activities';
 import {
-  InfrastructureUnavailableError,
+  isInfrastructureUnavailableError,
   pause,
   retryWhileInfrastructureDown,
   unavailableSystemOf,
@@ -11,7 +11,7 @@ import {
 import { PLAIN_FIELDS, type FieldEncryption, type Stored } from '../codec/field-encryption';
 import { canonicalJson, sha256 } from './canonical-key';
 import { ensureExpiryIndex, isDuplicateKeyError, type ExpiryMode } from './mongo-support';
-import { OpenOutcomeError, TransientToolError } from './tool-errors';
+import { isOpenOutcomeError, isTransientToolError, OpenOutcomeError } from './tool-errors';
 
 /** Collection of recorded outcomes of calls with side effects. */
 export const TOOL_EFFECTS_COLLECTION = 'tool_effects';
@@ -428,10 +428,10 @@ function outcomeContext(id: string): string {
  * its own type: waiting for MongoDB is not the tool's failure.
  */
 function openOutcome(error: unknown): unknown {
-  if (error instanceof OpenOutcomeError || error instanceof InfrastructureUnavailableError) return error;
+  if (isOpenOutcomeError(error) || isInfrastructureUnavailableError(error)) return error;
   // An outage, or a cancellation of the activity, keeps its own kind.
   if (unavailableSystemOf(error) !== undefined || (error as Error | undefined)?.name === 'AbortError') return error;
   const message = error instanceof Error ? error.message : String(error);
-  const retryAfterMs = error instanceof TransientToolError ? error.retryAfterMs : undefined;
+  const retryAfterMs = isTransientToolError(error) ? error.retryAfterMs : undefined;
   return new OpenOutcomeError(message, retryAfterMs);
 }

@@ -5,7 +5,7 @@ import { FailureType } from '../contracts/failure-types';
 import type { ToolDescriptor, ToolPolicy } from '../contracts/tools';
 import { describeInvalidArguments } from './argument-errors';
 import { resolvePolicy } from './policy';
-import { PermanentToolError } from './tool-errors';
+import { PermanentToolError, isPermanentToolError } from './tool-errors';
 import type { Tool, ToolContext } from './tool';
 
 /** Names a model can call: OpenAI's function-name rule. */
@@ -166,7 +166,7 @@ export async function runPrepared(prepared: PreparedToolCall, context: ToolConte
   try {
     return { ...base, ok: true, output: await prepared.tool.execute(prepared.args, context) };
   } catch (error) {
-    if (error instanceof PermanentToolError) return permanentObservation(prepared.call, error);
+    if (isPermanentToolError(error)) return permanentObservation(prepared.call, error);
     throw error;
   }
 }

@@ -1,12 +1,12 @@
 import { KeyedCircuitBreaker, type KeyedCircuitBreakerOptions } from '../resilience/keyed-circuit-breaker';
-import { PermanentToolError } from './tool-errors';
+import { isPermanentToolError } from './tool-errors';
 
 /** Options of {@link createToolBreaker}: the keyed breaker's, with the tool failure rules. */
 export type ToolBreakerOptions = Pick<KeyedCircuitBreakerOptions, 'opensOn' | 'coolDownMs'>;
 
 /** A tool or its service is unhealthy on any failure but the model's mistakes (a permanent error such as a 404). */
 export function countsAsToolFailure(error: unknown): boolean {
-  return !(error instanceof PermanentToolError);
+  return !isPermanentToolError(error);
 }
 
 /**

@@ -1,8 +1,10 @@
+import { ChassisError, markErrorClass } from '../shared/chassis-error';
+
 /**
  * Thrown by a tool when the failure may pass (timeout, 503, lock): the activity raises a
  * retryable failure and the engine retries with backoff.
  */
-export class TransientToolError extends Error {
+export class TransientToolError extends ChassisError {
   override readonly name: string = 'TransientToolError';
 
   /**
@@ -17,13 +19,19 @@ export class TransientToolError extends Error {
   }
 }
 
+/** True for a {@link TransientToolError} from any copy of this module. */
+export const isTransientToolError = markErrorClass(TransientToolError, 'TransientToolError');
+
 /**
  * Thrown by a tool when retrying cannot help (not found, forbidden, bad input the schema
  * could not catch): the model is told, so it can change course.
  */
-export class PermanentToolError extends Error {
+export class PermanentToolError extends ChassisError {
   override readonly name = 'PermanentToolError';
 }
+
+/** True for a {@link PermanentToolError} from any copy of this module. */
+export const isPermanentToolError = markErrorClass(PermanentToolError, 'PermanentToolError');
 
 /**
  * Thrown by the runner when a tool did not finish within its `timeoutMs`: transient (the
@@ -32,19 +40,28 @@ export class PermanentToolError extends Error {
  */
 export class ToolTimeoutError extends TransientToolError {}
 
+/** True for a {@link ToolTimeoutError} from any copy of this module. */
+export const isToolTimeoutError = markErrorClass(ToolTimeoutError, 'ToolTimeoutError');
+
 /**
  * Thrown by the runner when a tool kept running after it was told to stop (its abort signal
  * fired on a timeout or cancellation): the runner stops waiting for it, and whether its
  * effect happened is open.
  */
-export class AbandonedToolError extends Error {
+export class AbandonedToolError extends ChassisError {
   override readonly name = 'AbandonedToolError';
 }
 
+/** True for an {@link AbandonedToolError} from any copy of this module. */
+export const isAbandonedToolError = markErrorClass(AbandonedToolError, 'AbandonedToolError');
+
 /** Thrown by the runner when a call was cancelled before the tool started: nothing happened. */
-export class ToolNotStartedError extends Error {
+export class ToolNotStartedError extends ChassisError {
   override readonly name = 'ToolNotStartedError';
 }
+
+/** True for a {@link ToolNotStartedError} from any copy of this module. */
+export const isToolNotStartedError = markErrorClass(ToolNotStartedError, 'ToolNotStartedError');
 
 /**
  * A side-effecting call's attempt ended while its outcome was open: an earlier attempt still
@@ -55,3 +72,6 @@ export class ToolNotStartedError extends Error {
 export class OpenOutcomeError extends TransientToolError {
   override readonly name = 'OpenOutcomeError';
 }
+
+/** True for an {@link OpenOutcomeError} from any copy of this module. */
+export const isOpenOutcomeError = markErrorClass(OpenOutcomeError, 'OpenOutcomeError');

@@ -1,16 +1,18 @@
 import { performance } from 'node:perf_hooks';
 import type { Db } from 'mongodb';
+import { FailureType } from '../contracts/failure-types';
 import type { ToolCallRequest } from '../contracts/messages';
-import { DEFAULT_TOOL_POLICY, unknownOutcomeMessage } from '../contracts/tools';
+import { DEFAULT_TOOL_POLICY, unknownOutcomeResult } from '../contracts/tools';
 import {
   InfrastructureUnavailableError,
   retryWhileInfrastructureDown,
   unavailableSystemOf,
   type InfrastructureWait,
+  isInfrastructureUnavailableError,
 } from '../resilience/infrastructure-retry';
 import type { FieldEncryption } from '../codec/field-encryption';
 import { toolCacheKey } from './canonical-key';
-import { CircuitOpenError, UncountedFailure, type KeyedCircuitBreaker } from '../resilience/keyed-circuit-breaker';
+import { UncountedFailure, type KeyedCircuitBreaker, isCircuitOpenError } from '../resilience/keyed-circuit-breaker';
 import {
   ToolEffectLedger,
   type LapsedClaimDecision,
@@ -22,13 +24,16 @@ import { permanentObservation, type PreparedToolCall, type ToolRegistry } from '
 import { ToolResultCache } from './result-cache';
 import {
   AbandonedToolError,
-  PermanentToolError,
   ToolNotStartedError,
   ToolTimeoutError,
-  TransientToolError,
+  isTransientToolError,
+  isPermanentToolError,
+  isToolTimeoutError,
+  isAbandonedToolError,
+  isToolNotStartedError,
 } from './tool-errors';
 import { createToolBreaker } from './tool-breaker';
-import { ToolFailureType, type ToolRunResult } from './tool-result';
+import type { ToolRunResult } from './tool-result';
 import type { OutcomeCheck, ToolContext } from './tool';
 
 /** How long one call waits for MongoDB by default (`CHASSIS_OUTAGE_BUDGET_MS`). */
@@ -174,10 +179,10 @@ export class ToolRunner {
             run: () => execute(true),
             resolveLapsed: () => this.resolveLapsed(prepared, context, waits),
             isUncertain: (error) =>
-              !(error instanceof ToolNotStartedError) &&
+              !isToolNotStartedError(error) &&
               (context.signal.aborted ||
-                error instanceof ToolTimeoutError ||
-                error instanceof AbandonedToolError ||
+                isToolTimeoutError(error) ||
+                isAbandonedToolError(error) ||
                 unavailableSystemOf(error) !== undefined),
           },
           // An earlier attempt still running ends within the tool's timeout (and renews its lease till then).
@@ -192,7 +197,7 @@ export class ToolRunner {
       }
     } catch (error) {
       // Converted here, outside the ledger, so a call that never ran leaves no recorded outcome.
-      if (error instanceof CircuitOpenError) return circuitOpenObservation(call, circuitKey, error.retryInMs);
+      if (isCircuitOpenError(error)) return circuitOpenObservation(call, circuitKey, error.retryInMs);
       const system = unavailableSystemOf(error);
       if (system !== undefined) {
         throw new InfrastructureUnavailableError(system, 0, `running ${tool.name}`, error as Error);
@@ -237,7 +242,7 @@ export class ToolRunner {
         );
       } catch (error) {
         // The checker may answer on the next attempt; the claim stays for it.
-        if (error instanceof TransientToolError || context.signal.aborted || unavailableSystemOf(error) !== undefined)
+        if (isTransientToolError(error) || context.signal.aborted || unavailableSystemOf(error) !== undefined)
           throw error;
         this.warn(`the outcome check of ${tool.name} failed (${(error as Error).message}); its outcome is not known`);
         checked = undefined;
@@ -283,13 +288,13 @@ export class ToolRunner {
           );
         } catch (error) {
           // A cancelled call, or a database outage inside the tool, says nothing about the tool's health.
-          if (context.signal.aborted && !(error instanceof PermanentToolError)) throw new UncountedFailure(error);
+          if (context.signal.aborted && !isPermanentToolError(error)) throw new UncountedFailure(error);
           if (unavailableSystemOf(error) !== undefined) throw new UncountedFailure(error);
           throw error;
         }
       });
     } catch (error) {
-      if (error instanceof PermanentToolError) return { result: permanentObservation(call, error) };
+      if (isPermanentToolError(error)) return { result: permanentObservation(call, error) };
       throw error;
     }
     const executionMs = Math.round((performance.now() - started) * 10) / 10;
@@ -317,7 +322,7 @@ export class ToolRunner {
     try {
       return await settleOrAbandon(run({ ...context, signal }), signal, this.abandonAfterMs, what);
     } catch (error) {
-      if (timeout.signal.aborted && !context.signal.aborted && !(error instanceof PermanentToolError)) {
+      if (timeout.signal.aborted && !context.signal.aborted && !isPermanentToolError(error)) {
         throw new ToolTimeoutError(`${what} did not finish within ${timeoutMs} ms (${(error as Error).message})`);
       }
       throw error;
@@ -350,7 +355,7 @@ export class ToolRunner {
           outputs.put(stored, tool, context.workflowId),
         );
       } catch (error) {
-        if (!afterEffect || !(error instanceof InfrastructureUnavailableError)) throw error;
+        if (!afterEffect || !isInfrastructureUnavailableError(error)) throw error;
         this.warn(`the long output of ${tool} was cut: ${error.message}`);
         unstoredReason = `${error.system} was unavailable`;
       }
@@ -417,7 +422,7 @@ function circuitOpenObservation(call: ToolCallRequest, circuitKey: string, retry
     name: call.name,
     ok: false,
     error: {
-      type: ToolFailureType.CircuitOpen,
+      type: FailureType.ToolCircuitOpen,
       message: `${what} is unavailable for ${seconds} s after repeated failures; use another approach`,
     },
   };
@@ -425,15 +430,7 @@ function circuitOpenObservation(call: ToolCallRequest, circuitKey: string, retry
 
 /** What the model is told about a call whose outcome nobody can know. */
 export function unknownOutcomeObservation(call: ToolCallRequest): ToolRunResult {
-  return {
-    callId: call.id,
-    name: call.name,
-    ok: false,
-    error: {
-      type: ToolFailureType.OutcomeUnknown,
-      message: unknownOutcomeMessage(call.name, 'the attempt that ran it stopped before its outcome was recorded'),
-    },
-  };
+  return unknownOutcomeResult(call, 'the attempt that ran it stopped before its outcome was recorded');
 }
 
 /**

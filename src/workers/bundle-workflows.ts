@@ -1,15 +1,6 @@
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { quietLogger } from '../observability/quiet-logger';
 import { WORKFLOW_TRACING_MODULE } from '../observability/tracing';
-
-/** The workflow bundler's logger for workers, tests and benchmarks: warnings and errors only. */
-export const quietBundlerLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: console.warn,
-  error: console.error,
-};
 
 /** What to bundle with the workflows: interceptor modules, the failure converter. */
 export interface BundleOptions {
@@ -41,7 +32,8 @@ export function bundleWorkflows(options: BundleOptions = {}): Promise<WorkflowBu
   return bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows'),
     workflowInterceptorModules: workflowInterceptorModules(options),
-    logger: quietBundlerLogger,
+    // The bundler's progress lines are noise for workers, tests and benchmarks: warnings and errors only.
+    logger: quietLogger('WARN'),
     ...(options.failureConverterPath !== undefined ? { failureConverterPath: options.failureConverterPath } : {}),
   });
 }

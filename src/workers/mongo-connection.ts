@@ -4,6 +4,7 @@ import { Backoff, sleep, type BackoffOptions } from './backoff';
 import { maskSecrets } from '../config/mask-secrets';
 import { connectionErrorReason, mongoServerLabel } from './connection-labels';
 import { mongoClientOptions } from '../config/mongo-options';
+import { ChassisError, markErrorClass } from '../shared/chassis-error';
 
 /**
  * Work that needs a reachable server and must happen once per process (creating indexes,
@@ -24,9 +25,12 @@ export interface WorkWhenConnected {
 }
 
 /** A problem found on the server that no retry can fix: the worker stops with this message. */
-export class FatalSetupError extends Error {
+export class FatalSetupError extends ChassisError {
   override readonly name = 'FatalSetupError';
 }
+
+/** True for a {@link FatalSetupError} from any copy of this module. */
+export const isFatalSetupError = markErrorClass(FatalSetupError, 'FatalSetupError');
 
 /** Options of {@link MongoConnection}. */
 export interface MongoConnectionOptions {
@@ -161,7 +165,7 @@ export class MongoConnection {
         this.settleFirstAttempt();
         await topologyClosed;
       } catch (error) {
-        if (error instanceof FatalSetupError) {
+        if (isFatalSetupError(error)) {
           this.current = { state: 'down', reason: error.message };
           this.fatalError = error;
           this.failFatally(error);
@@ -192,7 +196,7 @@ export class MongoConnection {
         const line = await work.run(this.db);
         if (line !== undefined) lines.push(line);
       } catch (error) {
-        if (error instanceof FatalSetupError || isMongoUnavailable(error)) throw error;
+        if (isFatalSetupError(error) || isMongoUnavailable(error)) throw error;
         this.log(
           `warning: ${work.name} failed (${maskSecrets((error as Error).message)}); the worker goes on without it`,
         );

@@ -11,6 +11,7 @@ import type { Budget } from '../contracts/budget';
 import type { RouteDecision } from '../contracts/models';
 import type { Plan } from '../contracts/plan';
 import { addUsage, emptyUsage, type Usage } from '../contracts/usage';
+import { totalTokens } from '../shared/usage';
 import type { AgentLoopObserver } from './agent-loop';
 import { budgetExhausted } from './budget';
 import { HumanGate } from './human/human-gate';
@@ -129,7 +130,7 @@ export class AgentTaskState implements AgentLoopObserver {
 
   tokensLeft(): number | undefined {
     if (this.budget.maxTokens === undefined) return undefined;
-    return this.budget.maxTokens - (this.usage.inputTokens + this.usage.outputTokens);
+    return this.budget.maxTokens - totalTokens(this.usage);
   }
 
   elapsedMs(): number {

@@ -1,12 +1,13 @@
 import type { Budget } from '../contracts/budget';
 import type { Usage } from '../contracts/usage';
+import { totalTokens } from '../shared/usage';
 
 /** Why a budget is spent, or undefined while there is room. Pure. */
 export function budgetExhausted(
   budget: Budget,
   spent: { usage: Usage; steps: number; elapsedMs: number },
 ): string | undefined {
-  const tokens = spent.usage.inputTokens + spent.usage.outputTokens;
+  const tokens = totalTokens(spent.usage);
   if (budget.maxSteps !== undefined && spent.steps >= budget.maxSteps)
     return `the step budget (${budget.maxSteps} steps) ran out`;
   if (budget.maxTokens !== undefined && tokens >= budget.maxTokens) {
@@ -23,7 +24,7 @@ export function budgetExhausted(
 
 /** What is left of a budget after some usage and time, for a subtask. */
 export function remainingBudget(budget: Budget, spent: { usage: Usage; elapsedMs: number }): Budget {
-  const tokens = spent.usage.inputTokens + spent.usage.outputTokens;
+  const tokens = totalTokens(spent.usage);
   return {
     maxSteps: budget.maxSteps,
     maxTokens: budget.maxTokens === undefined ? undefined : Math.max(0, budget.maxTokens - tokens),

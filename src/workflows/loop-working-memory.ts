@@ -4,6 +4,7 @@ import type { ChatMessage, ToolDefinition } from '../contracts/messages';
 import type { ModelSelection, RouteDecision } from '../contracts/models';
 import { usageOfModelCall, type Usage } from '../contracts/usage';
 import type { LoopMemoryState } from '../contracts/working-memory';
+import { rootCauseMessage } from '../shared/root-cause';
 import { stepSummary } from './activity-options';
 import {
   applyCompaction,
@@ -52,12 +53,6 @@ export interface FitOutcome {
   /** Calibrated estimate of the request now. */
   estimatedTokens: number;
   budgetTokens: number;
-}
-
-function rootMessage(error: unknown): string {
-  let current: unknown = error;
-  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
-  return current instanceof Error ? current.message : String(current);
 }
 
 /**
@@ -187,7 +182,7 @@ export class LoopWorkingMemory {
         // Not asked again in this run: every later fold would wait for the same failure.
         this.summarizerUnavailable = true;
         this.options.onNote?.(
-          `older steps were kept as a plain digest because the small model could not summarize them (${rootMessage(error)})`,
+          `older steps were kept as a plain digest because the small model could not summarize them (${rootCauseMessage(error)})`,
         );
       }
     }

@@ -1,6 +1,7 @@
 import { upsertSearchAttributes } from '@temporalio/workflow';
 import { ChassisCostUsd, ChassisModelTier, ChassisStatus, ChassisTokens } from '../contracts/search-attributes';
 import type { Usage } from '../contracts/usage';
+import { totalTokens } from '../shared/usage';
 
 /** Keeps the task's search attributes current so the Temporal UI can filter on them. */
 export function publishStatus(status: string, usage: Usage): void {
@@ -10,6 +11,6 @@ export function publishStatus(status: string, usage: Usage): void {
     { key: ChassisStatus, value: status },
     { key: ChassisModelTier, value: tier },
     { key: ChassisCostUsd, value: usage.costUsd },
-    { key: ChassisTokens, value: usage.inputTokens + usage.outputTokens },
+    { key: ChassisTokens, value: totalTokens(usage) },
   ]);
 }

@@ -14,7 +14,7 @@ import type { ToolCallResult } from '../contracts/activities';
 import type { UnknownOutcome } from '../contracts/agent-task';
 import { FailureType } from '../contracts/failure-types';
 import type { ToolCallRequest } from '../contracts/messages';
-import { DEFAULT_TOOL_POLICY, unknownOutcomeMessage, type AgentTool, type ToolPolicy } from '../contracts/tools';
+import { DEFAULT_TOOL_POLICY, unknownOutcomeResult, type AgentTool, type ToolPolicy } from '../contracts/tools';
 import { activityCallFailure } from './activity-failures';
 import { toolCall } from './activity-options';
 import type { HumanGate } from './human/human-gate';
@@ -131,18 +131,7 @@ async function attempt(call: ToolCallRequest, tool: AgentTool | undefined, key: 
       cause instanceof TimeoutFailure ||
       (cause instanceof ApplicationFailure && cause.type === FailureType.ToolOutcomeOpen);
     if (tool?.policy?.idempotent === false && outcomeOpen && patched(OPEN_OUTCOME_UNKNOWN_PATCH)) {
-      return {
-        callId: call.id,
-        name: call.name,
-        ok: false,
-        error: {
-          type: FailureType.ToolOutcomeUnknown,
-          message: unknownOutcomeMessage(
-            call.name,
-            `its attempts ended before its outcome was known (${failure.message})`,
-          ),
-        },
-      };
+      return unknownOutcomeResult(call, `its attempts ended before its outcome was known (${failure.message})`);
     }
     return {
       callId: call.id,

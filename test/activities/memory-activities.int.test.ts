@@ -8,13 +8,10 @@ import { KnowledgeStore } from '../../src/memory/knowledge-store';
 import { countTokens } from '../../src/models/token-count';
 import { ModelCatalog } from '../../src/models/catalog';
 import { ModelGateway } from '../../src/models/model-gateway';
-import {
-  startScriptedModelServer,
-  type ModelScriptInput,
-  type ScriptedModelServer,
-} from '../../src/testing/scripted-model';
+import type { ModelScriptInput, ScriptedModelServer } from '../../src/testing/scripted-model';
 import { failureOf, runActivity } from './support/activity-environment';
 import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
+import { startQuietScriptedModel } from '../../src/testing/scripted-stack';
 
 const SMALL_MODEL = 'gpt-4.1-nano';
 const LONG_SUMMARY = Array.from(
@@ -67,7 +64,7 @@ const embedder = new HashedNgramEmbedder({ dimensions: 128 });
 beforeAll(async () => {
   database = await openTestDatabase('activities');
   await ensureMemoryIndexes(database.db, { embedder: embedder.description });
-  model = await startScriptedModelServer({ script: SCRIPT, log: () => undefined });
+  model = await startQuietScriptedModel(SCRIPT);
   models = new ModelGateway({
     catalog: new ModelCatalog(),
     timeoutMs: 5_000,

@@ -6,8 +6,10 @@ import { createModelActivities } from '../../src/activities/model-activities';
 import { ModelCatalog } from '../../src/models/catalog';
 import { parseModelCatalog } from '../../src/models/catalog-schema';
 import { ModelGateway } from '../../src/models/model-gateway';
+import { quietLogger } from '../../src/observability/quiet-logger';
 import { PROMPT_CACHE_COLLECTION, type CachedModelResponse } from '../../src/models/prompt-cache';
-import { startScriptedModelServer, type ScriptedModelServer } from '../../src/testing/scripted-model';
+import type { ScriptedModelServer } from '../../src/testing/scripted-model';
+import { startQuietScriptedModel } from '../../src/testing/scripted-stack';
 
 // Real FerretDB (MONGODB_URI from the global setup) and the scripted model server over HTTP.
 // MockActivityEnvironment only provides the activity context (cancellation signal).
@@ -26,7 +28,7 @@ const SCRIPT = {
 };
 
 beforeAll(async () => {
-  model = await startScriptedModelServer({ script: SCRIPT, log: () => undefined });
+  model = await startQuietScriptedModel(SCRIPT);
   client = await MongoClient.connect(process.env.MONGODB_URI ?? 'mongodb://127.0.0.1:27017/', {
     serverSelectionTimeoutMS: 10_000,
   });
@@ -75,14 +77,8 @@ function question(extra: Partial<ModelCallInput> = {}): ModelCallInput {
   return { model: 'small', messages: [{ role: 'user', content: 'What is 2 + 2?' }], ...extra };
 }
 
-const silent = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
+const silent = quietLogger('OFF');
+
 /** A model call activity of a workflow; each `run` below is a new scheduled activity unless given one. */
 function activityInfo(activityId = randomUUID()) {
   return { activityId, workflowExecution: { workflowId: 'model-activities-test', runId: 'run-1' } };

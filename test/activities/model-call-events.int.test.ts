@@ -5,13 +5,15 @@ import type { PublishedTaskEvent } from '../../src/contracts/task-events';
 import { createModelActivities } from '../../src/activities/model-activities';
 import { createToolActivities } from '../../src/activities/tool-activities';
 import { TaskEventLog } from '../../src/events/task-event-log';
+import { quietLogger } from '../../src/observability/quiet-logger';
 import { ModelCatalog } from '../../src/models/catalog';
 import { parseModelCatalog } from '../../src/models/catalog-schema';
 import { ModelGateway } from '../../src/models/model-gateway';
-import { startScriptedModelServer, type ScriptedModelServer } from '../../src/testing/scripted-model';
+import type { ScriptedModelServer } from '../../src/testing/scripted-model';
 import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
 import { builtInTools } from '../../src/tools/builtin';
 import { ToolRegistry } from '../../src/tools/registry';
+import { startQuietScriptedModel } from '../../src/testing/scripted-stack';
 
 // Model and tool activities publish their events to the real MongoDB-wire server, with the
 // scripted model server streaming over HTTP. MockActivityEnvironment only provides the
@@ -24,10 +26,7 @@ let database: TestDatabase;
 let log: TaskEventLog;
 
 beforeAll(async () => {
-  model = await startScriptedModelServer({
-    script: { rules: [{ name: 'x', reply: { content: 'x' } }] },
-    log: () => undefined,
-  });
+  model = await startQuietScriptedModel({ rules: [{ name: 'x', reply: { content: 'x' } }] });
   database = await openTestDatabase('model_call_events');
   log = new TaskEventLog(database.db);
 });
@@ -64,14 +63,7 @@ function question(extra: Partial<ModelCallInput> = {}): ModelCallInput {
   };
 }
 
-const silent = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
+const silent = quietLogger('OFF');
 
 /** Runs `fn` as attempt `attempt` of activity `activityId` of `workflowId`; counts its heartbeats. */
 async function run<R>(

@@ -2,17 +2,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { MongoClient } from 'mongodb';
 import { createDataConverter } from '../../src/codec/data-converter';
-import { ModelCatalog } from '../../src/models/catalog';
-import { ModelGateway } from '../../src/models/model-gateway';
 import { startPrivateMongo, type PrivateServer } from '../../src/testing/private-servers';
-import type { ModelScriptInput, ScriptedModelServer } from '../../src/testing/scripted-model';
-import { startQuietScriptedModel } from '../../src/testing/scripted-stack';
-import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
+import type { ModelScriptInput } from '../../src/testing/scripted-model';
+import type { TestStack } from '../../src/testing/temporal-harness';
 import { ToolRegistry } from '../../src/tools/registry';
 import type { agentTaskWorkflow } from '../../src/workflows/agent-task';
+import { useScriptedStack } from '../support/scripted-stack';
 
 // Recovery of model calls on the real stack: the Temporal dev server, a worker in a child
 // process killed with SIGKILL, a private FerretDB stopped and started, and the scripted
@@ -21,45 +18,22 @@ import type { agentTaskWorkflow } from '../../src/workflows/agent-task';
 const ROOT = path.join(__dirname, '..', '..');
 const REQUEST_TIMEOUT_MS = 90_000;
 
-let bundle: WorkflowBundleWithSourceMap;
-let model: ScriptedModelServer;
+const scripted = useScriptedStack({ stack: false });
 const cleanups: (() => Promise<unknown>)[] = [];
-
-beforeAll(async () => {
-  bundle = await bundleWorkflows();
-  model = await startQuietScriptedModel();
-});
 
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
 });
 
-afterAll(async () => {
-  await model?.close();
-});
-
-function gateway(): ModelGateway {
-  return new ModelGateway({
-    catalog: new ModelCatalog(),
-    timeoutMs: REQUEST_TIMEOUT_MS,
-    singleEndpoint: { baseUrl: model.baseURL },
-  });
-}
-
-async function inProcessWorker(
-  options: { taskQueue?: string; dataConverter?: ReturnType<typeof createDataConverter> } = {},
-) {
-  const stack: TestStack = await startTestStack({
-    bundle,
-    dependencies: { models: gateway(), tools: new ToolRegistry([]) },
+function inProcessWorker(options: { taskQueue?: string; dataConverter?: ReturnType<typeof createDataConverter> } = {}) {
+  return scripted.startStack({
+    dependencies: { models: scripted.gateway({ timeoutMs: REQUEST_TIMEOUT_MS }), tools: new ToolRegistry([]) },
     ...options,
   });
-  cleanups.push(() => stack.stop());
-  return stack;
 }
 
 function startTask(stack: TestStack, script: ModelScriptInput, taskQueue = stack.taskQueue) {
-  model.setScript(script);
+  scripted.model.setScript(script);
   return stack.client.workflow.start<typeof agentTaskWorkflow>('agentTaskWorkflow', {
     taskQueue,
     workflowId: `model-recovery-test-${randomUUID()}`,
@@ -111,7 +85,7 @@ describe('a worker killed during a model call', () => {
       env: {
         ...process.env,
         CHASSIS_TASK_QUEUE: taskQueue,
-        OPENAI_BASE_URL: model.baseURL,
+        OPENAI_BASE_URL: scripted.model.baseURL,
         OPENAI_API_KEY: 'scripted-test-key',
         OPENAI_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
         MONGODB_DB: `chassis_test_recovery_${randomUUID().slice(0, 8)}`,
@@ -136,7 +110,7 @@ describe('a worker killed during a model call', () => {
     const connection = await Connection.connect({ address: config.temporal.address });
     cleanups.push(() => connection.close());
     const client = new Client({ connection, namespace: config.temporal.namespace });
-    model.setScript({
+    scripted.model.setScript({
       rules: [
         // The first request takes longer than the test: the worker dies while it runs.
         { name: 'slow', times: 1, reply: { content: 'too late' }, fault: { latencyMs: 120_000 } },
@@ -148,7 +122,7 @@ describe('a worker killed during a model call', () => {
       workflowId: `model-recovery-test-${randomUUID()}`,
       args: [{ goal: 'What is 2 + 2?', planning: 'direct', memory: false }],
     });
-    await until(() => model.requests.length === 1, 'the first model request', 120_000);
+    await until(() => scripted.model.requests.length === 1, 'the first model request', 120_000);
     const killedAt = Date.now();
     worker.kill('SIGKILL');
     await until(() => worker.signalCode !== null, 'the child to die');
@@ -157,11 +131,11 @@ describe('a worker killed during a model call', () => {
     const result = await handle.result();
     expect(result.answer).toBe('4');
 
-    const [first, second] = model.requests;
+    const [first, second] = scripted.model.requests;
     // The dead worker's request was cut with its process; the retry is a new request.
     expect(first).toMatchObject({ ruleName: 'slow', status: null, closedUnansweredAt: expect.any(String) });
     expect(second).toMatchObject({ ruleName: 'answer', status: 200 });
-    expect(model.requests).toHaveLength(2);
+    expect(scripted.model.requests).toHaveLength(2);
     // The attempt the other worker ran was started because the first one missed its heartbeats.
     const [start] = await callModelStarts(handle);
     // The start-to-close timeout comes from the worker's OPENAI_TIMEOUT_MS (90 s) plus 30 s.
@@ -183,7 +157,7 @@ describe('a model call longer than the heartbeat timeout', () => {
     });
     const result = await handle.result();
     expect(result.answer).toBe('4');
-    expect(model.requests).toHaveLength(1);
+    expect(scripted.model.requests).toHaveLength(1);
     expect(await callModelStarts(handle)).toEqual([expect.objectContaining({ heartbeatSeconds: 5, attempt: 1 })]);
   });
 });
@@ -192,13 +166,13 @@ describe('cancelling a task during a model call', () => {
   test('reaches the running activity and aborts its HTTP request', async () => {
     const stack = await inProcessWorker();
     const handle = await startTask(stack, { rules: [{ name: 'hang', fault: { hang: true } }] });
-    await until(() => model.requests.length === 1, 'the model request');
+    await until(() => scripted.model.requests.length === 1, 'the model request');
     await handle.cancel();
     const result = await handle.result();
     expect(result.status).toBe('cancelled');
     // The cancellation reaches the activity through its heartbeats; its signal aborts the
     // request (which would otherwise stay open until the client's 90 s timeout).
-    const [request] = model.requests;
+    const [request] = scripted.model.requests;
     await until(() => request?.closedUnansweredAt ?? undefined, 'the request to be closed', 20_000);
     expect(request).toMatchObject({ status: null, closedUnansweredAt: expect.any(String) });
   });
@@ -225,7 +199,7 @@ describe('a retry after the model call completed', () => {
     const handle = await startTask(stack, {
       rules: [{ name: 'long', reply: { content: answer }, fault: { latencyMs: 8_000 } }],
     });
-    await until(() => model.requests.length === 1, 'the model request');
+    await until(() => scripted.model.requests.length === 1, 'the model request');
     await mongo.stop();
     // Attempt 1 got its answer but could not store it; once it has failed, MongoDB comes back.
     await until(async () => {
@@ -238,6 +212,6 @@ describe('a retry after the model call completed', () => {
     expect(result.answer).toBe(answer);
     const [start] = await callModelStarts(handle);
     expect(start?.attempt).toBeGreaterThanOrEqual(2);
-    expect(model.requests).toHaveLength(1);
+    expect(scripted.model.requests).toHaveLength(1);
   }, 180_000);
 });

@@ -7,14 +7,8 @@ import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { z } from 'zod';
 import type { AgentTaskInput } from '../../src/contracts/agent-task';
-import { ModelCatalog } from '../../src/models/catalog';
-import { ModelGateway } from '../../src/models/model-gateway';
-import {
-  startScriptedModelServer,
-  type ModelScriptInput,
-  type ScriptedModelServer,
-} from '../../src/testing/scripted-model';
-import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
+import type { ModelScriptInput } from '../../src/testing/scripted-model';
+import type { TestStack } from '../../src/testing/temporal-harness';
 import { builtInTools } from '../../src/tools/builtin';
 import { createToolBreaker } from '../../src/tools/tool-breaker';
 import type { KeyedCircuitBreaker } from '../../src/resilience/keyed-circuit-breaker';
@@ -25,44 +19,23 @@ import type { agentTaskWorkflow } from '../../src/workflows/agent-task';
 import { bundleToolCallsWorkflow, startToolWorker, type ToolWorker } from '../tools/fixtures/tool-worker';
 import { countingLookup, flakyTool } from '../tools/support/counting-tools';
 import { echoServerConfig } from '../tools/support/echo-mcp-server';
-import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
+import { useScriptedStack } from '../support/scripted-stack';
 
 // Real Temporal dev server and real FerretDB; the model is the scripted server (a test double of the provider).
 const MODEL = 'gpt-4.1-mini';
 
-let agentBundle: WorkflowBundleWithSourceMap;
-let model: ScriptedModelServer;
-let database: TestDatabase;
+const scripted = useScriptedStack({
+  script: { rules: [{ name: 'unused', reply: { content: '' } }] },
+  database: 'tool_activities',
+  stack: false,
+});
 let stack: TestStack | undefined;
 
-beforeAll(async () => {
-  agentBundle = await bundleWorkflows();
-  model = await startScriptedModelServer({
-    script: { rules: [{ name: 'unused', reply: { content: '' } }] },
-    log: () => undefined,
-  });
-  database = await openTestDatabase('tool_activities');
-});
-
-afterAll(async () => {
-  await model.close();
-  await database.drop();
-});
-
-afterEach(async () => {
-  await stack?.stop();
-  stack = undefined;
-});
-
 async function startStack(tools: Tool[], extra: { toolBreakers?: KeyedCircuitBreaker } = {}): Promise<TestStack> {
-  const models = new ModelGateway({
-    catalog: new ModelCatalog(),
-    timeoutMs: 5_000,
-    singleEndpoint: { baseUrl: model.baseURL },
+  const models = scripted.gateway({ timeoutMs: 5_000 });
+  stack = await scripted.startStack({
+    dependencies: { models, tools: new ToolRegistry(tools), db: scripted.database.db, ...extra },
   });
-  // Not an object literal: ActivityDependencies does not list `db` yet; createToolActivities reads it.
-  const dependencies = { models, tools: new ToolRegistry(tools), db: database.db, ...extra };
-  stack = await startTestStack({ bundle: agentBundle, dependencies });
   return stack;
 }
 
@@ -81,7 +54,7 @@ function callThenAnswer(tool: string, args: unknown): ModelScriptInput {
 }
 
 async function runTask(script: ModelScriptInput, input: Partial<AgentTaskInput> = {}) {
-  model.setScript(script);
+  scripted.model.setScript(script);
   const handle = await (stack as TestStack).client.workflow.start<typeof agentTaskWorkflow>('agentTaskWorkflow', {
     taskQueue: (stack as TestStack).taskQueue,
     workflowId: `tool-activities-test-${randomUUID()}`,
@@ -119,7 +92,7 @@ async function activityResults(handle: WorkflowHandle, activityType: string): Pr
 
 type SentMessage = { role: string; content?: string | null };
 function lastMessageOfRequest(index: number): SentMessage | undefined {
-  return (model.requests[index]?.body as { messages: SentMessage[] } | undefined)?.messages.at(-1);
+  return (scripted.model.requests[index]?.body as { messages: SentMessage[] } | undefined)?.messages.at(-1);
 }
 
 describe('tool activities in agent tasks on the real Temporal server', () => {
@@ -145,7 +118,7 @@ describe('tool activities in agent tasks on the real Temporal server', () => {
     // describeTools hands the workflow descriptors (definition + policy); the model sees definitions only.
     const [described] = (await activityResults(second.handle, 'describeTools')) as { tools: { policy: unknown }[] }[];
     expect(described?.tools[0]?.policy).toMatchObject({ cacheTtlSeconds: 60, idempotent: true });
-    const sentTools = (model.requests[0]?.body as { tools: { function: Record<string, unknown> }[] }).tools;
+    const sentTools = (scripted.model.requests[0]?.body as { tools: { function: Record<string, unknown> }[] }).tools;
     expect(Object.keys(sentTools[0]?.function ?? {}).sort()).toEqual(['description', 'name', 'parameters']);
   });
 
@@ -179,7 +152,7 @@ describe('tool activities in agent tasks on the real Temporal server', () => {
       output: () => big,
       policy: { maxOutputChars: 1_000, cacheTtlSeconds: undefined },
     });
-    await startStack([...builtInTools({ db: database.db }), lookup.tool]);
+    await startStack([...builtInTools({ db: scripted.database.db }), lookup.tool]);
     await runTask(callThenAnswer('report', { q: 'everything' }));
     const content = lastMessageOfRequest(1)?.content ?? '';
     expect(content.length).toBeLessThanOrEqual(1_000);
@@ -199,8 +172,9 @@ describe('tool activities in agent tasks on the real Temporal server', () => {
       await startStack([...builtInTools(), ...mcp.tools]);
       const { result } = await runTask(callThenAnswer('echo__add', { a: 2, b: 40 }), { tools: ['echo__add'] });
       expect(result.answer).toBe('42');
-      const offered = (model.requests[0]?.body as { tools: { function: { name: string; parameters: unknown } }[] })
-        .tools;
+      const offered = (
+        scripted.model.requests[0]?.body as { tools: { function: { name: string; parameters: unknown } }[] }
+      ).tools;
       expect(offered.map((tool) => tool.function.name)).toEqual(['echo__add']);
       expect(offered[0]?.function.parameters).toMatchObject({ properties: { b: { type: 'number', minimum: 0 } } });
     });
@@ -244,7 +218,7 @@ describe('callTool retries on the real Temporal server', () => {
     });
     worker = await startToolWorker({
       bundle,
-      dependencies: { tools: new ToolRegistry([slowAppend as Tool]), db: database.db },
+      dependencies: { tools: new ToolRegistry([slowAppend as Tool]), db: scripted.database.db },
     });
     const { workflowId, results } = await worker.run({
       calls: [
@@ -273,7 +247,10 @@ describe('callTool retries on the real Temporal server', () => {
       output: (q) => q.repeat(300),
     });
     const tool = { ...lookup.tool, policy: { ...lookup.tool.policy, maxOutputChars: 500 } };
-    worker = await startToolWorker({ bundle, dependencies: { tools: new ToolRegistry([tool]), db: database.db } });
+    worker = await startToolWorker({
+      bundle,
+      dependencies: { tools: new ToolRegistry([tool]), db: scripted.database.db },
+    });
     const call = (id: string) => ({
       call: { id, name: tool.name, arguments: '{"q":"abc"}' },
       idempotencyKey: `ref-test/${id}`,

@@ -1,16 +1,11 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { AgentTaskInput } from '../../src/contracts/agent-task';
 import { ChassisGoal, ChassisModelTier, ChassisStatus } from '../../src/contracts/search-attributes';
-import { ModelCatalog } from '../../src/models/catalog';
-import { ModelGateway } from '../../src/models/model-gateway';
-import { loadScriptFile, startScriptedModelServer, type ScriptedModelServer } from '../../src/testing/scripted-model';
-import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
-import { builtInTools } from '../../src/tools/builtin';
-import { ToolRegistry } from '../../src/tools/registry';
+import { loadScriptFile } from '../../src/testing/scripted-model';
 import { DEMO_GOAL, DEMO_SCRIPT_PATH } from '../../src/client/offline/demo-goal';
+import { useScriptedStack } from '../support/scripted-stack';
 
 const CLI = path.join(__dirname, '..', '..', 'bin', 'chassis.js');
 
@@ -98,28 +93,13 @@ describe('chassis CLI: bad input', () => {
 });
 
 describe('chassis CLI against the real dev server', () => {
-  let bundle: WorkflowBundleWithSourceMap;
-  let model: ScriptedModelServer;
-  let stack: TestStack;
-
-  beforeAll(async () => {
-    bundle = await bundleWorkflows();
-    model = await startScriptedModelServer({ script: await loadScriptFile(DEMO_SCRIPT_PATH), log: () => undefined });
-    const models = new ModelGateway({
-      catalog: new ModelCatalog(),
-      timeoutMs: 5_000,
-      singleEndpoint: { baseUrl: model.baseURL },
-    });
-    stack = await startTestStack({ bundle, dependencies: { models, tools: new ToolRegistry(builtInTools()) } });
-  });
-
-  afterAll(async () => {
-    await stack?.stop();
-    await model?.close();
+  const scripted = useScriptedStack({
+    script: () => loadScriptFile(DEMO_SCRIPT_PATH),
+    stack: (fixture) => ({ dependencies: { models: fixture.gateway({ timeoutMs: 5_000 }) } }),
   });
 
   test('run --json prints one JSON object with the answer and usage; status reads it back', async () => {
-    const run = await chassis(['run', DEMO_GOAL, '--json'], { CHASSIS_TASK_QUEUE: stack.taskQueue });
+    const run = await chassis(['run', DEMO_GOAL, '--json'], { CHASSIS_TASK_QUEUE: scripted.stack.taskQueue });
     expect(run.code).toBe(0);
     const outcome = JSON.parse(run.stdout) as Record<string, unknown> & { usage: Record<string, number> };
     expect(Object.keys(outcome).sort()).toEqual(['answer', 'runId', 'status', 'subtasks', 'usage', 'workflowId']);
@@ -131,10 +111,14 @@ describe('chassis CLI against the real dev server', () => {
     expect(outcome.usage.costUsd).toBeGreaterThan(0);
     expect(outcome.subtasks).toEqual([]);
     // The scripted server saw the planner (which chose to answer directly), then the tool calls, then the answer.
-    expect(model.requests.map((request) => request.ruleName)).toEqual(['demo-plan', 'demo-plan-tools', 'demo-answer']);
+    expect(scripted.model.requests.map((request) => request.ruleName)).toEqual([
+      'demo-plan',
+      'demo-plan-tools',
+      'demo-answer',
+    ]);
 
     const status = await chassis(['status', String(outcome.workflowId), '--json'], {
-      CHASSIS_TASK_QUEUE: stack.taskQueue,
+      CHASSIS_TASK_QUEUE: scripted.stack.taskQueue,
     });
     expect(status.code).toBe(0);
     const report = JSON.parse(status.stdout) as {
@@ -147,7 +131,7 @@ describe('chassis CLI against the real dev server', () => {
     expect(report.uiUrl).toContain(`/workflows/${String(outcome.workflowId)}/`);
 
     // Search attributes for the UI: the goal excerpt, the status, and the largest tier used (the planner's).
-    const attributes = (await stack.client.workflow.getHandle(String(outcome.workflowId)).describe())
+    const attributes = (await scripted.stack.client.workflow.getHandle(String(outcome.workflowId)).describe())
       .typedSearchAttributes;
     expect(attributes.get(ChassisGoal)).toBe(DEMO_GOAL);
     expect(attributes.get(ChassisStatus)).toBe('completed');
@@ -155,8 +139,8 @@ describe('chassis CLI against the real dev server', () => {
   });
 
   test('run without --json prints the answer on stdout and progress on stderr', async () => {
-    model.setScript(await loadScriptFile(DEMO_SCRIPT_PATH));
-    const run = await chassis(['run', DEMO_GOAL], { CHASSIS_TASK_QUEUE: stack.taskQueue });
+    scripted.model.setScript(await loadScriptFile(DEMO_SCRIPT_PATH));
+    const run = await chassis(['run', DEMO_GOAL], { CHASSIS_TASK_QUEUE: scripted.stack.taskQueue });
     expect(run.code).toBe(0);
     expect(run.stdout.trim()).toMatch(/^17\.5% of 2,340 is 409\.5\b/);
     expect(run.stderr).toContain('started task-');
@@ -181,7 +165,7 @@ describe('chassis CLI against the real dev server', () => {
     const outcome = JSON.parse(run.stdout) as { workflowId: string; status: string };
     expect(outcome.status).toBe('running');
     expect(run.stderr).toContain('no worker is polling');
-    const handle = stack.client.workflow.getHandle(outcome.workflowId);
+    const handle = scripted.stack.client.workflow.getHandle(outcome.workflowId);
     expect((await handle.describe()).status.name).toBe('RUNNING');
     const [started] = (await handle.fetchHistory()).events ?? [];
     const input = defaultPayloadConverter.fromPayload<AgentTaskInput>(

@@ -1,14 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { ListedTask } from '../../src/client/commands/list';
 import { ChassisSession } from '../../src/contracts/search-attributes';
-import { ModelCatalog } from '../../src/models/catalog';
-import { ModelGateway } from '../../src/models/model-gateway';
-import { startScriptedModelServer, type ScriptedModelServer } from '../../src/testing/scripted-model';
-import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
-import { builtInTools } from '../../src/tools/builtin';
-import { ToolRegistry } from '../../src/tools/registry';
 import { chassis, eventually } from './operations-support';
+import { useScriptedStack } from '../support/scripted-stack';
 
 // `chassis list` against the real dev server's visibility store; every query is limited to
 // this file's task queue (--task-queue) so tests do not see each other's tasks.
@@ -19,31 +13,20 @@ const MODEL = 'gpt-4.1-mini';
 const QUOTED_SESSION = `o'brien' OR ChassisSession != '${randomUUID().slice(0, 6)}`;
 const SESSION = `alpha-${randomUUID().slice(0, 6)}`;
 
-let bundle: WorkflowBundleWithSourceMap;
-let model: ScriptedModelServer;
-let stack: TestStack;
+const scripted = useScriptedStack({
+  script: {
+    rules: [
+      { name: 'refuse', match: { lastUser: '^Fail' }, fault: { status: 401, message: 'no' } },
+      { name: 'answer', reply: { content: 'ok' }, usage: { inputTokens: 1000, outputTokens: 500 } },
+    ],
+  },
+});
 const ids: Record<'completed' | 'failed' | 'other', string> = { completed: '', failed: '', other: '' };
 
 beforeAll(async () => {
-  bundle = await bundleWorkflows();
-  model = await startScriptedModelServer({
-    script: {
-      rules: [
-        { name: 'refuse', match: { lastUser: '^Fail' }, fault: { status: 401, message: 'no' } },
-        { name: 'answer', reply: { content: 'ok' }, usage: { inputTokens: 1000, outputTokens: 500 } },
-      ],
-    },
-    log: () => undefined,
-  });
-  const models = new ModelGateway({
-    catalog: new ModelCatalog(),
-    timeoutMs: 10_000,
-    singleEndpoint: { baseUrl: model.baseURL },
-  });
-  stack = await startTestStack({ bundle, dependencies: { models, tools: new ToolRegistry(builtInTools()) } });
   const start = async (goal: string, session?: string) => {
-    const handle = await stack.client.workflow.start('agentTaskWorkflow', {
-      taskQueue: stack.taskQueue,
+    const handle = await scripted.stack.client.workflow.start('agentTaskWorkflow', {
+      taskQueue: scripted.stack.taskQueue,
       workflowId: `list-test-${randomUUID()}`,
       args: [{ goal, model: MODEL, planning: 'direct', memory: false, ...(session ? { sessionId: session } : {}) }],
       ...(session ? { typedSearchAttributes: [{ key: ChassisSession, value: session }] } : {}),
@@ -56,13 +39,8 @@ beforeAll(async () => {
   ids.other = await start('Answer again.');
 });
 
-afterAll(async () => {
-  await stack?.stop();
-  await model?.close();
-});
-
 async function list(...args: string[]): Promise<{ query: string; tasks: ListedTask[] }> {
-  const run = await chassis(['list', '--task-queue', stack.taskQueue, '--json', ...args]);
+  const run = await chassis(['list', '--task-queue', scripted.stack.taskQueue, '--json', ...args]);
   if (run.code !== 0) throw new Error(`chassis list failed (${run.code}): ${run.stderr}`);
   return JSON.parse(run.stdout) as { query: string; tasks: ListedTask[] };
 }
@@ -79,7 +57,7 @@ describe('chassis list', () => {
   test('every task of the queue, with status, cost, tokens and start time', async () => {
     expect(await listIds(Object.values(ids))).toEqual(Object.values(ids).sort());
     const { tasks, query } = await list();
-    expect(query).toBe(`WorkflowType = 'agentTaskWorkflow' AND TaskQueue = '${stack.taskQueue}'`);
+    expect(query).toBe(`WorkflowType = 'agentTaskWorkflow' AND TaskQueue = '${scripted.stack.taskQueue}'`);
     const byId = new Map(tasks.map((task) => [task.workflowId, task]));
     expect(byId.get(ids.completed)).toMatchObject({
       status: 'completed',
@@ -111,7 +89,7 @@ describe('chassis list', () => {
   });
 
   test('the table view, and bad filters are one-line errors (exit 2)', async () => {
-    const table = await chassis(['list', '--task-queue', stack.taskQueue, '--status', 'failed']);
+    const table = await chassis(['list', '--task-queue', scripted.stack.taskQueue, '--status', 'failed']);
     expect(table.code).toBe(0);
     const [header, row] = table.stdout.trim().split('\n');
     expect(header).toMatch(/^WORKFLOW ID\s+STATUS\s+COST\s+TOKENS\s+STARTED$/);

@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { z } from 'zod';
 import type { RetryReport } from '../../src/client/commands/retry';
 import type { AgentTaskResult } from '../../src/contracts/agent-task';
-import { type ModelScriptInput, type ScriptedModelServer } from '../../src/testing/scripted-model';
-import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
-import { scriptedGateway, startQuietScriptedModel } from '../../src/testing/scripted-stack';
+import type { ModelScriptInput } from '../../src/testing/scripted-model';
 import { builtInTools } from '../../src/tools/builtin';
 import { ToolRegistry } from '../../src/tools/registry';
 import { defineTool } from '../../src/tools/tool';
 import { chassis } from './operations-support';
+import { useScriptedStack } from '../support/scripted-stack';
 
 // `chassis retry` on the real dev server; the model is the scripted test double. A counting
 // tool proves that completed tool calls are not executed again after the reset.
@@ -27,21 +25,8 @@ const counter = defineTool({
   },
 });
 
-let bundle: WorkflowBundleWithSourceMap;
-let model: ScriptedModelServer;
-let stack: TestStack;
-
-beforeAll(async () => {
-  bundle = await bundleWorkflows();
-  model = await startQuietScriptedModel();
-  const models = scriptedGateway(model, 10_000);
-  const tools = new ToolRegistry([...builtInTools(), counter]);
-  stack = await startTestStack({ bundle, dependencies: { models, tools } });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await model?.close();
+const scripted = useScriptedStack({
+  stack: { dependencies: { tools: new ToolRegistry([...builtInTools(), counter]) } },
 });
 
 beforeEach(() => {
@@ -49,9 +34,9 @@ beforeEach(() => {
 });
 
 async function runUntilFailed(script: ModelScriptInput) {
-  model.setScript(script);
-  const handle = await stack.client.workflow.start('agentTaskWorkflow', {
-    taskQueue: stack.taskQueue,
+  scripted.model.setScript(script);
+  const handle = await scripted.stack.client.workflow.start('agentTaskWorkflow', {
+    taskQueue: scripted.stack.taskQueue,
     workflowId: `retry-test-${randomUUID()}`,
     args: [{ goal: 'Count twice, then answer.', model: MODEL, planning: 'direct', memory: false, tools: ['counter'] }],
   });
@@ -63,7 +48,7 @@ async function runUntilFailed(script: ModelScriptInput) {
   return handle;
 }
 
-const environment = () => ({ CHASSIS_TASK_QUEUE: stack.taskQueue });
+const environment = () => ({ CHASSIS_TASK_QUEUE: scripted.stack.taskQueue });
 
 describe('chassis retry', () => {
   test('a task that failed on its last step is reset there: the earlier tool calls are not executed again', async () => {
@@ -90,7 +75,7 @@ describe('chassis retry', () => {
       ],
     });
     expect(executions).toEqual(['a', 'b']);
-    expect(model.requests.map((request) => request.ruleName)).toEqual(['count-a', 'count-b', 'unauthorized']);
+    expect(scripted.model.requests.map((request) => request.ruleName)).toEqual(['count-a', 'count-b', 'unauthorized']);
 
     const run = await chassis(['retry', handle.workflowId, '--wait', '--json'], environment());
     expect(run.stderr).toBe('');
@@ -108,13 +93,18 @@ describe('chassis retry', () => {
 
     // Only the failed model call ran again: no tool call, no earlier model call.
     expect(executions).toEqual(['a', 'b']);
-    expect(model.requests.map((request) => request.ruleName)).toEqual(['count-a', 'count-b', 'unauthorized', 'answer']);
-    const result = (await stack.client.workflow.getHandle(handle.workflowId).result()) as AgentTaskResult;
+    expect(scripted.model.requests.map((request) => request.ruleName)).toEqual([
+      'count-a',
+      'count-b',
+      'unauthorized',
+      'answer',
+    ]);
+    const result = (await scripted.stack.client.workflow.getHandle(handle.workflowId).result()) as AgentTaskResult;
     expect(result).toMatchObject({ status: 'completed', answer: 'Done: count=2 (b)' });
     expect(result.usage.toolCalls).toBe(2);
 
     // The failed run is now superseded: `chassis list --status failed` no longer shows the task.
-    const listed = await chassis(['list', '--status', 'failed', '--task-queue', stack.taskQueue, '--json']);
+    const listed = await chassis(['list', '--status', 'failed', '--task-queue', scripted.stack.taskQueue, '--json']);
     const ids = (JSON.parse(listed.stdout) as { tasks: { workflowId: string }[] }).tasks.map((task) => task.workflowId);
     expect(ids).not.toContain(handle.workflowId);
   });
@@ -132,10 +122,10 @@ describe('chassis retry', () => {
       `started a new run with the same input (a new run was asked for (--new-run)); memo retryOf=${handle.workflowId}/${handle.firstExecutionRunId}`,
     );
     expect(run.stdout).toContain('new run ended: completed');
-    const description = await stack.client.workflow.getHandle(handle.workflowId).describe();
+    const description = await scripted.stack.client.workflow.getHandle(handle.workflowId).describe();
     expect(description.runId).not.toBe(handle.firstExecutionRunId);
     expect(description.memo).toEqual({ retryOf: `${handle.workflowId}/${handle.firstExecutionRunId}` });
-    expect(model.requests.at(-1)?.body).toMatchObject({
+    expect(scripted.model.requests.at(-1)?.body).toMatchObject({
       messages: expect.arrayContaining([
         expect.objectContaining({ role: 'user', content: 'Count twice, then answer.' }),
       ]),
@@ -143,9 +133,9 @@ describe('chassis retry', () => {
   });
 
   test('a completed task or an unknown id is refused with a one-line error (exit 2)', async () => {
-    model.setScript({ rules: [{ name: 'answer', reply: { content: 'fine' } }] });
-    const handle = await stack.client.workflow.start('agentTaskWorkflow', {
-      taskQueue: stack.taskQueue,
+    scripted.model.setScript({ rules: [{ name: 'answer', reply: { content: 'fine' } }] });
+    const handle = await scripted.stack.client.workflow.start('agentTaskWorkflow', {
+      taskQueue: scripted.stack.taskQueue,
       workflowId: `retry-test-${randomUUID()}`,
       args: [{ goal: 'Say fine.', model: MODEL, planning: 'direct', memory: false }],
     });

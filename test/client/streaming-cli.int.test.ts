@@ -1,15 +1,9 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { TaskEventLog } from '../../src/events/task-event-log';
-import { ModelCatalog } from '../../src/models/catalog';
-import { ModelGateway } from '../../src/models/model-gateway';
-import { loadScriptFile, startScriptedModelServer, type ScriptedModelServer } from '../../src/testing/scripted-model';
-import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
-import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
-import { builtInTools } from '../../src/tools/builtin';
-import { ToolRegistry } from '../../src/tools/registry';
+import { loadScriptFile } from '../../src/testing/scripted-model';
 import { DEMO_GOAL, DEMO_SCRIPT_PATH } from '../../src/client/offline/demo-goal';
+import { useScriptedStack } from '../support/scripted-stack';
 
 // The real CLI in a child process, as a user runs it, against the real dev server, a worker
 // publishing events to the real MongoDB-wire server, and the offline demo's scripted model.
@@ -24,37 +18,14 @@ interface CliRun {
 
 type EventLine = Record<string, unknown> & { type: string };
 
-let bundle: WorkflowBundleWithSourceMap;
-let model: ScriptedModelServer;
-let database: TestDatabase;
-let stack: TestStack;
-
-beforeAll(async () => {
-  bundle = await bundleWorkflows();
-  model = await startScriptedModelServer({ script: await loadScriptFile(DEMO_SCRIPT_PATH), log: () => undefined });
-  database = await openTestDatabase('streaming_cli');
-  stack = await startTestStack({
-    bundle,
-    dependencies: {
-      models: new ModelGateway({
-        catalog: new ModelCatalog(),
-        timeoutMs: 10_000,
-        singleEndpoint: { baseUrl: model.baseURL },
-      }),
-      tools: new ToolRegistry(builtInTools()),
-      events: new TaskEventLog(database.db),
-    },
-  });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await model?.close();
-  await database?.drop();
+const scripted = useScriptedStack({
+  script: () => loadScriptFile(DEMO_SCRIPT_PATH),
+  database: 'streaming_cli',
+  stack: ({ database }) => ({ dependencies: { events: new TaskEventLog(database.db) } }),
 });
 
 beforeEach(async () => {
-  model.setScript(await loadScriptFile(DEMO_SCRIPT_PATH));
+  scripted.model.setScript(await loadScriptFile(DEMO_SCRIPT_PATH));
 });
 
 function chassis(args: string[]): Promise<CliRun> {
@@ -65,8 +36,8 @@ function chassis(args: string[]): Promise<CliRun> {
       {
         env: {
           ...process.env,
-          CHASSIS_TASK_QUEUE: stack.taskQueue,
-          MONGODB_DB: database.db.databaseName,
+          CHASSIS_TASK_QUEUE: scripted.stack.taskQueue,
+          MONGODB_DB: scripted.database.db.databaseName,
           CHASSIS_DEBUG: '',
         },
         timeout: 90_000,
@@ -189,6 +160,6 @@ describe('chassis send --events', () => {
         .filter((event) => event.type !== 'done')
         .every((event) => event.workflowId === `session-${session}/turn-2`),
     ).toBe(true);
-    await stack.client.workflow.getHandle(`session-${session}`).terminate('test cleanup');
+    await scripted.stack.client.workflow.getHandle(`session-${session}`).terminate('test cleanup');
   });
 });

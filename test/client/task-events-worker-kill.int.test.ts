@@ -2,19 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { PublishedTaskEvent } from '../../src/contracts/task-events';
 import { taskEvents, type TaskEvent } from '../../src/client/task-events';
 import { loadConfig } from '../../src/config/load-config';
 import { TaskEventLog } from '../../src/events/task-event-log';
-import { ModelCatalog } from '../../src/models/catalog';
-import { ModelGateway } from '../../src/models/model-gateway';
-import type { ScriptedModelServer } from '../../src/testing/scripted-model';
-import { startQuietScriptedModel } from '../../src/testing/scripted-stack';
-import { bundleWorkflows, startTestStack } from '../../src/testing/temporal-harness';
-import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
 import { ToolRegistry } from '../../src/tools/registry';
 import type { agentTaskWorkflow } from '../../src/workflows/agent-task';
+import { useScriptedStack } from '../support/scripted-stack';
 
 // A worker killed -9 while the model streams its answer: the real `chassis worker` in a
 // child process, the Temporal dev server, the real MongoDB-wire server for the events, and
@@ -24,21 +18,11 @@ const ROOT = path.join(__dirname, '..', '..');
 const ANSWER =
   'Two plus two is four: the sum of two and two, counted on the fingers of one hand, is four, and it stays four whoever counts.';
 
-let bundle: WorkflowBundleWithSourceMap;
-let model: ScriptedModelServer;
-let database: TestDatabase;
+const scripted = useScriptedStack({ database: 'task_events_kill', stack: false });
 const cleanups: (() => Promise<unknown>)[] = [];
-
-beforeAll(async () => {
-  bundle = await bundleWorkflows();
-  model = await startQuietScriptedModel();
-  database = await openTestDatabase('task_events_kill');
-});
 
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  await model?.close();
-  await database?.drop();
 });
 
 async function until(check: () => boolean, what: string, timeoutMs: number): Promise<void> {
@@ -56,9 +40,9 @@ test('a worker killed mid-stream: another takes over, and the events and the res
     env: {
       ...process.env,
       CHASSIS_TASK_QUEUE: taskQueue,
-      OPENAI_BASE_URL: model.baseURL,
+      OPENAI_BASE_URL: scripted.model.baseURL,
       OPENAI_API_KEY: 'scripted-test-key',
-      MONGODB_DB: database.db.databaseName,
+      MONGODB_DB: scripted.database.db.databaseName,
       // The in-process worker that takes over has no codec: the same payloads on both sides.
       CHASSIS_CLAIM_CHECK_BYTES: 'off',
       CHASSIS_DEBUG: '',
@@ -77,7 +61,7 @@ test('a worker killed mid-stream: another takes over, and the events and the res
   const connection = await Connection.connect({ address: config.temporal.address });
   cleanups.push(() => connection.close());
   const client = new Client({ connection, namespace: config.temporal.namespace });
-  model.setScript({
+  scripted.model.setScript({
     rules: [
       // The first attempt streams a word every 400 ms: the worker dies a few words in.
       { name: 'slow', times: 1, reply: { content: ANSWER }, stream: { chunkDelayMs: 400 } },
@@ -92,27 +76,21 @@ test('a worker killed mid-stream: another takes over, and the events and the res
 
   const events: TaskEvent[] = [];
   let killed = false;
-  for await (const event of taskEvents(client, handle.workflowId, { db: database.db, pollIntervalMs: 50 })) {
+  for await (const event of taskEvents(client, handle.workflowId, { db: scripted.database.db, pollIntervalMs: 50 })) {
     events.push(event);
     if (!killed && events.filter((seen) => seen.type === 'token').length === 2) {
       // Two token events published: the answer is half-streamed. Kill the worker, start another.
       killed = true;
       worker.kill('SIGKILL');
       await until(() => worker.signalCode !== null, 'the child to die', 10_000);
-      const stack = await startTestStack({
-        bundle,
+      await scripted.startStack({
         taskQueue,
         dependencies: {
-          models: new ModelGateway({
-            catalog: new ModelCatalog(),
-            timeoutMs: 60_000,
-            singleEndpoint: { baseUrl: model.baseURL },
-          }),
+          models: scripted.gateway({ timeoutMs: 60_000 }),
           tools: new ToolRegistry([]),
-          events: new TaskEventLog(database.db),
+          events: new TaskEventLog(scripted.database.db),
         },
       });
-      cleanups.push(() => stack.stop());
     }
   }
   expect(killed).toBe(true);
@@ -142,5 +120,5 @@ test('a worker killed mid-stream: another takes over, and the events and the res
   expect(events.at(-1)).toMatchObject({ type: 'done', status: 'completed', answer: ANSWER });
   expect((await handle.result()).answer).toBe(ANSWER);
   // The provider saw the cut request and the retry.
-  expect(model.requests.map((request) => request.ruleName)).toEqual(['slow', 'retry']);
+  expect(scripted.model.requests.map((request) => request.ruleName)).toEqual(['slow', 'retry']);
 }, 300_000);

@@ -1,15 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { PublishedTaskEvent } from '../../src/contracts/task-events';
 import { taskEvents, type TaskEvent } from '../../src/client/task-events';
 import { TaskEventLog } from '../../src/events/task-event-log';
-import { type ModelScriptInput, type ScriptedModelServer } from '../../src/testing/scripted-model';
-import { scriptedGateway, startQuietScriptedModel } from '../../src/testing/scripted-stack';
-import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
-import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
-import { builtInTools } from '../../src/tools/builtin';
-import { ToolRegistry } from '../../src/tools/registry';
+import type { ModelScriptInput } from '../../src/testing/scripted-model';
 import type { agentTaskWorkflow } from '../../src/workflows/agent-task';
+import { useScriptedStack } from '../support/scripted-stack';
 
 // Streaming end to end on the real stack: the Temporal dev server, workers publishing to the
 // real MongoDB-wire server, and the scripted model server (a test double for the provider)
@@ -18,42 +13,24 @@ import type { agentTaskWorkflow } from '../../src/workflows/agent-task';
 const MODEL = 'gpt-4.1-mini';
 const ANSWER = 'The revenue was 1000 USD: 250 units sold at 4 USD each, as both parts of the research found.';
 
-let bundle: WorkflowBundleWithSourceMap;
-let model: ScriptedModelServer;
-let database: TestDatabase;
-let stack: TestStack;
-
-beforeAll(async () => {
-  bundle = await bundleWorkflows();
-  model = await startQuietScriptedModel();
-  database = await openTestDatabase('task_events_client');
-  stack = await startTestStack({
-    bundle,
-    dependencies: {
-      models: scriptedGateway(model, 20_000),
-      tools: new ToolRegistry(builtInTools()),
-      events: new TaskEventLog(database.db),
-    },
-  });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await model?.close();
-  await database?.drop();
+const scripted = useScriptedStack({
+  database: 'task_events_client',
+  stack: ({ database, gateway }) => ({
+    dependencies: { models: gateway({ timeoutMs: 20_000 }), events: new TaskEventLog(database.db) },
+  }),
 });
 
 function start(script: ModelScriptInput, extra: Record<string, unknown> = {}) {
-  model.setScript(script);
-  return stack.client.workflow.start<typeof agentTaskWorkflow>('agentTaskWorkflow', {
-    taskQueue: stack.taskQueue,
+  scripted.model.setScript(script);
+  return scripted.stack.client.workflow.start<typeof agentTaskWorkflow>('agentTaskWorkflow', {
+    taskQueue: scripted.stack.taskQueue,
     workflowId: `task-events-test-${randomUUID()}`,
     args: [{ goal: 'What was the revenue?', model: MODEL, memory: false, ...extra }],
   });
 }
 
 const follow = (workflowId: string, fromSequence = 0) =>
-  taskEvents(stack.client, workflowId, { db: database.db, fromSequence, pollIntervalMs: 50 });
+  taskEvents(scripted.stack.client, workflowId, { db: scripted.database.db, fromSequence, pollIntervalMs: 50 });
 
 async function all(workflowId: string, fromSequence = 0): Promise<TaskEvent[]> {
   const events: TaskEvent[] = [];

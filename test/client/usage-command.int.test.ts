@@ -1,56 +1,29 @@
 import { randomUUID } from 'node:crypto';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { usageCommand, type UsageReport } from '../../src/client/commands/usage';
 import { loadConfig } from '../../src/config/load-config';
 import type { AgentTaskResult } from '../../src/contracts/agent-task';
-import { ModelCatalog } from '../../src/models/catalog';
-import { ModelGateway } from '../../src/models/model-gateway';
-import { startScriptedModelServer, type ScriptedModelServer } from '../../src/testing/scripted-model';
-import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
-import { builtInTools } from '../../src/tools/builtin';
-import { ToolRegistry } from '../../src/tools/registry';
+import { useScriptedStack } from '../support/scripted-stack';
 
 // Real Temporal dev server (visibility with the Chassis search attributes); the model is the scripted server.
 const MODEL = 'gpt-4.1-mini';
-let bundle: WorkflowBundleWithSourceMap;
-let model: ScriptedModelServer;
-let stack: TestStack;
-
-beforeAll(async () => {
-  bundle = await bundleWorkflows();
-  model = await startScriptedModelServer({
-    script: {
-      rules: [
-        {
-          name: 'fail',
-          match: { lastUser: 'please fail' },
-          reply: { content: 'x' },
-          fault: { status: 400, message: 'scripted bad request' },
-        },
-        { name: 'answer', reply: { content: 'done' }, usage: { inputTokens: 1_000, outputTokens: 20 } },
-      ],
-    },
-    log: () => undefined,
-  });
-  const models = new ModelGateway({
-    catalog: new ModelCatalog(),
-    timeoutMs: 5_000,
-    singleEndpoint: { baseUrl: model.baseURL },
-  });
-  stack = await startTestStack({
-    bundle,
-    dependencies: { models, tools: new ToolRegistry(builtInTools()) },
-  });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await model?.close();
+const scripted = useScriptedStack({
+  script: {
+    rules: [
+      {
+        name: 'fail',
+        match: { lastUser: 'please fail' },
+        reply: { content: 'x' },
+        fault: { status: 400, message: 'scripted bad request' },
+      },
+      { name: 'answer', reply: { content: 'done' }, usage: { inputTokens: 1_000, outputTokens: 20 } },
+    ],
+  },
+  stack: (fixture) => ({ dependencies: { models: fixture.gateway({ timeoutMs: 5_000 }) } }),
 });
 
 function start(goal: string) {
-  return stack.client.workflow.start('agentTaskWorkflow', {
-    taskQueue: stack.taskQueue,
+  return scripted.stack.client.workflow.start('agentTaskWorkflow', {
+    taskQueue: scripted.stack.taskQueue,
     workflowId: `usage-test-${randomUUID()}`,
     args: [{ goal, model: MODEL }],
   });
@@ -64,7 +37,7 @@ async function usage(options: { json?: boolean; since?: string }): Promise<{ rep
     return true;
   });
   try {
-    const report = await usageCommand(loadConfig(), { ...options, taskQueue: stack.taskQueue });
+    const report = await usageCommand(loadConfig(), { ...options, taskQueue: scripted.stack.taskQueue });
     return { report, printed };
   } finally {
     write.mockRestore();

@@ -2,8 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { MongoClient, type Db } from 'mongodb';
+import type { Db } from 'mongodb';
 import { replayWorkflowHistory } from '../../src/client/replay/replay-history';
 import { startCodecServer } from '../../src/codec/codec-server';
 import { PAYLOADS_COLLECTION } from '../../src/codec/claim-check-store';
@@ -12,59 +11,37 @@ import { PayloadKeyring } from '../../src/codec/encryption-keys';
 import { parsePayloadKey } from '../../src/config/payload-keys';
 import { loadConfig } from '../../src/config/load-config';
 import type { AgentTaskResult } from '../../src/contracts/agent-task';
-import { ModelCatalog } from '../../src/models/catalog';
-import { ModelGateway } from '../../src/models/model-gateway';
-import { startScriptedModelServer, type ScriptedModelServer } from '../../src/testing/scripted-model';
-import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
 import { builtInTools } from '../../src/tools/builtin';
 import { ToolRegistry } from '../../src/tools/registry';
+import { useScriptedStack } from '../support/scripted-stack';
 
 // Agent tasks on the real dev server with the codec chain in the workers and the client;
 // claim-checked payloads go to the real MongoDB-wire server. The model is the scripted test double.
 const MODEL = 'gpt-4.1-mini';
 
-let bundle: WorkflowBundleWithSourceMap;
-let model: ScriptedModelServer;
-let mongo: MongoClient;
+const scripted = useScriptedStack({
+  script: { rules: [{ name: 'unused', match: { callNumber: 1e6 }, reply: { content: '' } }] },
+  database: 'codec_workflow',
+  stack: false,
+});
 let db: Db;
 let rawConnection: Connection;
 /** A client without codecs: it sees exactly what Temporal stores. */
 let rawClient: Client;
-let stack: TestStack | undefined;
 
 beforeAll(async () => {
-  bundle = await bundleWorkflows();
-  model = await startScriptedModelServer({
-    script: { rules: [{ name: 'unused', match: { callNumber: 1e6 }, reply: { content: '' } }] },
-    log: () => undefined,
-  });
-  mongo = await MongoClient.connect(process.env.MONGODB_URI ?? 'mongodb://127.0.0.1:27017/', {
-    serverSelectionTimeoutMS: 10_000,
-  });
-  db = mongo.db(`chassis_test_codec_workflow_${randomUUID().slice(0, 8)}`);
+  db = scripted.database.db;
   const config = loadConfig();
   rawConnection = await Connection.connect({ address: config.temporal.address });
   rawClient = new Client({ connection: rawConnection, namespace: config.temporal.namespace });
 });
 
-afterEach(async () => {
-  await stack?.stop();
-  stack = undefined;
-});
-
 afterAll(async () => {
   await rawConnection?.close();
-  await model?.close();
-  await db?.dropDatabase();
-  await mongo?.close();
 });
 
 const dependencies = () => ({
-  models: new ModelGateway({
-    catalog: new ModelCatalog(),
-    timeoutMs: 20_000,
-    singleEndpoint: { baseUrl: model.baseURL },
-  }),
+  models: scripted.gateway({ timeoutMs: 20_000 }),
   tools: new ToolRegistry(builtInTools({ now: () => new Date('2026-01-02T03:04:05.000Z') })),
 });
 
@@ -100,12 +77,11 @@ describe('payload codecs in a running task', () => {
     const keyring = new PayloadKeyring(parsePayloadKey(randomBytes(32).toString('base64'), 'CHASSIS_PAYLOAD_KEY'));
     const secret = `PROMPT-SECRET-${randomUUID()}`;
     const codecOptions = { db, claimCheckThresholdBytes: 8192, keyring };
-    stack = await startTestStack({
-      bundle,
+    const stack = await scripted.startStack({
       dependencies: dependencies(),
       dataConverter: createDataConverter(codecOptions),
     });
-    model.setScript({
+    scripted.model.setScript({
       rules: [
         {
           name: 'tool',
@@ -132,7 +108,7 @@ describe('payload codecs in a running task', () => {
     });
     expect(result.answer).toBe('ANSWER-SECRET 42');
     // The model did see the prompt: the codec is transparent to the workflow and activities.
-    expect(JSON.stringify(model.requests[0]?.body)).toContain(secret);
+    expect(JSON.stringify(scripted.model.requests[0]?.body)).toContain(secret);
 
     const { bytes } = await historyBytes(workflowId);
     const raw = Buffer.from(bytes).toString('latin1');
@@ -159,7 +135,7 @@ describe('payload codecs in a running task', () => {
     const replayed = await replayWorkflowHistory({
       history,
       workflowId,
-      workflows: { workflowBundle: bundle },
+      workflows: { workflowBundle: scripted.bundle },
       dataConverter: createDataConverter(codecOptions),
     });
     expect(replayed).toMatchObject({ deterministic: true });
@@ -204,12 +180,13 @@ describe('payload codecs in a running task', () => {
   });
 
   test('a 200-step task with a 100 KB working context keeps its history under 4 KB per step', async () => {
-    stack = await startTestStack({
-      bundle,
+    const stack = await scripted.startStack({
       dependencies: dependencies(),
       dataConverter: createDataConverter({ db, claimCheckThresholdBytes: 8192 }),
     });
-    model.setScript({ rules: [{ name: 'always-clock', reply: { toolCalls: [{ name: 'clock', arguments: {} }] } }] });
+    scripted.model.setScript({
+      rules: [{ name: 'always-clock', reply: { toolCalls: [{ name: 'clock', arguments: {} }] } }],
+    });
     const steps = 200;
     const workflowId = `codec-long-test-${randomUUID()}`;
     const result: AgentTaskResult = await stack.client.workflow.execute('agentTaskWorkflow', {

@@ -9,20 +9,18 @@ import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { BSON, MongoClient, type Db } from 'mongodb';
 import { PAYLOADS_COLLECTION } from '../../src/codec/claim-check-store';
+import { ENCODED_FAILURE_CONVERTER_PATH } from '../../src/codec/data-converter';
 import { loadConfig } from '../../src/config/load-config';
 import { MemoryCollection } from '../../src/memory/database';
 import { temporalCliPath } from '../../src/stack/binaries';
-import {
-  startScriptedModelServer,
-  type ModelScriptInput,
-  type ScriptedModelServer,
-} from '../../src/testing/scripted-model';
-import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
+import type { ModelScriptInput } from '../../src/testing/scripted-model';
+import type { TestStack } from '../../src/testing/temporal-harness';
 import { TOOL_EFFECTS_COLLECTION } from '../../src/tools/effect-ledger';
 import { TOOL_OUTPUTS_COLLECTION } from '../../src/tools/output-store';
 import { TOOL_CACHE_COLLECTION } from '../../src/tools/result-cache';
 import { buildDependencies, type BuiltDependencies } from '../../src/workers/build-dependencies';
 import { chassis, eventually } from '../client/operations-support';
+import { useScriptedStack } from '../support/scripted-stack';
 
 // With CHASSIS_PAYLOAD_KEY set, a task started by the real CLI (`chassis run`), run by workers
 // built like `chassis worker` builds them (buildDependencies), whose goal, plan, tool output
@@ -34,7 +32,8 @@ import { chassis, eventually } from '../client/operations-support';
 const MARKER = `okapi${randomBytes(5).toString('hex')}`;
 const PAGE = `${`The ${MARKER} field notes. `.repeat(700)}End.`;
 
-let model: ScriptedModelServer;
+// Bundled with the encoded-failure converter, as a worker with CHASSIS_PAYLOAD_KEY bundles its workflows.
+const scripted = useScriptedStack({ bundle: { failureConverterPath: ENCODED_FAILURE_CONVERTER_PATH }, stack: false });
 let page: Server;
 let workspace: string;
 let environment: Record<string, string>;
@@ -54,13 +53,13 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => page.listen(0, '127.0.0.1', resolve));
   const pageAddress = `127.0.0.1:${(page.address() as AddressInfo).port}`;
   workspace = mkdtempSync(path.join(tmpdir(), 'chassis-e2e-'));
-  model = await startScriptedModelServer({ script: script(pageAddress), log: () => undefined });
+  scripted.model.setScript(script(pageAddress));
   const database = `chassis_test_e2e_${randomBytes(4).toString('hex')}`;
   environment = {
     CHASSIS_PAYLOAD_KEY: randomBytes(32).toString('base64'),
     CHASSIS_TASK_QUEUE: `e2e-${randomBytes(6).toString('hex')}`,
     MONGODB_DB: database,
-    OPENAI_BASE_URL: model.baseURL,
+    OPENAI_BASE_URL: scripted.model.baseURL,
     OPENAI_API_KEY: 'sk-scripted-test-double',
     CHASSIS_MODEL: 'gpt-4.1-mini',
     CHASSIS_EMBEDDER: 'hashed-ngram',
@@ -75,9 +74,8 @@ beforeAll(async () => {
   // The worker process's own dependencies, data converter (codecs, encoded failures) and bundle.
   built = await buildDependencies(config, { log: () => undefined });
   await built.mongo.firstAttempt;
-  const bundle = await bundleWorkflows({ failureConverterPath: built.dataConverter.failureConverterPath });
-  stack = await startTestStack({
-    bundle,
+  // The rig's stack, not a test's: it serves every test and stops in the rig's afterAll.
+  stack = await scripted.rig.startStack({
     dependencies: built.dependencies,
     dataConverter: built.dataConverter,
     taskQueue: config.temporal.taskQueue,
@@ -89,12 +87,10 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await stack?.stop();
   await built?.close();
   await rawConnection?.close();
   await db?.dropDatabase();
   await mongo?.close();
-  await model?.close();
   page?.close();
   if (workspace !== undefined) rmSync(workspace, { recursive: true, force: true });
 });
@@ -174,7 +170,7 @@ describe('with a payload key set, nothing a user wrote or a model produced is re
     expect(outcome).toMatchObject({ status: 'completed', answer: `About ${MARKER}.` });
     expect(outcome.workflowId).toMatch(/^task-[0-9a-f]{16}$/);
     // The tools really ran with the marker: the page was fetched, the note written.
-    const toolResults = JSON.stringify(model.requests.map((request) => request.body));
+    const toolResults = JSON.stringify(scripted.model.requests.map((request) => request.body));
     expect(toolResults).toContain(`The ${MARKER} field notes.`);
     expect(toolResults).toContain(`notes-${MARKER}.txt`);
 

@@ -1,10 +1,10 @@
-import { ConfigError, describeConfig, loadConfig, usesScriptedModel } from '../../src/config';
+import { describeConfig, loadConfig, usesScriptedModel, isConfigError, type ConfigError } from '../../src/config';
 
 function errorOf(environment: Record<string, string>): ConfigError {
   try {
     loadConfig(environment, '/project');
   } catch (error) {
-    if (error instanceof ConfigError) return error;
+    if (isConfigError(error)) return error;
     throw error;
   }
   throw new Error('expected a ConfigError');

@@ -1,7 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, describeConfig, loadConfig, secretValuesFromEnvironment } from '../../src/config';
+import {
+  describeConfig,
+  loadConfig,
+  secretValuesFromEnvironment,
+  isConfigError,
+  type ConfigError,
+} from '../../src/config';
 import {
   clientConnectionOptions,
   describeTemporalSecurity,
@@ -45,7 +51,7 @@ function configErrorOf(run: () => unknown): ConfigError {
   try {
     run();
   } catch (error) {
-    if (error instanceof ConfigError) return error;
+    if (isConfigError(error)) return error;
     throw error;
   }
   throw new Error('expected a ConfigError');

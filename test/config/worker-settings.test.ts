@@ -1,11 +1,11 @@
-import { ConfigError } from '../../src/config/config-error';
+import { isConfigError } from '../../src/config/config-error';
 import { loadWorkerSettings } from '../../src/config/worker-settings';
 
 function messageOf(environment: Record<string, string>): string {
   try {
     loadWorkerSettings(environment);
   } catch (error) {
-    if (error instanceof ConfigError) return error.message;
+    if (isConfigError(error)) return error.message;
     throw error;
   }
   throw new Error('expected a ConfigError');

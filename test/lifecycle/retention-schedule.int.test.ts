@@ -1,33 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { loadConfig } from '../../src/config/load-config';
 import { clientConnectionOptions } from '../../src/config/temporal-connection';
 import type { ModelCallResult } from '../../src/contracts/activities';
 import type { RetentionSweepResult } from '../../src/contracts/retention';
 import { ensureRetentionSchedule, retentionScheduleId } from '../../src/lifecycle/retention-schedule';
-import { ModelCatalog } from '../../src/models/catalog';
-import { ModelGateway } from '../../src/models/model-gateway';
 import { PROMPT_CACHE_COLLECTION, PromptCache } from '../../src/models/prompt-cache';
-import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
-import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
 import { ToolRegistry } from '../../src/tools/registry';
 import { ensureRetentionScheduleOnceReady } from '../../src/workers/retention-schedule-at-start';
+import { useScriptedStack } from '../support/scripted-stack';
 
 // The retention schedule on the real Temporal dev server: what the worker does at start-up,
 // and a scheduled run sweeping a real database through a real worker.
 
 const DAY = 86_400_000;
+const scripted = useScriptedStack({ database: 'retention_schedule', stack: false });
 let connection: Connection;
 let client: Client;
-let bundle: WorkflowBundleWithSourceMap;
 const schedules: string[] = [];
 
 beforeAll(async () => {
   const config = loadConfig();
   connection = await Connection.connect(clientConnectionOptions(config.temporal.connection));
   client = new Client({ connection, namespace: config.temporal.namespace });
-  bundle = await bundleWorkflows();
 });
 
 afterAll(async () => {
@@ -109,60 +104,44 @@ describe('retention schedule', () => {
   });
 
   test('a scheduled run sweeps the worker database through the retentionSweepWorkflow', async () => {
-    const database: TestDatabase = await openTestDatabase('retention_schedule');
-    let stack: TestStack | undefined;
-    try {
-      const answer: ModelCallResult = {
-        model: 'm',
-        content: 'cached',
-        toolCalls: [],
-        finishReason: 'stop',
-        usage: { inputTokens: 1, cachedInputTokens: 0, outputTokens: 1 },
-        costUsd: 0,
-        latencyMs: 1,
-      };
-      await new PromptCache(database.db, { now: () => new Date(Date.now() - 45 * DAY) }).put('prompt-old', answer);
-      await new PromptCache(database.db, { now: () => new Date(Date.now() - 2 * DAY) }).put('prompt-recent', answer);
-      stack = await startTestStack({
-        bundle,
-        taskQueuePrefix: 'retention',
-        dependencies: {
-          // The sweep calls no model and no tool; the workers need both all the same.
-          models: new ModelGateway({
-            catalog: new ModelCatalog(),
-            timeoutMs: 5_000,
-            singleEndpoint: { baseUrl: 'http://127.0.0.1:9/v1' },
-          }),
-          tools: new ToolRegistry([]),
-          db: database.db,
-          retentionMs: 30 * DAY,
-        },
-      });
-      const { scheduleId } = await ensureRetentionSchedule(stack.client, {
-        taskQueue: stack.taskQueue,
-        every: 'daily',
-      });
-      schedules.push(scheduleId);
-      const handle = stack.client.schedule.getHandle(scheduleId);
-      await handle.trigger();
-      let workflowId: string | undefined;
-      for (let attempt = 0; workflowId === undefined; attempt++) {
-        if (attempt > 100) throw new Error('the schedule did not start a run');
-        workflowId = (await handle.describe()).info.recentActions[0]?.action.workflow.workflowId;
-        if (workflowId === undefined) await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-      const result = (await stack.client.workflow.getHandle(workflowId).result()) as RetentionSweepResult;
-      expect(result.dryRun).toBe(false);
-      expect(result.collections.model_prompt_cache).toEqual({ deleted: 1, keptInUse: 0 });
-      const remaining = await database.db.collection<{ _id: string }>(PROMPT_CACHE_COLLECTION).find({}).toArray();
-      expect(remaining.map((entry) => entry._id)).toEqual(['prompt-recent']);
-      // The worker's retention (30 days) before the run.
-      const cutoffAgeMs = Date.now() - new Date(result.cutoff).getTime();
-      expect(cutoffAgeMs).toBeGreaterThanOrEqual(30 * DAY);
-      expect(cutoffAgeMs).toBeLessThan(31 * DAY);
-    } finally {
-      await stack?.stop();
-      await database.drop();
+    const { db } = scripted.database;
+    const answer: ModelCallResult = {
+      model: 'm',
+      content: 'cached',
+      toolCalls: [],
+      finishReason: 'stop',
+      usage: { inputTokens: 1, cachedInputTokens: 0, outputTokens: 1 },
+      costUsd: 0,
+      latencyMs: 1,
+    };
+    await new PromptCache(db, { now: () => new Date(Date.now() - 45 * DAY) }).put('prompt-old', answer);
+    await new PromptCache(db, { now: () => new Date(Date.now() - 2 * DAY) }).put('prompt-recent', answer);
+    // The sweep calls no model and no tool; the workers have the scripted ones all the same.
+    const stack = await scripted.startStack({
+      taskQueuePrefix: 'retention',
+      dependencies: { tools: new ToolRegistry([]), db, retentionMs: 30 * DAY },
+    });
+    const { scheduleId } = await ensureRetentionSchedule(stack.client, {
+      taskQueue: stack.taskQueue,
+      every: 'daily',
+    });
+    schedules.push(scheduleId);
+    const handle = stack.client.schedule.getHandle(scheduleId);
+    await handle.trigger();
+    let workflowId: string | undefined;
+    for (let attempt = 0; workflowId === undefined; attempt++) {
+      if (attempt > 100) throw new Error('the schedule did not start a run');
+      workflowId = (await handle.describe()).info.recentActions[0]?.action.workflow.workflowId;
+      if (workflowId === undefined) await new Promise((resolve) => setTimeout(resolve, 200));
     }
+    const result = (await stack.client.workflow.getHandle(workflowId).result()) as RetentionSweepResult;
+    expect(result.dryRun).toBe(false);
+    expect(result.collections.model_prompt_cache).toEqual({ deleted: 1, keptInUse: 0 });
+    const remaining = await db.collection<{ _id: string }>(PROMPT_CACHE_COLLECTION).find({}).toArray();
+    expect(remaining.map((entry) => entry._id)).toEqual(['prompt-recent']);
+    // The worker's retention (30 days) before the run.
+    const cutoffAgeMs = Date.now() - new Date(result.cutoff).getTime();
+    expect(cutoffAgeMs).toBeGreaterThanOrEqual(30 * DAY);
+    expect(cutoffAgeMs).toBeLessThan(31 * DAY);
   });
 });

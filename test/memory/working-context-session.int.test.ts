@@ -5,11 +5,7 @@ import { HashedNgramEmbedder } from '../../src/memory/embedders/hashed-ngram-emb
 import { countChatTokens } from '../../src/models/token-count';
 import { ModelCatalog } from '../../src/models/catalog';
 import { ModelGateway } from '../../src/models/model-gateway';
-import {
-  startScriptedModelServer,
-  type ModelScriptInput,
-  type ScriptedModelServer,
-} from '../../src/testing/scripted-model';
+import type { ModelScriptInput, ScriptedModelServer } from '../../src/testing/scripted-model';
 import {
   UNCALIBRATED,
   calibrate,
@@ -25,6 +21,7 @@ import {
 import { contextBudget, type ContextBudgetOptions } from '../../src/workflows/context/context-budget';
 import { runActivity } from '../activities/support/activity-environment';
 import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
+import { startQuietScriptedModel } from '../../src/testing/scripted-stack';
 
 /**
  * The working context end to end, without Temporal: each turn retrieves facts, plans the
@@ -83,7 +80,7 @@ let model: ScriptedModelServer;
 beforeAll(async () => {
   database = await openTestDatabase('session');
   await ensureMemoryIndexes(database.db);
-  model = await startScriptedModelServer({ script: SCRIPT, log: () => undefined });
+  model = await startQuietScriptedModel(SCRIPT);
 });
 
 afterAll(async () => {

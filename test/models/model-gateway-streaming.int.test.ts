@@ -4,7 +4,8 @@ import type { ModelCallInput } from '../../src/contracts/activities';
 import { ModelCatalog } from '../../src/models/catalog';
 import { parseModelCatalog } from '../../src/models/catalog-schema';
 import { ModelGateway } from '../../src/models/model-gateway';
-import { startScriptedModelServer, type ScriptedModelServer } from '../../src/testing/scripted-model';
+import type { ScriptedModelServer } from '../../src/testing/scripted-model';
+import { startQuietScriptedModel } from '../../src/testing/scripted-stack';
 
 // The gateway streams every call (unless its endpoint says otherwise) from the scripted
 // OpenAI-compatible server, through the real openai client, and assembles the same result.
@@ -18,10 +19,7 @@ const TOOL_CALLS: { name: string; arguments: Record<string, string> }[] = [
 let server: ScriptedModelServer;
 
 beforeAll(async () => {
-  server = await startScriptedModelServer({
-    script: { rules: [{ name: 'x', reply: { content: 'x' } }] },
-    log: () => undefined,
-  });
+  server = await startQuietScriptedModel({ rules: [{ name: 'x', reply: { content: 'x' } }] });
 });
 
 afterAll(() => server.close());

@@ -5,7 +5,8 @@ import { ModelCatalog } from '../../src/models/catalog';
 import { parseModelCatalog, type ModelCatalogInput } from '../../src/models/catalog-schema';
 import { ModelGateway } from '../../src/models/model-gateway';
 import type { PromptCache } from '../../src/models/prompt-cache';
-import { startScriptedModelServer, type ScriptedModelServer } from '../../src/testing/scripted-model';
+import type { ScriptedModelServer } from '../../src/testing/scripted-model';
+import { startQuietScriptedModel } from '../../src/testing/scripted-stack';
 
 // Two scripted OpenAI-compatible servers (test doubles of two providers), reached over HTTP
 // by the real openai client: one per catalog endpoint.
@@ -23,8 +24,8 @@ const ANSWER = {
 };
 
 beforeAll(async () => {
-  alpha = await startScriptedModelServer({ script: ANSWER, log: () => undefined });
-  beta = await startScriptedModelServer({ script: ANSWER, log: () => undefined });
+  alpha = await startQuietScriptedModel(ANSWER);
+  beta = await startQuietScriptedModel(ANSWER);
 });
 
 afterAll(async () => {

@@ -1,18 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
 import { loadConfig } from '../../src/config/load-config';
-import { clientConnectionOptions, nativeConnectionOptions } from '../../src/config/temporal-connection';
 import { startTracing, type Tracing } from '../../src/observability/tracing';
-import { scriptedGateway, startQuietScriptedModel } from '../../src/testing/scripted-stack';
-import type { ScriptedModelServer } from '../../src/testing/scripted-model';
-import { builtInTools } from '../../src/tools/builtin';
-import { ToolRegistry } from '../../src/tools/registry';
-import { bundleWorkflows, workflowInterceptorModules } from '../../src/workers/bundle-workflows';
-import { createWorkers, type ChassisWorkers } from '../../src/workers/create-workers';
-import { installWorkerRuntime } from '../../src/workers/install-runtime';
+import type { TestStack } from '../../src/testing/temporal-harness';
+import { workflowInterceptorModules } from '../../src/workers/bundle-workflows';
 import type { agentTaskWorkflow } from '../../src/workflows/agent-task';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver';
+import { useScriptedStack } from '../support/scripted-stack';
 
 jest.setTimeout(240_000);
 
@@ -39,27 +34,8 @@ async function eventually(check: () => boolean, what: string, timeoutMs = 30_000
  * their cache, so every workflow task replays the history first: spans must still not repeat.
  */
 describe('OpenTelemetry traces of a decomposed task', () => {
-  let receiver: OtlpReceiver;
-  let model: ScriptedModelServer;
-  let tracing: Tracing;
-  let nativeConnection: NativeConnection;
-  let connection: Connection;
-  let workers: ChassisWorkers;
-  let running: Promise<void>;
-  const taskQueue = `test-tracing-${randomUUID()}`;
-  const saved = { ...process.env };
-
-  beforeAll(async () => {
-    receiver = await startOtlpReceiver();
-    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = receiver.endpoint;
-    process.env.OTEL_EXPORTER_OTLP_PROTOCOL = 'http/json';
-    process.env.OTEL_BSP_SCHEDULE_DELAY = '100';
-    const config = loadConfig();
-    if (config.tracing === undefined) throw new Error('tracing should be on with OTEL_EXPORTER_OTLP_ENDPOINT set');
-    expect(config.tracing.protocol).toBe('http/json');
-    tracing = startTracing(config.tracing, 'chassis-test');
-    installWorkerRuntime('WARN');
-    model = await startQuietScriptedModel({
+  const scripted = useScriptedStack({
+    script: {
       rules: [
         { name: 'plan', match: { system: '^You are the planner' }, reply: { content: PLAN } },
         {
@@ -71,45 +47,54 @@ describe('OpenTelemetry traces of a decomposed task', () => {
         { name: 'volumes', match: { lastUser: 'Your part: Gather volumes' }, reply: { content: 'VOLUME=250' } },
         { name: 'synthesis', match: { system: '^You are the synthesizer' }, reply: { content: 'Revenue: 1000 USD.' } },
       ],
+    },
+    bundle: { tracing: true },
+    stack: false,
+  });
+  let receiver: OtlpReceiver;
+  let tracing: Tracing;
+  let stack: TestStack;
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    receiver = await startOtlpReceiver();
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = receiver.endpoint;
+    process.env.OTEL_EXPORTER_OTLP_PROTOCOL = 'http/json';
+    process.env.OTEL_BSP_SCHEDULE_DELAY = '100';
+    const config = loadConfig();
+    if (config.tracing === undefined) throw new Error('tracing should be on with OTEL_EXPORTER_OTLP_ENDPOINT set');
+    expect(config.tracing.protocol).toBe('http/json');
+    tracing = startTracing(config.tracing, 'chassis-test');
+    // The rig's stack (it serves the file's test): every workflow task replays its history first.
+    stack = await scripted.rig.startStack({
+      taskQueuePrefix: 'test-tracing',
+      workers: { telemetry: { tracing }, maxCachedWorkflows: 0 },
     });
-    const bundle = await bundleWorkflows({ tracing: true });
-    nativeConnection = await NativeConnection.connect(nativeConnectionOptions(config.temporal.connection));
-    workers = await createWorkers({
-      connection: nativeConnection,
-      namespace: config.temporal.namespace,
-      taskQueue,
-      dependencies: { models: scriptedGateway(model), tools: new ToolRegistry(builtInTools()) },
-      workflowBundle: bundle,
-      telemetry: { tracing },
-      maxCachedWorkflows: 0,
-    });
-    running = workers.run();
-    connection = await Connection.connect(clientConnectionOptions(config.temporal.connection));
   });
 
+  // Runs after the fixture's afterAll has stopped the workers: their last spans are exported first.
   afterAll(async () => {
-    workers?.shutdown();
-    await running;
-    await nativeConnection?.close();
-    await connection?.close();
     await tracing?.shutdown();
-    await model?.close();
     await receiver?.close();
     process.env = saved;
   });
 
   test('client start → workflow → child workflows → activities → model and tool spans, each once, with token attributes', async () => {
-    const client = new Client({ connection, interceptors: { workflow: tracing.clientInterceptors() } });
+    const client = new Client({
+      connection: stack.client.connection,
+      namespace: stack.client.options.namespace,
+      interceptors: { workflow: tracing.clientInterceptors() },
+    });
     const workflowId = `tracing-test-${randomUUID()}`;
     const handle = await client.workflow.start<typeof agentTaskWorkflow>('agentTaskWorkflow', {
-      taskQueue,
+      taskQueue: stack.taskQueue,
       workflowId,
       args: [{ goal: 'What was the revenue?', model: 'gpt-4.1-mini' }],
     });
     const result = await handle.result();
     expect(result.status).toBe('completed');
     expect(result.plan.mode).toBe('decompose');
-    const modelRequests = model.requests.length;
+    const modelRequests = scripted.model.requests.length;
     expect(modelRequests).toBe(5);
 
     // Everything ended: the exporter sends within its schedule delay.

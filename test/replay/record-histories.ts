@@ -31,10 +31,9 @@ import { sendToSession } from '../../src/client/session-client';
 import { loadConfig } from '../../src/config/load-config';
 import { ensureMemoryIndexes } from '../../src/memory/database';
 import { HashedNgramEmbedder } from '../../src/memory/embedders/hashed-ngram-embedder';
-import { ModelCatalog } from '../../src/models/catalog';
-import { ModelGateway } from '../../src/models/model-gateway';
-import { startScriptedModelServer, type ModelScriptInput } from '../../src/testing/scripted-model';
-import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
+import type { ModelScriptInput } from '../../src/testing/scripted-model';
+import type { TestStack } from '../../src/testing/temporal-harness';
+import { startScriptedRig } from '../../src/testing/scripted-stack';
 import { builtInTools } from '../../src/tools/builtin';
 import { ToolRegistry } from '../../src/tools/registry';
 import { defineTool } from '../../src/tools/tool';
@@ -523,31 +522,24 @@ async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const wanted = (name: string) => only.length === 0 || only.includes(name);
   const config = loadConfig();
-  const bundle = await bundleWorkflows();
-  const model = await startScriptedModelServer({ script: SCENARIOS[0]!.script, log: () => undefined });
-  const models = new ModelGateway({
-    catalog: new ModelCatalog(),
-    timeoutMs: 10_000,
-    singleEndpoint: { baseUrl: model.baseURL },
-  });
+  const rig = await startScriptedRig({ script: SCENARIOS[0]!.script });
+  const models = rig.gateway();
   const tools = new ToolRegistry([...builtInTools({ now: () => FIXED_NOW }), sendEmailTool]);
   // Memory on, as in production, in a throw-away database: recall finds nothing, the task is remembered.
   const mongo = await MongoClient.connect(config.mongo.uri, { serverSelectionTimeoutMS: 10_000 });
   const db = mongo.db(`chassis_fixtures_${randomUUID().slice(0, 8)}`);
   const embedder = new HashedNgramEmbedder();
   const capabilities = await ensureMemoryIndexes(db, { embedder: embedder.description });
-  const stack = await startTestStack({
-    bundle,
+  const stack = await rig.startStack({
     dependencies: { models, tools, db, memory: { db, embedder, models, capabilities } },
   });
   try {
     for (const scenario of SCENARIOS.filter((entry) => wanted(entry.name)))
-      await record(stack, scenario, (script) => model.setScript(script));
+      await record(stack, scenario, (script) => rig.model.setScript(script));
     for (const scenario of SESSION_SCENARIOS.filter((entry) => wanted(entry.name)))
-      await recordSession(stack, scenario, (script) => model.setScript(script));
+      await recordSession(stack, scenario, (script) => rig.model.setScript(script));
   } finally {
-    await stack.stop();
-    await model.close();
+    await rig.close();
     await db.dropDatabase();
     await mongo.close();
   }

@@ -1,18 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { historyFromJson, historyIdentity } from '../../src/client/replay/history-json';
 import { divergenceSummary, replayWorkflowHistory } from '../../src/client/replay/replay-history';
 import { SESSION_STATE_SCHEMA_VERSION, type SessionInput } from '../../src/contracts/session';
-import { ModelCatalog } from '../../src/models/catalog';
-import { ModelGateway } from '../../src/models/model-gateway';
-import { startScriptedModelServer, type ScriptedModelServer } from '../../src/testing/scripted-model';
-import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
-import { builtInTools } from '../../src/tools/builtin';
-import { ToolRegistry } from '../../src/tools/registry';
-import { installWorkerRuntime } from '../../src/workers/install-runtime';
+import { quietLogger } from '../../src/observability/quiet-logger';
 import { chassis } from '../client/operations-support';
+import { useScriptedStack } from '../support/scripted-stack';
 
 // Recorded histories of representative tasks (re-record with test/replay/record-histories.ts)
 // replayed against the current workflow code: a change that would break running workflows
@@ -31,20 +26,20 @@ function loadFixture(file: string) {
   return { history, workflowId };
 }
 
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: console.error,
-};
+const errorsOnly = quietLogger('ERROR');
 
-let bundle: WorkflowBundleWithSourceMap;
-
-beforeAll(async () => {
-  installWorkerRuntime('WARN');
-  bundle = await bundleWorkflows();
+// One bundle for the fixtures' replays and the end-to-end task; its stack installs the worker runtime first.
+const scripted = useScriptedStack({
+  script: {
+    rules: [
+      {
+        name: 'tool',
+        match: { hasToolResults: false },
+        reply: { toolCalls: [{ name: 'calculator', arguments: { expression: '6 * 7' } }] },
+      },
+      { name: 'answer', match: { hasToolResults: true }, reply: { content: 'It is {{lastToolResult}}.' } },
+    ],
+  },
 });
 
 describe('recorded histories replay against the current workflow code', () => {
@@ -89,7 +84,7 @@ describe('recorded histories replay against the current workflow code', () => {
     const histories = FIXTURES.map((file) => ({ file, ...loadFixture(file) }));
     let index = 0;
     for await (const result of Worker.runReplayHistories(
-      { workflowBundle: bundle, replayName: 'fixtures' },
+      { workflowBundle: scripted.bundle, replayName: 'fixtures' },
       histories.map(({ history, workflowId }) => ({ history, workflowId })),
     )) {
       const file = histories[index++]?.file ?? '?';
@@ -103,7 +98,7 @@ describe('the check can fail', () => {
   test('a changed workflow (activities in another order, unpatched) is a DeterminismViolationError', async () => {
     const changed = await bundleWorkflowCode({
       workflowsPath: require.resolve(CHANGED_WORKFLOWS),
-      logger: quietLogger,
+      logger: errorsOnly,
     });
     const { history, workflowId } = loadFixture('direct-task-with-tools.json');
     const failure = await Worker.runReplayHistory(
@@ -124,7 +119,7 @@ describe('the check can fail', () => {
   test('the same change behind patched() replays every agent-task fixture', async () => {
     const patchedBundle = await bundleWorkflowCode({
       workflowsPath: require.resolve(PATCHED_WORKFLOWS),
-      logger: quietLogger,
+      logger: errorsOnly,
     });
     for (const file of FIXTURES) {
       const outcome = await replayWorkflowHistory({
@@ -141,45 +136,15 @@ describe('the check can fail', () => {
 });
 
 describe('chassis replay, end to end', () => {
-  let model: ScriptedModelServer;
-  let stack: TestStack;
-
-  beforeAll(async () => {
-    model = await startScriptedModelServer({
-      script: {
-        rules: [
-          {
-            name: 'tool',
-            match: { hasToolResults: false },
-            reply: { toolCalls: [{ name: 'calculator', arguments: { expression: '6 * 7' } }] },
-          },
-          { name: 'answer', match: { hasToolResults: true }, reply: { content: 'It is {{lastToolResult}}.' } },
-        ],
-      },
-      log: () => undefined,
-    });
-    const models = new ModelGateway({
-      catalog: new ModelCatalog(),
-      timeoutMs: 10_000,
-      singleEndpoint: { baseUrl: model.baseURL },
-    });
-    stack = await startTestStack({ bundle, dependencies: { models, tools: new ToolRegistry(builtInTools()) } });
-  });
-
-  afterAll(async () => {
-    await stack?.stop();
-    await model?.close();
-  });
-
   test('a task run here replays: "deterministic", exit 0; against a changed workflow: where it diverged, exit 1', async () => {
     const workflowId = `replay-test-${randomUUID()}`;
-    const handle = await stack.client.workflow.start('agentTaskWorkflow', {
-      taskQueue: stack.taskQueue,
+    const handle = await scripted.stack.client.workflow.start('agentTaskWorkflow', {
+      taskQueue: scripted.stack.taskQueue,
       workflowId,
       args: [{ goal: 'What is 6 * 7?', model: 'gpt-4.1-mini', planning: 'direct', memory: false }],
     });
     await handle.result();
-    const environment = { CHASSIS_TASK_QUEUE: stack.taskQueue };
+    const environment = { CHASSIS_TASK_QUEUE: scripted.stack.taskQueue };
 
     const passing = await chassis(['replay', workflowId], environment);
     expect(passing.stderr).toBe('');

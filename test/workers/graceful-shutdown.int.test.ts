@@ -8,9 +8,10 @@ import { clientConnectionOptions } from '../../src/config/temporal-connection';
 import { chaosGoal, chaosModelScript, type ChaosTask } from '../../src/testing/chaos/chaos-script';
 import { effectServerConfig } from '../../src/testing/chaos/effect-server-config';
 import { readCallsFile, readEffectsFile } from '../../src/testing/chaos/effects-file';
-import { startScriptedModelServer, type ScriptedModelServer } from '../../src/testing/scripted-model';
+import type { ScriptedModelServer } from '../../src/testing/scripted-model';
 import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
 import { spawnWorkerProcess, type WorkerProcess } from './support/worker-process';
+import { startQuietScriptedModel } from '../../src/testing/scripted-stack';
 
 jest.setTimeout(300_000);
 
@@ -40,7 +41,7 @@ describe('graceful shutdown on SIGTERM', () => {
   const workers: WorkerProcess[] = [];
 
   beforeAll(async () => {
-    model = await startScriptedModelServer({ script: chaosModelScript({ tasks: [task] }), log: () => undefined });
+    model = await startQuietScriptedModel(chaosModelScript({ tasks: [task] }));
     database = await openTestDatabase('shutdown');
     connection = await Connection.connect(clientConnectionOptions(loadConfig().temporal.connection));
   });

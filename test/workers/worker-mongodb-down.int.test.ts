@@ -7,10 +7,11 @@ import type { EpisodeDocument } from '../../src/memory/documents';
 import { MemoryCollection } from '../../src/memory/database';
 import { TOOL_EFFECTS_COLLECTION } from '../../src/tools/effect-ledger';
 import { startPrivateMongo, type PrivateServer } from '../../src/testing/private-servers';
-import { loadScriptFile, startScriptedModelServer, type ScriptedModelServer } from '../../src/testing/scripted-model';
+import { loadScriptFile, type ScriptedModelServer } from '../../src/testing/scripted-model';
 import type { RememberTaskResult } from '../../src/workflows/remember-task';
 import { DEMO_GOAL, DEMO_SCRIPT_PATH } from '../../src/client/offline/demo-goal';
 import { spawnWorkerProcess, type WorkerProcess } from './support/worker-process';
+import { startQuietScriptedModel } from '../../src/testing/scripted-stack';
 
 jest.setTimeout(330_000);
 
@@ -52,7 +53,7 @@ describe('a worker and a MongoDB that is down', () => {
 
   beforeAll(async () => {
     mongo = await startPrivateMongo({ start: false });
-    model = await startScriptedModelServer({ script: await loadScriptFile(DEMO_SCRIPT_PATH), log: () => undefined });
+    model = await startQuietScriptedModel(await loadScriptFile(DEMO_SCRIPT_PATH));
     connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
     client = new Client({ connection });
   });

@@ -1,48 +1,28 @@
 import { randomUUID } from 'node:crypto';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { agentTaskStatusQuery, type AgentTaskInput } from '../../src/contracts/agent-task';
 import type { agentTaskWorkflow } from '../../src/workflows/agent-task';
-import { type ModelScriptInput, type ScriptedModelServer } from '../../src/testing/scripted-model';
-import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
-import { scriptedGateway, startQuietScriptedModel } from '../../src/testing/scripted-stack';
+import type { ModelScriptInput } from '../../src/testing/scripted-model';
+import type { TestStack } from '../../src/testing/temporal-harness';
+import { NOTHING_MATCHES } from '../../src/testing/scripted-stack';
 import { builtInTools } from '../../src/tools/builtin';
 import { ToolRegistry } from '../../src/tools/registry';
 import { startTask, waitForTask } from '../../src/client/task-client';
+import { useScriptedStack } from '../support/scripted-stack';
 
 // The model is the scripted server (a test double for the provider); Temporal is the real dev server.
 const FIXED_NOW = new Date('2026-01-02T03:04:05.000Z');
 const MODEL = 'gpt-4.1-mini';
 
-// A script whose only rule never matches: the server then answers 400 "no rule matches".
-const NOTHING_MATCHES: ModelScriptInput = {
-  rules: [{ name: 'never', match: { callNumber: 1_000_000 }, reply: { content: '' } }],
-};
-
-let bundle: WorkflowBundleWithSourceMap;
-let model: ScriptedModelServer;
+const scripted = useScriptedStack({ stack: false });
 let stack: TestStack;
 
-beforeAll(async () => {
-  bundle = await bundleWorkflows();
-  model = await startQuietScriptedModel(NOTHING_MATCHES);
-});
-
-afterAll(async () => {
-  await model.close();
-});
-
 async function startStack(): Promise<void> {
-  const models = scriptedGateway(model, 5_000);
   const tools = new ToolRegistry(builtInTools({ now: () => FIXED_NOW }));
-  stack = await startTestStack({ bundle, dependencies: { models, tools } });
+  stack = await scripted.startStack({ dependencies: { models: scripted.gateway({ timeoutMs: 5_000 }), tools } });
 }
 
-afterEach(async () => {
-  await stack?.stop();
-});
-
 function run(script: ModelScriptInput, input: Partial<AgentTaskInput> = {}) {
-  model.setScript(script);
+  scripted.model.setScript(script);
   return stack.client.workflow.execute<typeof agentTaskWorkflow>('agentTaskWorkflow', {
     taskQueue: stack.taskQueue,
     workflowId: `agent-task-test-${randomUUID()}`,
@@ -52,7 +32,7 @@ function run(script: ModelScriptInput, input: Partial<AgentTaskInput> = {}) {
 
 type SentMessage = { role: string; content?: string | null; tool_call_id?: string };
 function messagesOf(requestIndex: number): SentMessage[] {
-  const body = model.requests[requestIndex]?.body as { messages: SentMessage[] } | undefined;
+  const body = scripted.model.requests[requestIndex]?.body as { messages: SentMessage[] } | undefined;
   if (body === undefined) throw new Error(`no chat request #${requestIndex + 1} reached the model`);
   return body.messages;
 }
@@ -81,7 +61,10 @@ describe('agentTaskWorkflow on the real Temporal dev server', () => {
     expect(result.answer).toBe('The answer is 84.');
     expect(result.steps.map((step) => step.toolCalls)).toEqual([[{ name: 'calculator', ok: true }], []]);
     // What reached the model: the goal, the tool definitions, then the tool's real output.
-    const first = model.requests[0]?.body as { messages: SentMessage[]; tools: { function: { name: string } }[] };
+    const first = scripted.model.requests[0]?.body as {
+      messages: SentMessage[];
+      tools: { function: { name: string } }[];
+    };
     expect(first.messages.at(-1)).toMatchObject({ role: 'user', content: 'What is 12 * 7?' });
     expect(first.tools.map((tool) => tool.function.name).sort()).toEqual(['calculator', 'clock']);
     expect(messagesOf(1).at(-1)).toMatchObject({ role: 'tool', content: '84' });
@@ -159,12 +142,12 @@ describe('agentTaskWorkflow on the real Temporal dev server', () => {
       ],
     });
     expect(result).toMatchObject({ status: 'completed', answer: 'after the retry' });
-    expect(model.requests.map((request) => [request.ruleName, request.status])).toEqual([
+    expect(scripted.model.requests.map((request) => [request.ruleName, request.status])).toEqual([
       ['throttled', 429],
       ['answer', 200],
     ]);
     // The retry waited for the provider's Retry-After (1 s), not the policy's 1 s initial interval by chance: check the gap.
-    const [first, second] = model.requests.map((request) => Date.parse(request.receivedAt));
+    const [first, second] = scripted.model.requests.map((request) => Date.parse(request.receivedAt));
     expect((second ?? 0) - (first ?? 0)).toBeGreaterThanOrEqual(900);
   });
 
@@ -179,7 +162,7 @@ describe('agentTaskWorkflow on the real Temporal dev server', () => {
     expect(activityFailure.cause).toMatchObject({ type: 'Model.BadRequest', nonRetryable: true });
     expect(activityFailure.cause?.message).toContain('no rule matches');
     // Non-retryable: exactly one attempt reached the provider.
-    expect(model.requests).toHaveLength(1);
+    expect(scripted.model.requests).toHaveLength(1);
   });
 
   test('the step budget stops a loop that never answers', async () => {
@@ -194,7 +177,7 @@ describe('agentTaskWorkflow on the real Temporal dev server', () => {
   });
 
   test('the status query reports progress while the model is thinking', async () => {
-    model.setScript({ rules: [{ name: 'slow', reply: { content: 'done' }, fault: { latencyMs: 1500 } }] });
+    scripted.model.setScript({ rules: [{ name: 'slow', reply: { content: 'done' }, fault: { latencyMs: 1500 } }] });
     const handle = await stack.client.workflow.start('agentTaskWorkflow', {
       taskQueue: stack.taskQueue,
       workflowId: `agent-task-test-${randomUUID()}`,
@@ -212,7 +195,7 @@ describe('agentTaskWorkflow on the real Temporal dev server', () => {
   });
 
   test('an empty final answer, also after escalating to the large tier, ends failed with Task.NoUsableAnswer, not completed', async () => {
-    model.setScript({ rules: [{ name: 'empty', reply: { content: '   ' } }] });
+    scripted.model.setScript({ rules: [{ name: 'empty', reply: { content: '   ' } }] });
     // Routed (no pinned model): the small model's empty answer escalates once to large, which is empty too.
     const workflowId = `agent-task-test-${randomUUID()}`;
     const result = await stack.client.workflow.execute<typeof agentTaskWorkflow>('agentTaskWorkflow', {
@@ -220,7 +203,7 @@ describe('agentTaskWorkflow on the real Temporal dev server', () => {
       workflowId,
       args: [{ goal: 'What is 12 * 7?', planning: 'direct' }],
     });
-    expect(model.requests.map((request) => (request.body as { model: string }).model)).toEqual([
+    expect(scripted.model.requests.map((request) => (request.body as { model: string }).model)).toEqual([
       'gpt-4.1-mini',
       'gpt-4.1',
     ]);
@@ -243,7 +226,7 @@ describe('agentTaskWorkflow on the real Temporal dev server', () => {
   });
 
   test('tool calls malformed or unknown three steps in a row end failed with Task.MalformedToolCalls; the CLI outcome says why', async () => {
-    model.setScript({
+    scripted.model.setScript({
       rules: [
         {
           name: 'malformed',
@@ -276,7 +259,7 @@ describe('agentTaskWorkflow on the real Temporal dev server', () => {
       [{ name: 'weather', ok: false }],
       [{ name: 'calculator', ok: false }],
     ]);
-    expect(model.requests).toHaveLength(3);
+    expect(scripted.model.requests).toHaveLength(3);
   });
 
   test('invalid input fails at once with Task.InvalidInput', async () => {
@@ -285,6 +268,6 @@ describe('agentTaskWorkflow on the real Temporal dev server', () => {
       (error: Error) => error,
     );
     expect(failure?.cause).toMatchObject({ type: 'Task.InvalidInput', nonRetryable: true });
-    expect(model.requests).toHaveLength(0);
+    expect(scripted.model.requests).toHaveLength(0);
   });
 });

@@ -1,18 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { z } from 'zod';
 import { agentTaskStatusQuery } from '../../src/contracts/agent-task';
 import { answerQuestionUpdate, decideApprovalUpdate } from '../../src/contracts/human';
-import { type ModelScriptInput, type ScriptedModelServer } from '../../src/testing/scripted-model';
-import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
-import { scriptedGateway, startQuietScriptedModel } from '../../src/testing/scripted-stack';
+import type { ModelScriptInput } from '../../src/testing/scripted-model';
+import type { TestStack } from '../../src/testing/temporal-harness';
 import { askUserTool } from '../../src/tools/builtin/ask-user';
 import { builtInTools } from '../../src/tools/builtin';
 import { ToolRegistry } from '../../src/tools/registry';
 import { defineTool } from '../../src/tools/tool';
 import { chassis } from '../client/operations-support';
 import type { agentTaskWorkflow } from '../../src/workflows/agent-task';
+import { useScriptedStack } from '../support/scripted-stack';
 
 // Temporal is the real dev server; the model is the scripted server, a test double for the provider.
 const MODEL = 'gpt-4.1-mini';
@@ -45,30 +44,15 @@ const transferTool = defineTool({
   },
 });
 
-let bundle: WorkflowBundleWithSourceMap;
-let model: ScriptedModelServer;
+const scripted = useScriptedStack({ stack: false });
 let stack: TestStack | undefined;
 
 function dependencies() {
   return {
-    models: scriptedGateway(model, 5_000),
+    models: scripted.gateway({ timeoutMs: 5_000 }),
     tools: new ToolRegistry([...builtInTools(), askUserTool, sendEmailTool, transferTool]),
   };
 }
-
-beforeAll(async () => {
-  bundle = await bundleWorkflows();
-  model = await startQuietScriptedModel();
-});
-
-afterEach(async () => {
-  await stack?.stop();
-  stack = undefined;
-});
-
-afterAll(async () => {
-  await model?.close();
-});
 
 async function waitForPending(handle: WorkflowHandle, count = 1, callKey?: string) {
   for (let attempt = 0; attempt < 100; attempt++) {
@@ -81,7 +65,7 @@ async function waitForPending(handle: WorkflowHandle, count = 1, callKey?: strin
 }
 
 function start(script: ModelScriptInput, queue: string) {
-  model.setScript(script);
+  scripted.model.setScript(script);
   return stack!.client.workflow.start<typeof agentTaskWorkflow>('agentTaskWorkflow', {
     taskQueue: queue,
     workflowId: `human-test-${randomUUID()}`,
@@ -91,7 +75,7 @@ function start(script: ModelScriptInput, queue: string) {
 
 describe('people in the loop', () => {
   test('ask_user waits durably: the worker restarts between the question and the answer, and the task resumes', async () => {
-    stack = await startTestStack({ bundle, dependencies: dependencies() });
+    stack = await scripted.startStack({ dependencies: dependencies() });
     const queue = stack.taskQueue;
     const handle = await start(
       {
@@ -117,20 +101,20 @@ describe('people in the loop', () => {
 
     // The worker goes away while the task waits; a new one takes over the same queue.
     await stack.stop();
-    stack = await startTestStack({ bundle, dependencies: dependencies(), taskQueue: queue });
+    stack = await scripted.startStack({ dependencies: dependencies(), taskQueue: queue });
 
     // Answered from a new client, as from another terminal.
     const resumed = stack.client.workflow.getHandle<typeof agentTaskWorkflow>(handle.workflowId);
     await resumed.executeUpdate(answerQuestionUpdate, { args: [{ callId: question!.callId, answer: 'Lisbon' }] });
     const result = await resumed.result();
     expect(result).toMatchObject({ status: 'completed', answer: 'Trip from Lisbon planned.' });
-    expect(model.requests.at(-1)?.body).toMatchObject({
+    expect(scripted.model.requests.at(-1)?.body).toMatchObject({
       messages: expect.arrayContaining([expect.objectContaining({ role: 'tool', content: 'Lisbon' })]),
     });
   });
 
   test('an approved call runs; a call nobody approves is rejected by its timeout and the model is told', async () => {
-    stack = await startTestStack({ bundle, dependencies: dependencies() });
+    stack = await scripted.startStack({ dependencies: dependencies() });
     emailsSent = 0;
     const handle = await start(
       {
@@ -175,7 +159,7 @@ describe('people in the loop', () => {
   });
 
   test('a provider that reuses a call id: each call waits for its own decision, named by its call key, used once', async () => {
-    stack = await startTestStack({ bundle, dependencies: dependencies() });
+    stack = await scripted.startStack({ dependencies: dependencies() });
     transfers = [];
     const handle = await start(
       {

@@ -1,17 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { z } from 'zod';
 import { agentTaskStatusQuery } from '../../src/contracts/agent-task';
 import { decideApprovalUpdate } from '../../src/contracts/human';
-import type { ModelScriptInput, ScriptedModelServer } from '../../src/testing/scripted-model';
-import { scriptedGateway, startQuietScriptedModel } from '../../src/testing/scripted-stack';
-import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
+import type { ModelScriptInput } from '../../src/testing/scripted-model';
+import type { TestStack } from '../../src/testing/temporal-harness';
 import { connectMcpServers, type McpToolSet } from '../../src/tools/mcp/mcp-tools';
 import { ToolRegistry } from '../../src/tools/registry';
 import { defineTool } from '../../src/tools/tool';
 import type { agentTaskWorkflow } from '../../src/workflows/agent-task';
 import { echoServerConfig } from '../tools/support/echo-mcp-server';
+import { useScriptedStack } from '../support/scripted-stack';
 
 // Prompt injection against the approval gate: a tool's output tells the model to call a
 // gated tool and the scripted model (the provider's test double) obeys, as a real one might.
@@ -42,32 +41,22 @@ const deleteEverythingTool = defineTool({
   },
 });
 
-let bundle: WorkflowBundleWithSourceMap;
-let model: ScriptedModelServer;
+const scripted = useScriptedStack({ stack: false });
 let mcp: McpToolSet;
 let stack: TestStack | undefined;
 
 beforeAll(async () => {
-  bundle = await bundleWorkflows();
-  model = await startQuietScriptedModel();
   mcp = await connectMcpServers([echoServerConfig('files', { destructive: true })]);
-}, 60_000);
-
-afterEach(async () => {
-  await stack?.stop();
-  stack = undefined;
 });
 
 afterAll(async () => {
   await mcp?.close();
-  await model?.close();
 });
 
-async function startStack(): Promise<TestStack> {
-  return startTestStack({
-    bundle,
+function startStack(): Promise<TestStack> {
+  return scripted.startStack({
     dependencies: {
-      models: scriptedGateway(model, 5_000),
+      models: scripted.gateway({ timeoutMs: 5_000 }),
       tools: new ToolRegistry([readInboxTool, deleteEverythingTool, ...mcp.tools]),
     },
   });
@@ -121,7 +110,7 @@ describe('an injected instruction to call a gated tool', () => {
   test('the obeyed call waits for a person, is rejected, and never runs', async () => {
     stack = await startStack();
     deletions = 0;
-    model.setScript(obedientModel({ name: 'delete_everything', arguments: {} }));
+    scripted.model.setScript(obedientModel({ name: 'delete_everything', arguments: {} }));
     const handle = await start();
     const request = await waitForApproval(handle, 'delete_everything');
     expect(request).toMatchObject({ kind: 'approval', callKey: '2/1' });
@@ -143,7 +132,7 @@ describe('an injected instruction to call a gated tool', () => {
   test('a gated tool the task was not given is refused without running or asking anyone', async () => {
     stack = await startStack();
     deletions = 0;
-    model.setScript(obedientModel({ name: 'delete_everything', arguments: {} }));
+    scripted.model.setScript(obedientModel({ name: 'delete_everything', arguments: {} }));
     const handle = await start(['read_inbox']);
     const result = await handle.result();
     expect(deletions).toBe(0);
@@ -155,13 +144,13 @@ describe('an injected instruction to call a gated tool', () => {
     expect(result.answer).toContain('Tool.Unknown');
     expect(result.answer).toContain('not available to this task');
     // The tool list the model saw had only what the task was given.
-    const offered = (model.requests.at(-1)?.body as { tools?: { function: { name: string } }[] }).tools;
+    const offered = (scripted.model.requests.at(-1)?.body as { tools?: { function: { name: string } }[] }).tools;
     expect(offered?.map((tool) => tool.function.name)).toEqual(['read_inbox']);
   });
 
   test('an MCP tool that declares itself destructive waits for approval; nobody approves, it never runs', async () => {
     stack = await startStack();
-    model.setScript(obedientModel({ name: 'files__wipe', arguments: { path: '/' } }));
+    scripted.model.setScript(obedientModel({ name: 'files__wipe', arguments: { path: '/' } }));
     const handle = await start();
     const request = await waitForApproval(handle, 'files__wipe');
     expect(request).toMatchObject({ kind: 'approval', arguments: '{"path":"/"}' });

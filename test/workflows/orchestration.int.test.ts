@@ -1,12 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { addInstructionUpdate, agentTaskStatusQuery } from '../../src/contracts/agent-task';
-import { type ModelScriptInput, type ScriptedModelServer } from '../../src/testing/scripted-model';
-import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
-import { scriptedGateway, startQuietScriptedModel } from '../../src/testing/scripted-stack';
-import { builtInTools } from '../../src/tools/builtin';
-import { ToolRegistry } from '../../src/tools/registry';
+import type { ModelScriptInput } from '../../src/testing/scripted-model';
 import type { agentTaskWorkflow } from '../../src/workflows/agent-task';
+import { useScriptedStack } from '../support/scripted-stack';
 
 // Temporal is the real dev server; the model is the scripted server, a test double for the provider.
 const MODEL = 'gpt-4.1-mini';
@@ -32,33 +28,19 @@ const THREE_PARTS = plan([
   { id: 'revenue', title: 'Combine revenue', dependsOn: ['prices', 'volumes'] },
 ]);
 
-let bundle: WorkflowBundleWithSourceMap;
-let model: ScriptedModelServer;
-let stack: TestStack;
-
-beforeAll(async () => {
-  bundle = await bundleWorkflows();
-  model = await startQuietScriptedModel();
-  const models = scriptedGateway(model, 10_000);
-  stack = await startTestStack({ bundle, dependencies: { models, tools: new ToolRegistry(builtInTools()) } });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await model?.close();
-});
+const scripted = useScriptedStack();
 
 function start(script: ModelScriptInput, goal = 'What was the revenue?', extra: Record<string, unknown> = {}) {
-  model.setScript(script);
-  return stack.client.workflow.start<typeof agentTaskWorkflow>('agentTaskWorkflow', {
-    taskQueue: stack.taskQueue,
+  scripted.model.setScript(script);
+  return scripted.stack.client.workflow.start<typeof agentTaskWorkflow>('agentTaskWorkflow', {
+    taskQueue: scripted.stack.taskQueue,
     workflowId: `orchestration-test-${randomUUID()}`,
     args: [{ goal, model: MODEL, ...extra }],
   });
 }
 
 function bodyText(index: number): string {
-  return JSON.stringify(model.requests[index]?.body ?? {});
+  return JSON.stringify(scripted.model.requests[index]?.body ?? {});
 }
 
 describe('agentTaskWorkflow: plan → subtasks as child workflows → synthesis', () => {
@@ -98,7 +80,7 @@ describe('agentTaskWorkflow: plan → subtasks as child workflows → synthesis'
     ]);
 
     // The two independent children overlap in time (from their own histories, not our clock).
-    const describe = (id: string) => stack.client.workflow.getHandle(`${handle.workflowId}/${id}`).describe();
+    const describe = (id: string) => scripted.stack.client.workflow.getHandle(`${handle.workflowId}/${id}`).describe();
     const [prices, volumes, revenue] = await Promise.all([
       describe('subtask-1'),
       describe('subtask-2'),
@@ -115,10 +97,10 @@ describe('agentTaskWorkflow: plan → subtasks as child workflows → synthesis'
     expect(revenue.startTime.getTime()).toBeGreaterThanOrEqual(Math.max(closeOf(prices), closeOf(volumes)));
 
     // What reached the model: the dependent subtask saw both results; the synthesis saw all three.
-    const revenueRequest = model.requests.findIndex((request) => request.ruleName === 'revenue');
+    const revenueRequest = scripted.model.requests.findIndex((request) => request.ruleName === 'revenue');
     expect(bodyText(revenueRequest)).toContain('PRICE=4 USD');
     expect(bodyText(revenueRequest)).toContain('VOLUME=250 units');
-    const synthesisRequest = model.requests.findIndex((request) => request.ruleName === 'synthesis');
+    const synthesisRequest = scripted.model.requests.findIndex((request) => request.ruleName === 'synthesis');
     expect(bodyText(synthesisRequest)).toContain('REVENUE=1000 USD');
 
     // Usage adds up over planning, three children and the synthesis.
@@ -203,7 +185,7 @@ describe('agentTaskWorkflow: plan → subtasks as child workflows → synthesis'
       /the token budget ran out: 180 tokens left, and the next model call needs about \d+ input tokens/,
     );
     // The second call's output was capped to what the budget had left after its input.
-    const caps = model.requests.map((request) => (request.body as { max_tokens?: number }).max_tokens);
+    const caps = scripted.model.requests.map((request) => (request.body as { max_tokens?: number }).max_tokens);
     expect(caps[0]).toBeLessThanOrEqual(1000);
     expect(caps[1]).toBeLessThanOrEqual(1000 - 410 - 400);
   });
@@ -245,7 +227,7 @@ describe('agentTaskWorkflow: plan → subtasks as child workflows → synthesis'
     // Each child got an equal share of what planning left: (2000 - 120) / (4 subtasks + the synthesis).
     expect(result.subtasks).toHaveLength(parts.length);
     for (const summary of result.subtasks) {
-      const history = await stack.client.workflow.getHandle(summary.workflowId).fetchHistory();
+      const history = await scripted.stack.client.workflow.getHandle(summary.workflowId).fetchHistory();
       const data = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
       const childInput = JSON.parse(Buffer.from(data ?? []).toString('utf8')) as { budget: { maxTokens?: number } };
       expect(childInput.budget.maxTokens).toBe(376);
@@ -258,7 +240,7 @@ describe('agentTaskWorkflow: plan → subtasks as child workflows → synthesis'
       expect(subtask.usage.inputTokens + subtask.usage.outputTokens).toBeLessThanOrEqual(376);
     }
     // The synthesis still ran, with its output capped to what was left.
-    const synthesis = model.requests.find((request) => request.ruleName === 'synthesis');
+    const synthesis = scripted.model.requests.find((request) => request.ruleName === 'synthesis');
     const childrenSpent = result.subtasks.reduce(
       (sum, subtask) => sum + subtask.usage.inputTokens + subtask.usage.outputTokens,
       0,
@@ -312,7 +294,7 @@ describe('agentTaskWorkflow: plan → subtasks as child workflows → synthesis'
     await handle.cancel();
     const result = await handle.result();
     expect(result.status).toBe('cancelled');
-    const child = await stack.client.workflow.getHandle(`${handle.workflowId}/subtask-1`).describe();
+    const child = await scripted.stack.client.workflow.getHandle(`${handle.workflowId}/subtask-1`).describe();
     expect(['CANCELLED', 'TERMINATED']).toContain(child.status.name);
   });
 });

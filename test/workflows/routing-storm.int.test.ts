@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { AgentTaskInput } from '../../src/contracts/agent-task';
 import { ModelCatalog, defaultModelCatalogDefinition } from '../../src/models/catalog';
 import { parseModelCatalog, type ModelCatalogInput } from '../../src/models/catalog-schema';
-import { ModelGateway } from '../../src/models/model-gateway';
-import type { ModelScriptInput, ScriptedModelServer } from '../../src/testing/scripted-model';
-import { startQuietScriptedModel } from '../../src/testing/scripted-stack';
-import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
+import type { ModelScriptInput } from '../../src/testing/scripted-model';
+import type { TestStack } from '../../src/testing/temporal-harness';
 import { ToolRegistry } from '../../src/tools/registry';
 import type { agentTaskWorkflow } from '../../src/workflows/agent-task';
+import { useScriptedStack } from '../support/scripted-stack';
 
 // A model storm on the real stack: the scripted server (a test double for the provider)
 // answers 500 and 429 for both small-tier models until their breakers open. The catalog is
@@ -17,23 +15,7 @@ import type { agentTaskWorkflow } from '../../src/workflows/agent-task';
 // longer than the engine's retries of one call (1 s, then 2 s), so each model's third attempt
 // is refused by its open breaker rather than let through as a trial.
 
-let bundle: WorkflowBundleWithSourceMap;
-let model: ScriptedModelServer;
-let stack: TestStack | undefined;
-
-beforeAll(async () => {
-  bundle = await bundleWorkflows();
-  model = await startQuietScriptedModel();
-});
-
-afterEach(async () => {
-  await stack?.stop();
-  stack = undefined;
-});
-
-afterAll(async () => {
-  await model?.close();
-});
+const scripted = useScriptedStack({ stack: false });
 
 /** Starts a worker (fresh breakers) whose catalog has the given `whenTierUnavailable`. */
 async function startStack(whenTierUnavailable: { moveTo?: Record<string, string>; maxWaitSeconds?: number }) {
@@ -44,13 +26,8 @@ async function startStack(whenTierUnavailable: { moveTo?: Record<string, string>
     routing: { ...builtIn.routing, whenTierUnavailable },
     breaker: { opensOn: { consecutiveFailures: 2 }, coolDownSeconds: 10 },
   };
-  const models = new ModelGateway({
-    catalog: new ModelCatalog(parseModelCatalog(input)),
-    timeoutMs: 5_000,
-    singleEndpoint: { baseUrl: model.baseURL },
-  });
-  stack = await startTestStack({ bundle, dependencies: { models, tools: new ToolRegistry([]) } });
-  return stack;
+  const models = scripted.gateway({ catalog: new ModelCatalog(parseModelCatalog(input)), timeoutMs: 5_000 });
+  return scripted.startStack({ dependencies: { models, tools: new ToolRegistry([]) } });
 }
 
 /** Both small models fail twice (500, then 429), enough to open their breakers; everything else answers. */
@@ -66,7 +43,7 @@ function storm(smallFailures: number | 'always'): ModelScriptInput {
 }
 
 function start(running: TestStack, script: ModelScriptInput, input: Partial<AgentTaskInput> = {}) {
-  model.setScript(script);
+  scripted.model.setScript(script);
   return running.client.workflow.start<typeof agentTaskWorkflow>('agentTaskWorkflow', {
     taskQueue: running.taskQueue,
     workflowId: `storm-test-${randomUUID()}`,
@@ -74,7 +51,8 @@ function start(running: TestStack, script: ModelScriptInput, input: Partial<Agen
   });
 }
 
-const served = () => model.requests.map((request) => [(request.body as { model: string }).model, request.status]);
+const served = () =>
+  scripted.model.requests.map((request) => [(request.body as { model: string }).model, request.status]);
 
 async function timersOf(handle: Awaited<ReturnType<typeof start>>): Promise<number[]> {
   const history = await handle.fetchHistory();

@@ -1,45 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { loadModelCatalog } from '../../src/models/load-model-catalog';
-import { ModelGateway } from '../../src/models/model-gateway';
-import { type ModelScriptInput, type ScriptedModelServer } from '../../src/testing/scripted-model';
-import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
-import { startQuietScriptedModel } from '../../src/testing/scripted-stack';
-import { builtInTools } from '../../src/tools/builtin';
-import { ToolRegistry } from '../../src/tools/registry';
+import type { ModelScriptInput } from '../../src/testing/scripted-model';
 import type { agentTaskWorkflow } from '../../src/workflows/agent-task';
+import { useScriptedStack } from '../support/scripted-stack';
 
 // Routed through the default catalog (config/models.json): small = gpt-4.1-mini → gpt-4o-mini,
 // large = gpt-4.1 → gpt-4o. The scripted server (a test double) answers every endpoint.
 const PLANNER = { system: '^You are the planner' };
 
-let bundle: WorkflowBundleWithSourceMap;
-let model: ScriptedModelServer;
-let stack: TestStack;
-
-beforeAll(async () => {
-  bundle = await bundleWorkflows();
-  model = await startQuietScriptedModel();
-  const catalog = await loadModelCatalog();
-  const models = new ModelGateway({ catalog, timeoutMs: 5_000, singleEndpoint: { baseUrl: model.baseURL } });
-  stack = await startTestStack({ bundle, dependencies: { models, tools: new ToolRegistry(builtInTools()) } });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await model?.close();
+const scripted = useScriptedStack({
+  stack: (fixture) => ({ dependencies: { models: fixture.gateway({ timeoutMs: 5_000 }) } }),
 });
 
 function run(script: ModelScriptInput, planning: 'auto' | 'direct' = 'auto') {
-  model.setScript(script);
-  return stack.client.workflow.execute<typeof agentTaskWorkflow>('agentTaskWorkflow', {
-    taskQueue: stack.taskQueue,
+  scripted.model.setScript(script);
+  return scripted.stack.client.workflow.execute<typeof agentTaskWorkflow>('agentTaskWorkflow', {
+    taskQueue: scripted.stack.taskQueue,
     workflowId: `routing-test-${randomUUID()}`,
     args: [{ goal: 'What is 2 + 2?', planning }],
   });
 }
 
-const modelsCalled = () => model.requests.map((request) => (request.body as { model: string }).model);
+const modelsCalled = () => scripted.model.requests.map((request) => (request.body as { model: string }).model);
 
 describe('model routing on the real stack', () => {
   test('planning goes to large, a simple step to small; cost is tokens times catalog prices', async () => {

@@ -1,4 +1,3 @@
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import {
   postMessageSignal,
@@ -9,16 +8,11 @@ import {
   type SessionState,
 } from '../../src/contracts/session';
 import { InvalidSessionMessageError, postToSession, sendToSession } from '../../src/client/session-client';
-import { ModelCatalog } from '../../src/models/catalog';
-import { ModelGateway } from '../../src/models/model-gateway';
-import { startScriptedModelServer, type ScriptedModelServer } from '../../src/testing/scripted-model';
-import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
-import { builtInTools } from '../../src/tools/builtin';
-import { ToolRegistry } from '../../src/tools/registry';
 import type { ChatMessage } from '../../src/contracts/messages';
 import { estimateMessagesTokens } from '../../src/shared/estimate-tokens';
 import type { sessionWorkflow } from '../../src/workflows/session';
 import { chassis } from '../client/operations-support';
+import { useScriptedStack } from '../support/scripted-stack';
 
 // Temporal is the real dev server; the model is the scripted server, a test double for the provider.
 const SCRIPT = {
@@ -39,34 +33,19 @@ const SCRIPT = {
   ],
 };
 
-let bundle: WorkflowBundleWithSourceMap;
-let model: ScriptedModelServer;
-let stack: TestStack;
-
-beforeAll(async () => {
-  bundle = await bundleWorkflows();
-  model = await startScriptedModelServer({ script: SCRIPT, log: () => undefined });
-  const models = new ModelGateway({
-    catalog: new ModelCatalog(),
-    timeoutMs: 5_000,
-    singleEndpoint: { baseUrl: model.baseURL },
-  });
-  stack = await startTestStack({ bundle, dependencies: { models, tools: new ToolRegistry(builtInTools()) } });
+const scripted = useScriptedStack({
+  script: SCRIPT,
+  stack: (fixture) => ({ dependencies: { models: fixture.gateway({ timeoutMs: 5_000 }) } }),
 });
 
-afterAll(async () => {
-  await stack?.stop();
-  await model?.close();
-});
-
-beforeEach(() => model.setScript(SCRIPT));
+beforeEach(() => scripted.model.setScript(SCRIPT));
 
 function options(input: Omit<SessionInput, 'sessionId'>) {
-  return { taskQueue: stack.taskQueue, input: { model: 'gpt-4.1-mini', ...input } };
+  return { taskQueue: scripted.stack.taskQueue, input: { model: 'gpt-4.1-mini', ...input } };
 }
 
 function userMessagesOf(ruleName: string): string[][] {
-  return model.requests
+  return scripted.model.requests
     .filter((request) => request.ruleName === ruleName)
     .map((request) =>
       (request.body as { messages: { role: string; content: string }[] }).messages.map(
@@ -82,7 +61,10 @@ describe('sessionWorkflow', () => {
     const replies = await Promise.all(
       [1, 2, 3].map(async (index) => {
         await new Promise((resolve) => setTimeout(resolve, index * 150));
-        return sendToSession(stack.client, sessionId, `message ${index}`, { ...options({}), requestId: `r${index}` });
+        return sendToSession(scripted.stack.client, sessionId, `message ${index}`, {
+          ...options({}),
+          requestId: `r${index}`,
+        });
       }),
     );
     expect(replies.map((reply) => [reply.turn, reply.answer])).toEqual([
@@ -97,7 +79,10 @@ describe('sessionWorkflow', () => {
       expect.arrayContaining(['user: message 1', 'assistant: answer to message 1', 'user: message 2']),
     );
 
-    const again = await sendToSession(stack.client, sessionId, 'message 2', { ...options({}), requestId: 'r2' });
+    const again = await sendToSession(scripted.stack.client, sessionId, 'message 2', {
+      ...options({}),
+      requestId: 'r2',
+    });
     expect(again).toEqual(replies[1]);
     expect(userMessagesOf('answer')).toHaveLength(3);
   });
@@ -106,17 +91,17 @@ describe('sessionWorkflow', () => {
     const sessionId = `s-${randomUUID()}`;
     // A tiny budget: the system prompt, the message and a little history fit; older turns are summarized.
     const settings = options({ turnsPerRun: 2, contextMaxTokens: 450, idleTimeoutMs: 4_000 });
-    await sendToSession(stack.client, sessionId, 'message A: my name is Ada', settings);
-    const handle = stack.client.workflow.getHandle<typeof sessionWorkflow>(sessionWorkflowId(sessionId));
+    await sendToSession(scripted.stack.client, sessionId, 'message A: my name is Ada', settings);
+    const handle = scripted.stack.client.workflow.getHandle<typeof sessionWorkflow>(sessionWorkflowId(sessionId));
     const firstRun = (await handle.describe()).runId;
     await sendToSession(
-      stack.client,
+      scripted.stack.client,
       sessionId,
       `message B: ${'a long detour about the weather '.repeat(30)}`,
       settings,
     );
     // The run continued as new after 2 turns; the next message starts in the new run.
-    const third = await sendToSession(stack.client, sessionId, 'message C: what is my name?', settings);
+    const third = await sendToSession(scripted.stack.client, sessionId, 'message C: what is my name?', settings);
     expect(third.turn).toBe(3);
     const secondRun = (await handle.describe()).runId;
     expect(secondRun).not.toBe(firstRun);
@@ -126,7 +111,7 @@ describe('sessionWorkflow', () => {
     expect(thirdCall).toContain('SUMMARY: the user is called Ada.');
     expect(thirdCall).not.toContain('user: message A: my name is Ada');
     // Every turn's model request stayed within the session's 450-token budget (by the workflow's estimator).
-    for (const request of model.requests.filter((entry) => entry.ruleName === 'answer')) {
+    for (const request of scripted.model.requests.filter((entry) => entry.ruleName === 'answer')) {
       const { messages } = request.body as { messages: ChatMessage[] };
       expect(estimateMessagesTokens(messages)).toBeLessThanOrEqual(450);
     }
@@ -141,19 +126,19 @@ describe('sessionWorkflow', () => {
 
   test('an invalid posted message is dropped and counted, not fatal: the session answers the next messages; the client refuses one before signalling', async () => {
     const sessionId = `s-${randomUUID()}`;
-    const first = await sendToSession(stack.client, sessionId, 'message 1', options({}));
-    const handle = stack.client.workflow.getHandle<typeof sessionWorkflow>(sessionWorkflowId(sessionId));
+    const first = await sendToSession(scripted.stack.client, sessionId, 'message 1', options({}));
+    const handle = scripted.stack.client.workflow.getHandle<typeof sessionWorkflow>(sessionWorkflowId(sessionId));
     // Past the client's checks, straight to the workflow: an empty message, then one without a request id.
     await handle.signal(postMessageSignal, { requestId: 'bad-1', message: '   ' });
     await handle.signal(postMessageSignal, { message: 'message without id' } as unknown as SessionMessage);
 
-    const second = await sendToSession(stack.client, sessionId, 'message 2', options({}));
+    const second = await sendToSession(scripted.stack.client, sessionId, 'message 2', options({}));
     expect([first.turn, second.turn, second.answer]).toEqual([1, 2, 'answer to message 2']);
     expect((await handle.describe()).status.name).toBe('RUNNING');
     expect(await handle.query(sessionStatusQuery)).toMatchObject({ turnCount: 2, droppedMessages: 2 });
 
     // The client checks a posted message before signalling: nothing reaches the session.
-    const refused = await postToSession(stack.client, sessionId, '  ', options({})).then(
+    const refused = await postToSession(scripted.stack.client, sessionId, '  ', options({})).then(
       () => undefined,
       (error: Error) => error,
     );
@@ -165,7 +150,7 @@ describe('sessionWorkflow', () => {
     expect(signals).toHaveLength(2);
 
     // A valid posted message is answered in turn.
-    const { requestId } = await postToSession(stack.client, sessionId, 'message 3', {
+    const { requestId } = await postToSession(scripted.stack.client, sessionId, 'message 3', {
       ...options({}),
       requestId: 'p3',
     });
@@ -185,7 +170,7 @@ describe('sessionWorkflow', () => {
   });
 
   test('a posted turn whose summarizer fails becomes a failed turn (no unhandled rejection); the session goes on', async () => {
-    model.setScript({
+    scripted.model.setScript({
       rules: [
         {
           name: 'summarizer-down',
@@ -201,20 +186,20 @@ describe('sessionWorkflow', () => {
     // A tiny budget: the long first turn must be summarized before the second.
     const settings = options({ contextMaxTokens: 450 });
     await sendToSession(
-      stack.client,
+      scripted.stack.client,
       sessionId,
       `message A: ${'a long detour about the weather '.repeat(30)}`,
       settings,
     );
-    const handle = stack.client.workflow.getHandle<typeof sessionWorkflow>(sessionWorkflowId(sessionId));
-    await postToSession(stack.client, sessionId, 'message B', { ...settings, requestId: 'posted-b' });
-    const third = await sendToSession(stack.client, sessionId, 'message C', settings);
+    const handle = scripted.stack.client.workflow.getHandle<typeof sessionWorkflow>(sessionWorkflowId(sessionId));
+    await postToSession(scripted.stack.client, sessionId, 'message B', { ...settings, requestId: 'posted-b' });
+    const third = await sendToSession(scripted.stack.client, sessionId, 'message C', settings);
 
     expect([third.turn, third.answer, third.status]).toEqual([3, 'answer to message C', 'completed']);
     const posted = (await handle.query(sessionStatusQuery)).recent.find((turn) => turn.requestId === 'posted-b');
     expect(posted).toMatchObject({ turn: 2, status: 'failed' });
     expect(posted?.answer).toMatch(/^This turn failed: .*summarizer key revoked/);
-    expect(model.requests.filter((request) => request.ruleName === 'summarizer-down')).toHaveLength(1);
+    expect(scripted.model.requests.filter((request) => request.ruleName === 'summarizer-down')).toHaveLength(1);
     const failedTasks = (await handle.fetchHistory()).events?.filter(
       (event) => event.workflowTaskFailedEventAttributes,
     );
@@ -239,12 +224,12 @@ describe('sessionWorkflow', () => {
       recent: [earlierTurn],
       answered: [earlierTurn],
     };
-    await stack.client.workflow.start('sessionWorkflow', {
-      taskQueue: stack.taskQueue,
+    await scripted.stack.client.workflow.start('sessionWorkflow', {
+      taskQueue: scripted.stack.taskQueue,
       workflowId: sessionWorkflowId(sessionId),
       args: [{ sessionId, model: 'gpt-4.1-mini', state: version1 as unknown as SessionState }],
     });
-    const reply = await sendToSession(stack.client, sessionId, 'message 8: where do I live?', options({}));
+    const reply = await sendToSession(scripted.stack.client, sessionId, 'message 8: where do I live?', options({}));
     expect(reply.turn).toBe(8);
     // The carried summary (through turn 6) and the recent turn 7 reached the model.
     const call = (userMessagesOf('answer').at(-1) ?? []).join('\n');
@@ -252,19 +237,19 @@ describe('sessionWorkflow', () => {
     expect(call).toContain('SUMMARY: the user is called Ada.');
     expect(call).toContain('user: message 7: I live in Lyon');
     // The same request id as a turn of the old state is answered from the carried answers.
-    const again = await sendToSession(stack.client, sessionId, earlierTurn.message, {
+    const again = await sendToSession(scripted.stack.client, sessionId, earlierTurn.message, {
       ...options({}),
       requestId: 'old-7',
     });
     expect(again).toEqual(earlierTurn);
-    const handle = stack.client.workflow.getHandle<typeof sessionWorkflow>(sessionWorkflowId(sessionId));
+    const handle = scripted.stack.client.workflow.getHandle<typeof sessionWorkflow>(sessionWorkflowId(sessionId));
     expect(await handle.query(sessionStatusQuery)).toMatchObject({ turnCount: 8, droppedMessages: 0 });
     await handle.terminate('test done');
   });
 
   test('chassis send --no-wait posts a message (a signal); the answer lands in the session, and the next send sees it', async () => {
     const sessionId = `s-${randomUUID()}`;
-    const environment = { CHASSIS_TASK_QUEUE: stack.taskQueue };
+    const environment = { CHASSIS_TASK_QUEUE: scripted.stack.taskQueue };
     const posted = await chassis(['send', '--session', sessionId, 'message 1', '--no-wait', '--json'], environment);
     expect(posted.stderr).toBe('');
     expect(posted.code).toBe(0);
@@ -273,7 +258,7 @@ describe('sessionWorkflow', () => {
     const sent = await chassis(['send', '--session', sessionId, 'message 2', '--json'], environment);
     expect(sent.code).toBe(0);
     expect(JSON.parse(sent.stdout)).toMatchObject({ sessionId, turn: 2, answer: 'answer to message 2' });
-    const handle = stack.client.workflow.getHandle<typeof sessionWorkflow>(sessionWorkflowId(sessionId));
+    const handle = scripted.stack.client.workflow.getHandle<typeof sessionWorkflow>(sessionWorkflowId(sessionId));
     expect((await handle.query(sessionStatusQuery)).recent.map((turn) => [turn.turn, turn.answer])).toEqual([
       [1, 'answer to message 1'],
       [2, 'answer to message 2'],

@@ -2,19 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { AgentTaskInput, AgentTaskResult } from '../../src/contracts/agent-task';
 import { ensureMemoryIndexes } from '../../src/memory/database';
 import { HashedNgramEmbedder } from '../../src/memory/embedders/hashed-ngram-embedder';
-import type { ScriptedModelServer } from '../../src/testing/scripted-model';
-import { scriptedGateway, startQuietScriptedModel } from '../../src/testing/scripted-stack';
-import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
+import type { TestStack } from '../../src/testing/temporal-harness';
 import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
 import { builtInTools } from '../../src/tools/builtin';
 import { ToolRegistry } from '../../src/tools/registry';
 import { defineTool, type Tool } from '../../src/tools/tool';
 import { TransientToolError } from '../../src/tools/tool-errors';
 import { z } from 'zod';
+import { useScriptedStack } from '../support/scripted-stack';
 
 // Temporal is the real dev server, MongoDB the real local server; the model is the scripted test double.
 const EventType = temporal.api.enums.v1.EventType;
@@ -31,23 +29,11 @@ const SCRIPT = {
   ],
 };
 
-let bundle: WorkflowBundleWithSourceMap;
-let model: ScriptedModelServer;
+const scripted = useScriptedStack({ script: SCRIPT, stack: false });
 let stack: TestStack | undefined;
 let database: TestDatabase | undefined;
 
-beforeAll(async () => {
-  bundle = await bundleWorkflows();
-  model = await startQuietScriptedModel(SCRIPT);
-});
-
-afterAll(async () => {
-  await model.close();
-});
-
 afterEach(async () => {
-  await stack?.stop();
-  stack = undefined;
   await database?.drop();
   database = undefined;
 });
@@ -86,11 +72,10 @@ describe('a task prepares itself in its first workflow task', () => {
   test('tools, the catalog and memory are read by local activities side by side, the calculator runs locally, and a second task recalls the first', async () => {
     database = await openTestDatabase('task_preparation');
     const { db } = database;
-    const models = scriptedGateway(model);
+    const models = scripted.gateway();
     const embedder = new HashedNgramEmbedder();
     const capabilities = await ensureMemoryIndexes(db, { embedder: embedder.description });
-    stack = await startTestStack({
-      bundle,
+    stack = await scripted.startStack({
       dependencies: {
         models,
         tools: new ToolRegistry(builtInTools()),
@@ -104,7 +89,7 @@ describe('a task prepares itself in its first workflow task', () => {
     // The memory write is an abandoned child; wait for it so the second task can recall it.
     await stack.client.workflow.getHandle(`${first.handle.workflowId}/remember`).result();
 
-    const requestsBefore = model.requests.length;
+    const requestsBefore = scripted.model.requests.length;
     const second = await runTask();
     expect(second.result.status).toBe('completed');
 
@@ -120,7 +105,7 @@ describe('a task prepares itself in its first workflow task', () => {
     expect(activities).toEqual(['callModel', 'callModel']);
 
     // What the first task remembered reached the model before the second task's goal.
-    const firstRequest = model.requests.slice(requestsBefore).find((request) => request.ruleName === 'tool');
+    const firstRequest = scripted.model.requests.slice(requestsBefore).find((request) => request.ruleName === 'tool');
     const messages = (firstRequest?.body as { messages: { role: string; content: string }[] }).messages;
     const memory = messages.find((message) => message.content.startsWith('What you remember'));
     expect(memory?.role).toBe('system');
@@ -129,9 +114,8 @@ describe('a task prepares itself in its first workflow task', () => {
   });
 
   test('without memory the recall fails fast in its local activity, and the task answers with a note', async () => {
-    stack = await startTestStack({
-      bundle,
-      dependencies: { models: scriptedGateway(model), tools: new ToolRegistry(builtInTools()) },
+    stack = await scripted.startStack({
+      dependencies: { models: scripted.gateway(), tools: new ToolRegistry(builtInTools()) },
     });
 
     const { handle, result } = await runTask();
@@ -147,9 +131,8 @@ describe('a task prepares itself in its first workflow task', () => {
   });
 
   test('a task with memory off reads only its tools and the catalog', async () => {
-    stack = await startTestStack({
-      bundle,
-      dependencies: { models: scriptedGateway(model), tools: new ToolRegistry(builtInTools()) },
+    stack = await scripted.startStack({
+      dependencies: { models: scripted.gateway(), tools: new ToolRegistry(builtInTools()) },
     });
 
     const { handle, result } = await runTask({ memory: false });
@@ -174,11 +157,10 @@ describe('a task prepares itself in its first workflow task', () => {
         throw new TransientToolError('the local library failed');
       },
     });
-    stack = await startTestStack({
-      bundle,
-      dependencies: { models: scriptedGateway(model), tools: new ToolRegistry([flaky as Tool]) },
+    stack = await scripted.startStack({
+      dependencies: { models: scripted.gateway(), tools: new ToolRegistry([flaky as Tool]) },
     });
-    model.setScript({
+    scripted.model.setScript({
       rules: [
         {
           name: 'call',
@@ -202,7 +184,7 @@ describe('a task prepares itself in its first workflow task', () => {
       ]);
       expect(activities).toEqual(['callModel', 'callModel']);
     } finally {
-      model.setScript(SCRIPT);
+      scripted.model.setScript(SCRIPT);
     }
   });
 });

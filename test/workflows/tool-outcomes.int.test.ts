@@ -1,42 +1,36 @@
 import { randomUUID } from 'node:crypto';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { MongoClient, type Db } from 'mongodb';
 import { z } from 'zod';
 import { waitForTask } from '../../src/client/task-client';
 import type { AgentTaskResult } from '../../src/contracts/agent-task';
 import { startPrivateMongo, type PrivateServer } from '../../src/testing/private-servers';
-import type { ScriptedModelServer } from '../../src/testing/scripted-model';
-import { scriptedGateway, startQuietScriptedModel } from '../../src/testing/scripted-stack';
-import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
+import type { TestStack } from '../../src/testing/temporal-harness';
 import { TOOL_EFFECTS_COLLECTION } from '../../src/tools/effect-ledger';
 import { ToolRegistry } from '../../src/tools/registry';
 import { defineTool, type Tool } from '../../src/tools/tool';
 import type { agentTaskWorkflow } from '../../src/workflows/agent-task';
+import { useScriptedStack } from '../support/scripted-stack';
 
 // Agent tasks on the real Temporal dev server, with the ledger on a private FerretDB that these
 // tests stop and start (the shared database is never touched). The model is the scripted
 // server, a test double for the provider; the tests check what reached it.
-let bundle: WorkflowBundleWithSourceMap;
-let model: ScriptedModelServer;
+const scripted = useScriptedStack({ stack: false });
 let mongo: PrivateServer;
 let client: MongoClient;
 let db: Db;
 let stack: TestStack | undefined;
 
 beforeAll(async () => {
-  [bundle, model, mongo] = await Promise.all([bundleWorkflows(), startQuietScriptedModel(), startPrivateMongo()]);
+  mongo = await startPrivateMongo();
   client = await MongoClient.connect(mongo.address, { serverSelectionTimeoutMS: 1_000 });
   db = client.db('tool_outcomes');
 }, 120_000);
 
 afterEach(async () => {
-  await stack?.stop();
-  stack = undefined;
   if (mongo.pid() === undefined) await mongo.start();
 });
 
 afterAll(async () => {
-  await model?.close();
   await client?.close();
   await mongo?.dispose();
 });
@@ -44,16 +38,14 @@ afterAll(async () => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function startStack(tools: Tool[], outageBudgetMs: number): Promise<TestStack> {
-  stack = await startTestStack({
-    bundle,
-    dependencies: { models: scriptedGateway(model, 5_000), tools: new ToolRegistry(tools), db, outageBudgetMs },
-  });
+  const models = scripted.gateway({ timeoutMs: 5_000 });
+  stack = await scripted.startStack({ dependencies: { models, tools: new ToolRegistry(tools), db, outageBudgetMs } });
   return stack;
 }
 
 /** The model calls `tool` once, then answers with what it got back. */
 function callOnceThenAnswer(tool: string, args: Record<string, unknown>) {
-  model.setScript({
+  scripted.model.setScript({
     rules: [
       {
         name: 'call',
@@ -75,7 +67,7 @@ function startTask(tool: string) {
 
 type SentMessage = { role: string; content?: string | null; tool_call_id?: string };
 function lastMessageOfRequest(index: number): SentMessage | undefined {
-  return (model.requests[index]?.body as { messages: SentMessage[] } | undefined)?.messages.at(-1);
+  return (scripted.model.requests[index]?.body as { messages: SentMessage[] } | undefined)?.messages.at(-1);
 }
 
 /** Sends, then hangs ignoring its abort signal: the runner gives up on it after its 1 s timeout. */
@@ -99,7 +91,7 @@ describe('side effects whose outcome is unknown', () => {
   test('a parent task lists the unknown outcomes of its subtasks', async () => {
     const invoice = hangingInvoiceTool();
     await startStack([invoice.tool], 30_000);
-    model.setScript({
+    scripted.model.setScript({
       rules: [
         {
           name: 'plan',
@@ -267,7 +259,7 @@ describe('MongoDB outages are infrastructure, not tool failures', () => {
       `The model was not told the tool failed; run "chassis retry ${handle.workflowId}"`,
     );
     // Only the first model call: no observation of a "failed" tool ever reached the model.
-    expect(model.requests).toHaveLength(1);
+    expect(scripted.model.requests).toHaveLength(1);
     expect(booking.bookings).toEqual([]);
   }, 120_000);
 });

@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { z } from 'zod';
-import { type ScriptedModelServer } from '../../src/testing/scripted-model';
-import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
-import { scriptedGateway, startQuietScriptedModel } from '../../src/testing/scripted-stack';
 import { ToolRegistry } from '../../src/tools/registry';
 import { defineTool } from '../../src/tools/tool';
 import { PermanentToolError, TransientToolError } from '../../src/tools/tool-errors';
 import type { agentTaskWorkflow } from '../../src/workflows/agent-task';
+import { useScriptedStack } from '../support/scripted-stack';
 
 // Temporal is the real dev server; the model is the scripted server, a test double for the provider.
 const executions = { flaky: 0, broken: 0, backup: 0 };
@@ -52,24 +49,12 @@ const tools = new ToolRegistry([
   }),
 ]);
 
-let bundle: WorkflowBundleWithSourceMap;
-let model: ScriptedModelServer;
-let stack: TestStack;
-
-beforeAll(async () => {
-  bundle = await bundleWorkflows();
-  model = await startQuietScriptedModel();
-  const models = scriptedGateway(model, 5_000);
-  stack = await startTestStack({ bundle, dependencies: { models, tools } });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await model?.close();
+const scripted = useScriptedStack({
+  stack: (fixture) => ({ dependencies: { models: fixture.gateway({ timeoutMs: 5_000 }), tools } }),
 });
 
 function run(tool: string) {
-  model.setScript({
+  scripted.model.setScript({
     rules: [
       {
         name: 'call',
@@ -79,8 +64,8 @@ function run(tool: string) {
       { name: 'answer', match: { hasToolResults: true }, reply: { content: '{{lastToolResult}}' } },
     ],
   });
-  return stack.client.workflow.execute<typeof agentTaskWorkflow>('agentTaskWorkflow', {
-    taskQueue: stack.taskQueue,
+  return scripted.stack.client.workflow.execute<typeof agentTaskWorkflow>('agentTaskWorkflow', {
+    taskQueue: scripted.stack.taskQueue,
     workflowId: `tool-recovery-${randomUUID()}`,
     args: [{ goal: 'Weather in Oslo?', model: 'gpt-4.1-mini', planning: 'direct', memory: false }],
   });

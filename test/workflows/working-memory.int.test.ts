@@ -1,5 +1,4 @@
 import type { temporal } from '@temporalio/proto';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { z } from 'zod';
 import { startTask, waitForTask } from '../../src/client/task-client';
 import { chassis } from '../client/operations-support';
@@ -14,14 +13,12 @@ import { HashedNgramEmbedder } from '../../src/memory/embedders/hashed-ngram-emb
 import { countTokens } from '../../src/models/token-count';
 import { ModelCatalog } from '../../src/models/catalog';
 import { ModelGateway } from '../../src/models/model-gateway';
-import { startQuietScriptedModel } from '../../src/testing/scripted-stack';
-import type { ModelScriptInput, RecordedRequest, ScriptedModelServer } from '../../src/testing/scripted-model';
-import { bundleWorkflows, startTestStack, type TestStack } from '../../src/testing/temporal-harness';
-import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
+import type { ModelScriptInput, RecordedRequest } from '../../src/testing/scripted-model';
 import { builtInTools } from '../../src/tools/builtin';
 import { ToolRegistry } from '../../src/tools/registry';
 import { defineTool, type Tool } from '../../src/tools/tool';
 import { pairingProblems } from '../../src/workflows/context/loop-context';
+import { useScriptedStack } from '../support/scripted-stack';
 
 // The agent loop's working memory on the real Temporal dev server and FerretDB; the model is
 // the scripted server (a test double for the provider), and the assertions are on what
@@ -34,10 +31,6 @@ const SUMMARY = 'Summary: pages were read; checkout answered slowly on every pag
 
 jest.setTimeout(15 * 60_000);
 
-let bundle: WorkflowBundleWithSourceMap;
-let model: ScriptedModelServer;
-let database: TestDatabase;
-let stack: TestStack;
 let pagesRead = 0;
 
 /** About 20 KB of log lines, different on every call. */
@@ -63,28 +56,18 @@ const readPage = defineTool({
   },
 });
 
-beforeAll(async () => {
-  bundle = await bundleWorkflows();
-  model = await startQuietScriptedModel();
-  database = await openTestDatabase('working_memory');
-  const models = new ModelGateway({
-    catalog: new ModelCatalog(),
-    timeoutMs: 20_000,
-    singleEndpoint: { baseUrl: model.baseURL },
-    context: { share: 0.5, maxTokens: BUDGET },
-  });
-  const { db } = database;
-  const tools = new ToolRegistry([...builtInTools({ db }), readPage as Tool]);
-  stack = await startTestStack({
-    bundle,
-    dependencies: { models, tools, db, memory: { db, embedder: new HashedNgramEmbedder(), models } },
-  });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await model?.close();
-  await database?.drop();
+const scripted = useScriptedStack({
+  database: 'working_memory',
+  stack: ({ model, database: { db } }) => {
+    const models = new ModelGateway({
+      catalog: new ModelCatalog(),
+      timeoutMs: 20_000,
+      singleEndpoint: { baseUrl: model.baseURL },
+      context: { share: 0.5, maxTokens: BUDGET },
+    });
+    const tools = new ToolRegistry([...builtInTools({ db }), readPage as Tool]);
+    return { dependencies: { models, tools, db, memory: { db, embedder: new HashedNgramEmbedder(), models } } };
+  },
 });
 
 beforeEach(() => {
@@ -139,7 +122,9 @@ function asChatMessages(request: SentRequest): ChatMessage[] {
 }
 
 function stepRequests(): RecordedRequest[] {
-  return model.requests.filter((request) => new RegExp(SYSTEM).test(bodyOf(request).messages[0]?.content ?? ''));
+  return scripted.model.requests.filter((request) =>
+    new RegExp(SYSTEM).test(bodyOf(request).messages[0]?.content ?? ''),
+  );
 }
 
 function taskInput(overrides: Partial<AgentTaskInput> = {}): AgentTaskInput {
@@ -158,7 +143,7 @@ async function runsOf(workflowId: string, firstRunId: string): Promise<{ runId: 
   const runs: { runId: string; events: number }[] = [];
   let runId: string | undefined = firstRunId;
   while (runId !== undefined) {
-    const history: temporal.api.history.v1.IHistory = await stack.client.workflow
+    const history: temporal.api.history.v1.IHistory = await scripted.stack.client.workflow
       .getHandle(workflowId, runId)
       .fetchHistory();
     const events = history.events ?? [];
@@ -183,8 +168,10 @@ describe('working memory of the agent loop', () => {
         { name: 'answer', match: { system: SYSTEM }, reply: { content: 'checkout-3 failed first.' } },
       ],
     };
-    model.setScript(script);
-    const handle = await startTask(stack.client, taskInput({ maxSteps: 201 }), { taskQueue: stack.taskQueue });
+    scripted.model.setScript(script);
+    const handle = await startTask(scripted.stack.client, taskInput({ maxSteps: 201 }), {
+      taskQueue: scripted.stack.taskQueue,
+    });
     // An instruction arrives while the task runs; it must survive compression and every continue-as-new.
     for (;;) {
       const view = await handle.query(agentTaskStatusQuery);
@@ -201,11 +188,11 @@ describe('working memory of the agent loop', () => {
     });
 
     // The result of the last run has the same shape as an uncontinued task's, with every step of every run.
-    const result: AgentTaskResult = await stack.client.workflow.getHandle(handle.workflowId).result();
+    const result: AgentTaskResult = await scripted.stack.client.workflow.getHandle(handle.workflowId).result();
     expect(result.steps.map((step) => step.step)).toEqual(Array.from({ length: 201 }, (_, index) => index + 1));
     expect(result.steps.filter((step) => step.toolCalls.length === 1)).toHaveLength(200);
     expect(result.usage.toolCalls).toBe(200);
-    const summaries = model.requests.filter((request) => request.ruleName === 'summarize');
+    const summaries = scripted.model.requests.filter((request) => request.ruleName === 'summarize');
     expect(summaries.length).toBeGreaterThan(0);
     expect(result.usage.modelCalls).toBe(201 + summaries.length);
     expect(result.routes.filter((route) => route.purpose === 'summarize')).toHaveLength(summaries.length);
@@ -215,7 +202,9 @@ describe('working memory of the agent loop', () => {
     // Bounded history: five runs (50 steps each, then the answer), none longer than its share.
     const runs = await runsOf(handle.workflowId, handle.firstExecutionRunId);
     expect(runs).toHaveLength(5);
-    expect(runs.at(-1)?.runId).toBe((await stack.client.workflow.getHandle(handle.workflowId).describe()).runId);
+    expect(runs.at(-1)?.runId).toBe(
+      (await scripted.stack.client.workflow.getHandle(handle.workflowId).describe()).runId,
+    );
     const longest = Math.max(...runs.map((run) => run.events));
     const total = runs.reduce((sum, run) => sum + run.events, 0);
     expect(longest).toBeLessThan(total / 3);
@@ -256,7 +245,7 @@ describe('working memory of the agent loop', () => {
   });
 
   test("chassis run follows a task that continued as new and prints the last run's answer", async () => {
-    model.setScript({
+    scripted.model.setScript({
       rules: [
         { name: 'summarize', match: { system: '^You compress conversation history' }, reply: { content: SUMMARY } },
         {
@@ -271,7 +260,7 @@ describe('working memory of the agent loop', () => {
     // The default 50 steps per run: the answer comes from the second run.
     const run = await chassis(
       ['run', GOAL, '--json', '--direct', '--model', MODEL, '--max-steps', '60'],
-      { CHASSIS_TASK_QUEUE: stack.taskQueue },
+      { CHASSIS_TASK_QUEUE: scripted.stack.taskQueue },
       240_000,
     );
     expect(run.stderr).toBe('');
@@ -284,7 +273,7 @@ describe('working memory of the agent loop', () => {
   });
 
   test('when the small model cannot summarize, older steps become a plain digest and the task goes on, saying so', async () => {
-    model.setScript({
+    scripted.model.setScript({
       rules: [
         {
           name: 'summarizer-down',
@@ -300,8 +289,8 @@ describe('working memory of the agent loop', () => {
         { name: 'answer', match: { system: SYSTEM }, reply: { content: 'checkout-3 failed first.' } },
       ],
     });
-    const handle = await startTask(stack.client, taskInput({ maxSteps: 13, contextMaxTokens: 4_000 }), {
-      taskQueue: stack.taskQueue,
+    const handle = await startTask(scripted.stack.client, taskInput({ maxSteps: 13, contextMaxTokens: 4_000 }), {
+      taskQueue: scripted.stack.taskQueue,
     });
     const result: AgentTaskResult = await handle.result();
     expect(result).toMatchObject({ status: 'completed', answer: 'checkout-3 failed first.' });
@@ -311,7 +300,7 @@ describe('working memory of the agent loop', () => {
       ),
     );
     // Asked once: a failing summarizer is not asked again at every fold of the run.
-    expect(model.requests.filter((request) => request.ruleName === 'summarizer-down')).toHaveLength(1);
+    expect(scripted.model.requests.filter((request) => request.ruleName === 'summarizer-down')).toHaveLength(1);
     const requests = stepRequests().map(bodyOf);
     expect(Math.max(...requests.map(exactTokens))).toBeLessThanOrEqual(4_000);
     const lastText = requests
@@ -323,7 +312,7 @@ describe('working memory of the agent loop', () => {
   });
 
   test("a subtask continues as new too, with the task's stepsPerRun; the parent gets its whole result", async () => {
-    model.setScript({
+    scripted.model.setScript({
       rules: [
         {
           name: 'plan',
@@ -358,9 +347,13 @@ describe('working memory of the agent loop', () => {
         },
       ],
     });
-    const handle = await startTask(stack.client, taskInput({ planning: 'auto', maxSteps: 8, stepsPerRun: 2 }), {
-      taskQueue: stack.taskQueue,
-    });
+    const handle = await startTask(
+      scripted.stack.client,
+      taskInput({ planning: 'auto', maxSteps: 8, stepsPerRun: 2 }),
+      {
+        taskQueue: scripted.stack.taskQueue,
+      },
+    );
     const outcome = await waitForTask(handle, () => undefined);
     expect(outcome).toMatchObject({ status: 'completed', answer: 'checkout-3 failed first.' });
     expect(outcome.subtasks).toEqual([expect.objectContaining({ id: 'pages', status: 'completed' })]);
@@ -370,7 +363,7 @@ describe('working memory of the agent loop', () => {
     )?.childWorkflowExecutionStartedEventAttributes?.workflowExecution;
     // Subtask ids are positional (no plan text in workflow ids): the first subtask is subtask-1.
     expect(started?.workflowId).toBe(`${handle.workflowId}/subtask-1`);
-    const subtask = stack.client.workflow.getHandle(started!.workflowId!);
+    const subtask = scripted.stack.client.workflow.getHandle(started!.workflowId!);
     const runs = await runsOf(subtask.workflowId, started!.runId!);
     // Six steps (five reads, then the answer), two per run.
     expect(runs).toHaveLength(3);
@@ -383,7 +376,7 @@ describe('working memory of the agent loop', () => {
   test('a provider\'s "context too long" answer is followed by a smaller, compressed retry, and the task completes', async () => {
     // The provider's real window is smaller than the catalog says: it rejects prompts of 5,000
     // tokens or more (counted as it reports usage) with OpenAI's context_length_exceeded.
-    model.setScript({
+    scripted.model.setScript({
       rules: [
         { name: 'summarize', match: { system: '^You compress conversation history' }, reply: { content: SUMMARY } },
         {
@@ -404,7 +397,9 @@ describe('working memory of the agent loop', () => {
         { name: 'answer', match: { system: SYSTEM }, reply: { content: 'checkout-3 failed first.' } },
       ],
     });
-    const handle = await startTask(stack.client, taskInput({ maxSteps: 10 }), { taskQueue: stack.taskQueue });
+    const handle = await startTask(scripted.stack.client, taskInput({ maxSteps: 10 }), {
+      taskQueue: scripted.stack.taskQueue,
+    });
     const outcome = await waitForTask(handle, () => undefined);
     expect(outcome).toMatchObject({ status: 'completed', answer: 'checkout-3 failed first.' });
 
@@ -430,7 +425,7 @@ describe('working memory of the agent loop', () => {
 
   test('a prompt that cannot be made short enough fails the task with a clear message after the compressed retries', async () => {
     // Nothing fits: even the system prompt and the goal are over this provider's limit.
-    model.setScript({
+    scripted.model.setScript({
       rules: [
         {
           name: 'too-long',
@@ -439,7 +434,9 @@ describe('working memory of the agent loop', () => {
         },
       ],
     });
-    const handle = await startTask(stack.client, taskInput({ maxSteps: 3 }), { taskQueue: stack.taskQueue });
+    const handle = await startTask(scripted.stack.client, taskInput({ maxSteps: 3 }), {
+      taskQueue: scripted.stack.taskQueue,
+    });
     const outcome = await waitForTask(handle, () => undefined);
     expect(outcome.status).toBe('failed');
     expect(outcome.error).toMatch(

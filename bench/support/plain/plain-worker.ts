@@ -6,7 +6,7 @@ import {
   type WorkerOptions,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import { quietBundlerLogger } from '../../../src/testing/temporal-harness';
+import { quietLogger } from '../../../src/observability/quiet-logger';
 import { createPlainActivities, type PlainActivityDependencies } from './plain-activities';
 
 /** A worker for the plain workflows on its own task queue, torn down by `stop()`. */
@@ -31,7 +31,7 @@ export async function startPlainWorker(options: {
   const taskQueue = `bench-plain-${randomUUID()}`;
   const workflowBundle =
     options.workflowBundle ??
-    (await bundleWorkflowCode({ workflowsPath: require.resolve('./plain-workflows'), logger: quietBundlerLogger }));
+    (await bundleWorkflowCode({ workflowsPath: require.resolve('./plain-workflows'), logger: quietLogger() }));
   const worker = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,

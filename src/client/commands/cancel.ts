@@ -1,8 +1,8 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
 import type { ChassisConfig } from '../../config/load-config';
 import { CliError } from '../cli-error';
 import { connectTemporal } from '../connection';
 import { note } from '../output';
+import { isWorkflowNotFound } from '../workflow-not-found';
 
 /** `chassis cancel <workflowId>`: asks a task to stop; its children and running activities are cancelled with it. */
 export async function cancelCommand(config: ChassisConfig, workflowId: string): Promise<void> {
@@ -11,7 +11,7 @@ export async function cancelCommand(config: ChassisConfig, workflowId: string): 
     await session.client.workflow.getHandle(workflowId).cancel();
     note(`cancellation requested for ${workflowId}; the task records a cancelled result`);
   } catch (error) {
-    if (error instanceof WorkflowNotFoundError || (error as Error).name === 'WorkflowNotFoundError') {
+    if (isWorkflowNotFound(error)) {
       throw new CliError(`no running workflow with id "${workflowId}"`);
     }
     throw error;

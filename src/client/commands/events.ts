@@ -1,10 +1,10 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
 import type { ChassisConfig } from '../../config/load-config';
 import { CliError } from '../cli-error';
 import { connectTemporal } from '../connection';
 import { openEventDatabase } from '../event-database';
 import { note } from '../output';
 import { taskEvents } from '../task-events';
+import { isWorkflowNotFound } from '../workflow-not-found';
 
 /**
  * `chassis events <workflowId> [--from <sequence>]`: prints a task's events as NDJSON, from
@@ -29,7 +29,7 @@ export async function eventsCommand(
       if (event.type === 'done' && event.status === 'failed') process.exitCode = 1;
     }
   } catch (error) {
-    if (error instanceof WorkflowNotFoundError || (error as Error).name === 'WorkflowNotFoundError') {
+    if (isWorkflowNotFound(error)) {
       throw new CliError(`no workflow with id "${workflowId}" in namespace "${config.temporal.namespace}"`);
     }
     throw error;

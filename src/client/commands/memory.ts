@@ -5,9 +5,9 @@ import { maskUri } from '../../config/mask-secrets';
 import type { KnowledgeHit } from '../../contracts/memory';
 import { parseBatchQueries } from '../../memory/batch-queries';
 import { parseImportRecords } from '../../memory/import-records';
-import { EmbedderMismatchError, MemoryInputError, isMongoUnavailable } from '../../memory/memory-errors';
+import { isMongoUnavailable, isEmbedderMismatchError, isMemoryInputError } from '../../memory/memory-errors';
 import { MemoryService } from '../../memory/memory-service';
-import { CliError } from '../cli-error';
+import { CliError, isCliError } from '../cli-error';
 import { note, printJson } from '../output';
 
 /** Records per import batch; a file with more than one batch gets progress lines. */
@@ -15,8 +15,8 @@ const IMPORT_BATCH = 1000;
 
 /** Turns the memory layer's input and connection errors into one-line CLI errors (exit 2). */
 function asCliError(error: unknown, config: ChassisConfig): unknown {
-  if (error instanceof CliError) return error;
-  if (error instanceof MemoryInputError || error instanceof EmbedderMismatchError) return new CliError(error.message);
+  if (isCliError(error)) return error;
+  if (isMemoryInputError(error) || isEmbedderMismatchError(error)) return new CliError(error.message);
   if (isMongoUnavailable(error)) {
     return new CliError(
       `cannot reach MongoDB at ${maskUri(config.mongo.uri)}: run "chassis dev up" to start the local database, or set MONGODB_URI`,
@@ -54,7 +54,7 @@ function parseOrFail<T>(file: string, parse: () => T): T {
   try {
     return parse();
   } catch (error) {
-    if (error instanceof MemoryInputError) throw new CliError(`${file}: ${error.message}`);
+    if (isMemoryInputError(error)) throw new CliError(`${file}: ${error.message}`);
     throw error;
   }
 }

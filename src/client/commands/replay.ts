@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import type { History } from '@temporalio/common/lib/proto-utils';
 import { CliError } from '../cli-error';
 import { printJson } from '../output';
@@ -14,6 +13,7 @@ import {
   replayWorkflowHistory,
   type ReplayOutcome,
 } from '../replay/replay-history';
+import { isWorkflowNotFound } from '../workflow-not-found';
 
 /** Options of `chassis replay`. */
 export interface ReplayCommandOptions {
@@ -41,7 +41,7 @@ async function fetchHistory(config: ConfigWithCodec, workflowId: string, runId?:
     // describe() says WorkflowNotFoundError; fetching history surfaces gRPC NOT_FOUND (5).
     const grpcCode =
       (error as { code?: unknown }).code ?? ((error as Error).cause as { code?: unknown } | undefined)?.code;
-    if (error instanceof WorkflowNotFoundError || (error as Error).name === 'WorkflowNotFoundError' || grpcCode === 5) {
+    if (isWorkflowNotFound(error) || grpcCode === 5) {
       const run = runId === undefined ? '' : ` run "${runId}"`;
       throw new CliError(`no workflow with id "${workflowId}"${run} in namespace "${config.temporal.namespace}"`);
     }

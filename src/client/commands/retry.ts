@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { History } from '@temporalio/common/lib/proto-utils';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import { temporal } from '@temporalio/proto';
@@ -9,7 +9,8 @@ import { workflowUiUrl } from '../connection';
 import { note, printJson } from '../output';
 import { connectTemporalWithCodecs, type ConfigWithCodec } from '../replay/codecs';
 import { findResetPoint } from '../replay/reset-point';
-import { rootCauseMessage } from '../task-client';
+import { rootCauseMessage } from '../../shared/root-cause';
+import { isWorkflowNotFound } from '../workflow-not-found';
 
 /** Options of `chassis retry`. */
 export interface RetryCommandOptions {
@@ -89,7 +90,7 @@ async function waitForRun(client: Client, workflowId: string, runId: string): Pr
     return { executionStatus: 'COMPLETED', ...(result?.status !== undefined ? { status: result.status } : {}) };
   } catch (error) {
     const description = await handle.describe();
-    return { executionStatus: description.status.name, error: rootCauseMessage(error as Error) };
+    return { executionStatus: description.status.name, error: rootCauseMessage(error) };
   }
 }
 
@@ -112,7 +113,7 @@ export async function retryCommand(
     try {
       description = await client.workflow.getHandle(workflowId).describe();
     } catch (error) {
-      if (error instanceof WorkflowNotFoundError || (error as Error).name === 'WorkflowNotFoundError') {
+      if (isWorkflowNotFound(error)) {
         throw new CliError(`no workflow with id "${workflowId}" in namespace "${config.temporal.namespace}"`);
       }
       throw error;

@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { ChassisConfig } from '../../config/load-config';
 import type { AgentTaskStatusView } from '../../contracts/agent-task';
+import { totalTokens } from '../../shared/usage';
 import { CliError } from '../cli-error';
 import { connectTemporal, workflowUiUrl } from '../connection';
 import { note, printJson } from '../output';
@@ -33,7 +34,7 @@ export interface RunOptions {
 
 function describeProgress(view: AgentTaskStatusView): string {
   const what = view.phase === 'calling-tools' ? 'calling tools' : view.phase;
-  return `  … ${what} (step ${view.step}/${view.maxSteps}, ${view.usage.inputTokens + view.usage.outputTokens} tokens)`;
+  return `  … ${what} (step ${view.step}/${view.maxSteps}, ${totalTokens(view.usage)} tokens)`;
 }
 
 /** `chassis run "<goal>"`: starts a task and, unless `--no-wait`, waits and prints its answer. */

@@ -7,9 +7,15 @@ import { note, printJson } from '../output';
 import type { SessionReply } from '../../contracts/session';
 import { openEventDatabase } from '../event-database';
 import { LivePrinter } from '../live-printer';
-import { InvalidSessionMessageError, postToSession, sendToSession, type SessionStartOptions } from '../session-client';
+import {
+  isInvalidSessionMessageError,
+  postToSession,
+  sendToSession,
+  type SessionStartOptions,
+} from '../session-client';
 import { sessionMessageEvents } from '../session-events';
-import { rootCauseMessage, waitForPollers } from '../task-client';
+import { rootCauseMessage } from '../../shared/root-cause';
+import { waitForPollers } from '../task-client';
 
 /**
  * How a new session starts: on the configured task queue, with the model pinned by
@@ -68,9 +74,9 @@ export async function sendCommand(
     if (options.json) printJson({ sessionId: options.session, ...reply });
     else process.stdout.write(`${reply.answer}\n`);
   } catch (error) {
-    if (error instanceof InvalidSessionMessageError) throw new CliError(error.message);
+    if (isInvalidSessionMessageError(error)) throw new CliError(error.message);
     if ((error as Error).name === 'WorkflowUpdateFailedError')
-      throw new CliError(`rejected: ${rootCauseMessage(error as Error)}`);
+      throw new CliError(`rejected: ${rootCauseMessage(error)}`);
     throw error;
   } finally {
     await session.close();

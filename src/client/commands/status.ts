@@ -1,4 +1,3 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
 import type { ChassisConfig } from '../../config/load-config';
 import type { AgentTaskResult, AgentTaskStatusView } from '../../contracts/agent-task';
 import { CliError } from '../cli-error';
@@ -6,6 +5,7 @@ import { connectTemporal, workflowUiUrl } from '../connection';
 import { formatTaskTree } from '../format-task-tree';
 import { printJson } from '../output';
 import { queryStatus } from '../task-client';
+import { isWorkflowNotFound } from '../workflow-not-found';
 
 /** What `chassis status --json` prints. */
 export interface StatusReport {
@@ -30,7 +30,7 @@ export async function statusCommand(
     try {
       description = await handle.describe();
     } catch (error) {
-      if (error instanceof WorkflowNotFoundError || (error as Error).name === 'WorkflowNotFoundError') {
+      if (isWorkflowNotFound(error)) {
         throw new CliError(`no workflow with id "${workflowId}" in namespace "${config.temporal.namespace}"`);
       }
       throw error;

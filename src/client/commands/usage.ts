@@ -2,6 +2,7 @@ import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import type { ChassisConfig } from '../../config/load-config';
 import type { UsageLine } from '../../contracts/models';
 import { ChassisCostUsd, ChassisStatus, ChassisTokens } from '../../contracts/search-attributes';
+import { addCost, addUsageLine } from '../../shared/usage';
 import { CliError } from '../cli-error';
 import { connectTemporal } from '../connection';
 import { printJson } from '../output';
@@ -81,11 +82,6 @@ export function usageQuery(since: Date, taskQueue?: string): string {
   return clauses.join(' AND ');
 }
 
-// Rounded to 1e-10 USD like the task's own usage: hides float noise without losing a cheap call.
-function addCost(a: number, b: number): number {
-  return Math.round((a + b) * 1e10) / 1e10;
-}
-
 function addTotals(total: UsageTotals | undefined, tokens: number, costUsd: number): UsageTotals {
   const base = total ?? { tasks: 0, tokens: 0, costUsd: 0 };
   return { tasks: base.tasks + 1, tokens: base.tokens + tokens, costUsd: addCost(base.costUsd, costUsd) };
@@ -104,16 +100,7 @@ function addLines(into: Record<string, UsageLine>, lines: unknown): boolean {
   if (typeof lines !== 'object' || lines === null) return false;
   const entries = Object.entries(lines as Record<string, unknown>);
   if (!entries.every(([, line]) => isUsageLine(line))) return false;
-  for (const [key, line] of entries as [string, UsageLine][]) {
-    const base = into[key] ?? { calls: 0, inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, costUsd: 0 };
-    into[key] = {
-      calls: base.calls + line.calls,
-      inputTokens: base.inputTokens + line.inputTokens,
-      cachedInputTokens: base.cachedInputTokens + line.cachedInputTokens,
-      outputTokens: base.outputTokens + line.outputTokens,
-      costUsd: addCost(base.costUsd, line.costUsd),
-    };
-  }
+  for (const [key, line] of entries as [string, UsageLine][]) into[key] = addUsageLine(into[key], line);
   return true;
 }
 

@@ -1,6 +1,6 @@
 import type { LogLevel } from '@temporalio/worker';
 import type { ChassisConfig } from '../../config/load-config';
-import { FatalSetupError } from '../../workers/mongo-connection';
+import { isFatalSetupError } from '../../workers/mongo-connection';
 import { startWorker } from '../../workers/run-worker';
 import { CliError } from '../cli-error';
 import { startOfflineModel } from '../offline/offline-model';
@@ -14,7 +14,7 @@ export interface WorkerCommandOptions {
 
 /** A setup problem no retry can fix is bad configuration: a one-line error with exit code 2. */
 function asCliError(error: unknown): unknown {
-  return error instanceof FatalSetupError ? new CliError(error.message) : error;
+  return isFatalSetupError(error) ? new CliError(error.message) : error;
 }
 
 /**

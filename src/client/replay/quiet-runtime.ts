@@ -1,4 +1,5 @@
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { Runtime } from '@temporalio/worker';
+import { quietLogger } from '../../observability/quiet-logger';
 
 let installed = false;
 
@@ -13,7 +14,7 @@ export function installQuietRuntime(): void {
   installed = true;
   try {
     Runtime.install({
-      logger: new DefaultLogger('ERROR'),
+      logger: quietLogger('ERROR'),
       telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } },
     });
   } catch {

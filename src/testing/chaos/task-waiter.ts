@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { rootCauseMessage } from '../../client/task-client';
+import { rootCauseMessage } from '../../shared/root-cause';
 import type { AgentTaskResult } from '../../contracts/agent-task';
 import { unknownOutcomesOf, type ChaosTaskResult } from './outcomes';
 

@@ -1,5 +1,6 @@
 import type { ChatRequest } from './chat-request';
 import { lastMessageWithRole, messageText, toolResultFor } from './chat-request';
+import { ChassisError, markErrorClass } from '../../shared/chassis-error';
 
 /**
  * Templates in scripted reply content:
@@ -14,9 +15,12 @@ const templatePattern = /\{\{\s*([^{}]*?)\s*\}\}/g;
 const knownTemplatePattern = /^(lastUser|lastToolResult|toolResult:.+)$/;
 
 /** A template in a reply has no value in this request; the rule fits the request badly. */
-export class ReplyTemplateError extends Error {
+export class ReplyTemplateError extends ChassisError {
   override readonly name = 'ReplyTemplateError';
 }
+
+/** True for a {@link ReplyTemplateError} from any copy of this module. */
+export const isReplyTemplateError = markErrorClass(ReplyTemplateError, 'ReplyTemplateError');
 
 /** Template names in `text` that are not one of the known forms (checked when a script loads). */
 export function unknownTemplates(text: string): string[] {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 
-import { ModelScriptError, parseScript } from './script-schema';
+import { parseScript, isModelScriptError } from './script-schema';
 import type { ModelScript } from './script-schema';
 import { startScriptedModelServer } from './server';
 import type { ScriptedModelServer } from './server';
@@ -38,7 +38,7 @@ export async function loadScriptFile(scriptPath: string): Promise<ModelScript> {
   try {
     return parseScript(json);
   } catch (error) {
-    if (error instanceof ModelScriptError) throw new Error(`script ${scriptPath} is invalid: ${error.detail}`);
+    if (isModelScriptError(error)) throw new Error(`script ${scriptPath} is invalid: ${error.detail}`);
     throw error;
   }
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import { unknownTemplates } from './reply-template';
+import { ChassisError, markErrorClass } from '../../shared/chassis-error';
 
 /**
  * The JSON script that drives the scripted model server: an ordered list of rules, each a
@@ -223,13 +224,16 @@ export type ScriptStream = NonNullable<ModelScript['stream']>;
 export type ScriptUsage = NonNullable<ScriptRule['usage']>;
 
 /** A model script failed validation; `detail` is the one-line `path: problem` part. */
-export class ModelScriptError extends Error {
+export class ModelScriptError extends ChassisError {
   override readonly name = 'ModelScriptError';
 
   constructor(readonly detail: string) {
     super(`model script is invalid: ${detail}`);
   }
 }
+
+/** True for a {@link ModelScriptError} from any copy of this module. */
+export const isModelScriptError = markErrorClass(ModelScriptError, 'ModelScriptError');
 
 /** Formats a zod issue path the way a reader writes it: `rules[0].reply.content`. */
 function formatPath(path: readonly PropertyKey[]): string {

@@ -8,7 +8,7 @@ import { buildEmbeddingsResponse, embeddingsRequestSchema } from './embeddings';
 import { errorBody } from './error-body';
 import { buildChatCompletion } from './reply-builder';
 import { completionChunks } from './stream-chunks';
-import { ReplyTemplateError } from './reply-template';
+import { isReplyTemplateError } from './reply-template';
 import { selectRule } from './rule-matcher';
 import { seededRandom } from './seeded-random';
 import { parseScript } from './script-schema';
@@ -258,7 +258,7 @@ export async function startScriptedModelServer(options: ScriptedModelServerOptio
         send(response, record, 200, completion);
       }
     } catch (error) {
-      if (!(error instanceof ReplyTemplateError)) throw error;
+      if (!isReplyTemplateError(error)) throw error;
       sendScriptFailure(
         response,
         record,

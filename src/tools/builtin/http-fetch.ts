@@ -1,9 +1,9 @@
 import { convert } from 'html-to-text';
 import { z } from 'zod';
 import { defineTool, type ToolContext } from '../tool';
-import { PermanentToolError, TransientToolError } from '../tool-errors';
+import { PermanentToolError, TransientToolError, isPermanentToolError, isTransientToolError } from '../tool-errors';
 import type { PrivateAddressAllowance } from '../../config/tools-settings';
-import { createPinnedFetch, OutboundAddressRefusedError, type HostResolver, type PinnedFetch } from './safe-http';
+import { createPinnedFetch, isOutboundAddressRefusedError, type HostResolver, type PinnedFetch } from './safe-http';
 
 /** Options of {@link createHttpFetchTool}. */
 export interface HttpFetchOptions {
@@ -195,8 +195,8 @@ async function fetchText(start: URL, limits: FetchLimits, context: ToolContext):
       return `URL: ${url.href}\nStatus: ${response.status}\nContent-Type: ${contentType}${cut}\n\n${content}`;
     }
   } catch (error) {
-    if (error instanceof PermanentToolError || error instanceof TransientToolError) throw error;
-    if (error instanceof OutboundAddressRefusedError) {
+    if (isPermanentToolError(error) || isTransientToolError(error)) throw error;
+    if (isOutboundAddressRefusedError(error)) {
       const via = url.href === start.href ? '' : ` (redirected from ${start.href})`;
       throw new PermanentToolError(`${error.message}${via}`);
     }

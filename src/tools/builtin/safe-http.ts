@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import type { PrivateAddressAllowance } from '../../config/tools-settings';
 import { isCloudMetadataName, isIpLiteral, OutboundAddressPolicy } from '../../security/address-policy';
+import { ChassisError, markErrorClass } from '../../shared/chassis-error';
 
 /** One address a host name resolves to. */
 export interface ResolvedAddress {
@@ -40,9 +41,12 @@ export type PinnedFetch = (url: URL, init: PinnedRequestInit) => Promise<Respons
  * The request was refused before any connection: the host is a cloud-metadata name or
  * resolves to an address the policy does not allow. Retrying cannot help.
  */
-export class OutboundAddressRefusedError extends Error {
+export class OutboundAddressRefusedError extends ChassisError {
   override readonly name = 'OutboundAddressRefusedError';
 }
+
+/** True for an {@link OutboundAddressRefusedError} from any copy of this module. */
+export const isOutboundAddressRefusedError = markErrorClass(OutboundAddressRefusedError, 'OutboundAddressRefusedError');
 
 const systemResolver: HostResolver = async (hostname) => systemLookup(hostname, { all: true });
 

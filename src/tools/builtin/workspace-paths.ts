@@ -1,6 +1,6 @@
 import { lstat, mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { PermanentToolError } from '../tool-errors';
+import { PermanentToolError, isPermanentToolError } from '../tool-errors';
 
 /**
  * Resolves a model-given path inside the workspace folder, refusing every way out: absolute
@@ -32,7 +32,7 @@ export async function resolveWorkspacePath(workspaceDir: string, requested: stri
       if (!isInside(root, real)) throw outside(requested, 'a symbolic link in it points outside the workspace');
       return path.join(real, ...missing.reverse());
     } catch (error) {
-      if (error instanceof PermanentToolError) throw error;
+      if (isPermanentToolError(error)) throw error;
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
       // A dangling link: lstat finds it, realpath does not. Refuse it rather than guess.

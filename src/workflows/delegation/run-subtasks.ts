@@ -19,6 +19,7 @@ import type { PlannedSubtask } from '../../contracts/plan';
 import { ChassisStatus } from '../../contracts/search-attributes';
 import type { AgentTool } from '../../contracts/tools';
 import { emptyUsage } from '../../contracts/usage';
+import { rootCauseMessage } from '../../shared/root-cause';
 import type { AgentTaskState } from '../agent-task-state';
 import { childShare, reservationOf, shareIsEmpty, totalReserved, type BudgetReservation } from '../budget';
 
@@ -54,12 +55,6 @@ export interface DelegationInput {
   contextMaxTokens?: number;
   /** The parent's state: its budget, usage and clock; children's shares come out of it. */
   state: AgentTaskState;
-}
-
-function rootCause(error: unknown): string {
-  let current: unknown = error;
-  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
-  return current instanceof Error ? current.message : String(current);
 }
 
 /** How a child's own status reads in its parent. */
@@ -208,7 +203,7 @@ export async function runSubtasks(input: DelegationInput): Promise<SubtaskOutcom
         if (!(error instanceof ChildWorkflowFailure)) throw error;
         // A failed child reports no usage: its share stays reserved, as if spent, so the task stays within budget.
         summary.status = 'failed';
-        summary.error = rootCause(error);
+        summary.error = rootCauseMessage(error);
         return { subtask, status: 'failed', error: summary.error };
       }
     })();

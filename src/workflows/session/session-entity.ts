@@ -22,6 +22,7 @@ import {
   type SessionTurn,
   type SessionView,
 } from '../../contracts/session';
+import { rootCauseMessage } from '../../shared/root-cause';
 import { workerLookup } from '../activity-options';
 import type { ContextBudgetOptions } from '../context/context-budget';
 import { applySummary, planWorkingContext } from '../context/working-context';
@@ -37,12 +38,6 @@ const DEFAULT_CONTEXT_WINDOW = 128_000;
 /** Compression rounds per turn: a summary that will not shrink must not loop forever. */
 const MAX_COMPRESSION_ROUNDS = 3;
 const DEFAULT_TURNS_PER_RUN = 100;
-
-function rootCause(error: unknown): string {
-  let current: unknown = error;
-  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
-  return current instanceof Error ? current.message : String(current);
-}
 
 /** Posted messages start their turn in the signal handler, in arrival order. */
 export const POSTED_IN_ARRIVAL_ORDER_PATCH = 'session-posted-in-arrival-order-v1';
@@ -268,7 +263,7 @@ export class SessionEntity {
       // The turn's task failed, or the summarizer did after its retries: a failed turn is an
       // answer the user sees, and the session goes on. Anything else (cancellation) propagates.
       if (!(error instanceof ChildWorkflowFailure) && !(error instanceof ActivityFailure)) throw error;
-      answer = `This turn failed: ${rootCause(error)}`;
+      answer = `This turn failed: ${rootCauseMessage(error)}`;
       status = 'failed';
     }
     const record: SessionTurn = {

@@ -1,13 +1,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { quietLogger } from '../../../src/observability/quiet-logger';
 
-const silent = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
+const silent = quietLogger('OFF');
 
 /**
  * Runs an activity function inside a mock activity context (it gives the cancellation
