@@ -17,9 +17,9 @@ interface BenchmarkResults {
   writeBenchmarkResult(name: string, result: unknown): string;
 }
 
-/** tsx's scoped loader: compiles the TypeScript file it loads, without hooking this process's `require`. */
+/** tsx's CommonJS API: `register()` hooks this process's `require` for TypeScript files. */
 interface TsxApi {
-  require(id: string, fromFile: string): unknown;
+  register(): () => void;
 }
 
 /**
@@ -64,13 +64,12 @@ export async function benchCommand(
   if (!/^[a-z0-9-]+$/.test(name) || !existsSync(file)) {
     throw new CliError(`no benchmark "${name}": available: ${available(directory).join(', ') || '(none)'}`);
   }
-  // require, not import(): the package is CommonJS, and tsx's scoped require is its CommonJS API.
-  const tsx = require('tsx/cjs/api') as TsxApi;
-  const benchmark = tsx.require(file, __filename) as BenchmarkModule;
-  const { writeBenchmarkResult } = tsx.require(
-    path.join(directory, 'support', 'results.ts'),
-    __filename,
-  ) as BenchmarkResults;
+  // The global hook, not tsx's scoped `require`: a scoped loader adds `?namespace=` to every
+  // resolved path, also inside the Temporal SDK's workflow bundler, and webpack then finds no
+  // file. Under `bin/chassis.js` TypeScript is hooked already; registering again is harmless.
+  (require('tsx/cjs/api') as TsxApi).register();
+  const benchmark = require(file) as BenchmarkModule;
+  const { writeBenchmarkResult } = require(path.join(directory, 'support', 'results.ts')) as BenchmarkResults;
   const result = await benchmark.run(config, options);
   const written = writeBenchmarkResult(name, result);
   process.stderr.write(`results written to ${written}\n`);
