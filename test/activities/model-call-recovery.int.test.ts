@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { MongoClient } from 'mongodb';
 import { createDataConverter } from '../../src/codec/data-converter';
@@ -10,12 +8,12 @@ import type { TestStack } from '../../src/testing/temporal-harness';
 import { ToolRegistry } from '../../src/tools/registry';
 import type { agentTaskWorkflow } from '../../src/workflows/agent-task';
 import { useScriptedStack } from '../support/scripted-stack';
+import { spawnWorkerProcess } from '../workers/support/worker-process';
 
 // Recovery of model calls on the real stack: the Temporal dev server, a worker in a child
 // process killed with SIGKILL, a private FerretDB stopped and started, and the scripted
 // model server (a test double for the provider) whose request log says what reached it.
 
-const ROOT = path.join(__dirname, '..', '..');
 const REQUEST_TIMEOUT_MS = 90_000;
 
 const scripted = useScriptedStack({ stack: false });
@@ -80,28 +78,19 @@ async function callModelStarts(handle: WorkflowHandle) {
 describe('a worker killed during a model call', () => {
   test('the call is retried by another worker after the heartbeat timeout, not the start-to-close timeout', async () => {
     const taskQueue = `recovery-test-${randomUUID()}`;
-    const worker: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'bin', 'chassis.js'), 'worker'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        CHASSIS_TASK_QUEUE: taskQueue,
-        OPENAI_BASE_URL: scripted.model.baseURL,
-        OPENAI_API_KEY: 'scripted-test-key',
-        OPENAI_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
-        MONGODB_DB: `chassis_test_recovery_${randomUUID().slice(0, 8)}`,
-        // The in-process worker that takes over has no codec: the same payloads on both sides.
-        CHASSIS_CLAIM_CHECK_BYTES: 'off',
-        CHASSIS_DEBUG: '',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const worker = spawnWorkerProcess({
+      CHASSIS_TASK_QUEUE: taskQueue,
+      OPENAI_BASE_URL: scripted.model.baseURL,
+      OPENAI_API_KEY: 'scripted-test-key',
+      OPENAI_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+      MONGODB_DB: `chassis_test_recovery_${randomUUID().slice(0, 8)}`,
+      // The in-process worker that takes over has no codec: the same payloads on both sides.
+      CHASSIS_CLAIM_CHECK_BYTES: 'off',
     });
     cleanups.push(async () => {
-      if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL');
+      if (worker.running()) worker.child.kill('SIGKILL');
     });
-    let output = '';
-    worker.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    worker.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await until(() => /worker polling task queue/.test(output), `the child worker to start:\n${output}`, 180_000);
+    await worker.waitForLine(/worker polling task queue/, { timeoutMs: 180_000 });
 
     // A client on the same queue (its own worker is not started until the child is dead).
     const { Client, Connection } = await import('@temporalio/client');
@@ -124,8 +113,8 @@ describe('a worker killed during a model call', () => {
     });
     await until(() => scripted.model.requests.length === 1, 'the first model request', 120_000);
     const killedAt = Date.now();
-    worker.kill('SIGKILL');
-    await until(() => worker.signalCode !== null, 'the child to die');
+    worker.child.kill('SIGKILL');
+    await worker.exited;
 
     await inProcessWorker({ taskQueue });
     const result = await handle.result();

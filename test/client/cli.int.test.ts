@@ -1,47 +1,10 @@
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { AgentTaskInput } from '../../src/contracts/agent-task';
 import { ChassisGoal, ChassisModelTier, ChassisStatus } from '../../src/contracts/search-attributes';
 import { loadScriptFile } from '../../src/testing/scripted-model';
 import { DEMO_GOAL, DEMO_SCRIPT_PATH } from '../../src/client/offline/demo-goal';
 import { useScriptedStack } from '../support/scripted-stack';
-
-const CLI = path.join(__dirname, '..', '..', 'bin', 'chassis.js');
-
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real CLI in a child process, as a user would. */
-function chassis(args: string[], environment: Record<string, string> = {}): Promise<CliRun> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { env: { ...process.env, ...environment, CHASSIS_DEBUG: '' }, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
-function expectOneLineError(run: CliRun, code: number, pattern: RegExp): void {
-  expect(run.code).toBe(code);
-  expect(run.stderr).toMatch(pattern);
-  // One line, no stack trace.
-  expect(
-    run.stderr
-      .trim()
-      .split('\n')
-      .filter((line) => !line.startsWith('(run with --help')),
-  ).toHaveLength(1);
-  expect(run.stderr).not.toMatch(/\n\s+at /);
-}
+import { chassis, expectOneLineError } from './operations-support';
 
 describe('chassis CLI: bad input', () => {
   test('--help lists the commands and exits 0', async () => {
@@ -52,21 +15,20 @@ describe('chassis CLI: bad input', () => {
   });
 
   test('an unknown flag is a one-line error with exit code 2', async () => {
-    expectOneLineError(await chassis(['run', '--bogus', 'goal']), 2, /unknown option '--bogus'/);
+    expectOneLineError(await chassis(['run', '--bogus', 'goal']), /unknown option '--bogus'/);
   });
 
   test('an empty goal is refused before anything starts', async () => {
-    expectOneLineError(await chassis(['run', '  ']), 2, /^chassis: the goal is empty/);
+    expectOneLineError(await chassis(['run', '  ']), /^chassis: the goal is empty/);
   });
 
   test('a bad --max-steps is refused', async () => {
-    expectOneLineError(await chassis(['run', 'x', '--max-steps', '0']), 2, /must be a positive integer/);
+    expectOneLineError(await chassis(['run', 'x', '--max-steps', '0']), /must be a positive integer/);
   });
 
   test('invalid configuration names the variable', async () => {
     expectOneLineError(
       await chassis(['run', 'x'], { MONGODB_URI: 'localhost:27017' }),
-      2,
       /MONGODB_URI is not a valid mongodb:\/\/ URI/,
     );
   });
@@ -74,7 +36,6 @@ describe('chassis CLI: bad input', () => {
   test('an unreachable Temporal server is a one-line error with exit code 2', async () => {
     expectOneLineError(
       await chassis(['run', 'x'], { TEMPORAL_ADDRESS: '127.0.0.1:1' }),
-      2,
       /cannot reach Temporal at 127\.0\.0\.1:1/,
     );
   });
@@ -82,13 +43,12 @@ describe('chassis CLI: bad input', () => {
   test('an invalid scripted-model file is a one-line error', async () => {
     expectOneLineError(
       await chassis(['mock-llm', '--script', '/nonexistent.json']),
-      2,
       /script \/nonexistent\.json cannot be read/,
     );
   });
 
   test('an unknown benchmark lists the available ones', async () => {
-    expectOneLineError(await chassis(['bench', 'nope']), 2, /no benchmark "nope": available: /);
+    expectOneLineError(await chassis(['bench', 'nope']), /no benchmark "nope": available: /);
   });
 });
 
@@ -150,7 +110,6 @@ describe('chassis CLI against the real dev server', () => {
   test('with no worker on the queue, run says so instead of waiting', async () => {
     expectOneLineError(
       await chassis(['run', 'x'], { CHASSIS_TASK_QUEUE: `nobody-polls-${Date.now()}` }),
-      2,
       /no worker is polling task queue "nobody-polls-\d+": start one with "npx chassis worker"/,
     );
   });
@@ -178,22 +137,13 @@ describe('chassis CLI against the real dev server', () => {
   test('cancel and instruct name an unknown workflow in one line', async () => {
     expectOneLineError(
       await chassis(['cancel', 'no-such-workflow-id']),
-      2,
       /no running workflow with id "no-such-workflow-id"/,
     );
-    expectOneLineError(
-      await chassis(['instruct', 'no-such-workflow-id', 'be brief']),
-      2,
-      /no running workflow with id/,
-    );
-    expectOneLineError(await chassis(['instruct', 'x', '  ']), 2, /the instruction is empty/);
+    expectOneLineError(await chassis(['instruct', 'no-such-workflow-id', 'be brief']), /no running workflow with id/);
+    expectOneLineError(await chassis(['instruct', 'x', '  ']), /the instruction is empty/);
   });
 
   test('status of an unknown workflow is a one-line error', async () => {
-    expectOneLineError(
-      await chassis(['status', 'no-such-workflow-id']),
-      2,
-      /no workflow with id "no-such-workflow-id"/,
-    );
+    expectOneLineError(await chassis(['status', 'no-such-workflow-id']), /no workflow with id "no-such-workflow-id"/);
   });
 });

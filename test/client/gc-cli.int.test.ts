@@ -7,7 +7,7 @@ import { MemoryCollection } from '../../src/memory/database';
 import { PROMPT_CACHE_COLLECTION } from '../../src/models/prompt-cache';
 import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
 import { TOOL_OUTPUTS_COLLECTION } from '../../src/tools/output-store';
-import { chassis, type CliRun } from './operations-support';
+import { chassis, expectOneLineError } from './operations-support';
 
 // `chassis gc` as a user runs it: the real CLI in a child process, against a database of this
 // file's own on the local MongoDB-wire server and the shared Temporal dev server.
@@ -50,14 +50,6 @@ afterAll(async () => {
 
 const gc = (args: string[], environment: Record<string, string> = {}) =>
   chassis(['gc', ...args], { MONGODB_DB: database.db.databaseName, ...environment });
-
-function expectOneLineError(run: CliRun, pattern: RegExp): void {
-  expect(run.code).toBe(2);
-  expect(run.stdout).toBe('');
-  expect(run.stderr.trim().split('\n')).toHaveLength(1);
-  expect(run.stderr).toMatch(pattern);
-  expect(run.stderr).not.toMatch(/\n\s+at /);
-}
 
 async function ids(collection: string): Promise<string[]> {
   const documents = await database.db

@@ -1,62 +1,28 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
-
-const CLI = path.join(__dirname, '..', '..', 'bin', 'chassis.js');
-
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { chassis as runChassis, expectOneLineError, type CliRun } from './operations-support';
 
 /** A database of this test file's own on the real MongoDB-wire server; the CLI reads it from MONGODB_DB. */
 const DATABASE = `chassis_test_memory_cli_${randomBytes(4).toString('hex')}`;
 let folder: string;
 
-/** Runs the real CLI in a child process against the shared local stack. */
+/** Runs the real CLI against this file's database, offline: the local hashed n-gram embedder. */
 function chassis(args: string[], environment: Record<string, string> = {}): Promise<CliRun> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      {
-        env: {
-          ...process.env,
-          MONGODB_DB: DATABASE,
-          // No model provider: the local hashed n-gram embedder, as in an offline install.
-          OPENAI_API_KEY: '',
-          OPENAI_BASE_URL: '',
-          CHASSIS_EMBEDDER: '',
-          CHASSIS_MEMORY_NAMESPACE: '',
-          CHASSIS_DEBUG: '',
-          ...environment,
-        },
-        timeout: 120_000,
-        maxBuffer: 16 * 1024 * 1024,
-      },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
-function expectOneLineError(run: CliRun, pattern: RegExp): void {
-  expect(run.code).toBe(2);
-  expect(run.stdout).toBe('');
-  expect(run.stderr).toMatch(pattern);
-  expect(
-    run.stderr
-      .trim()
-      .split('\n')
-      .filter((line) => !line.startsWith('(run with --help')),
-  ).toHaveLength(1);
-  expect(run.stderr).not.toMatch(/\n\s+at /);
+  return runChassis(
+    args,
+    {
+      MONGODB_DB: DATABASE,
+      OPENAI_API_KEY: '',
+      OPENAI_BASE_URL: '',
+      CHASSIS_EMBEDDER: '',
+      CHASSIS_MEMORY_NAMESPACE: '',
+      ...environment,
+    },
+    120_000,
+  );
 }
 
 async function file(name: string, lines: unknown[] | string): Promise<string> {

@@ -36,6 +36,23 @@ export function chassis(args: string[], environment: Record<string, string> = {}
   });
 }
 
+/**
+ * Asserts what bad input must give: exit code `code`, nothing on stdout, and one line on
+ * stderr matching `pattern` (commander's "(run with --help …)" hint aside), never a stack trace.
+ */
+export function expectOneLineError(run: CliRun, pattern: RegExp, code = 2): void {
+  expect(run.code).toBe(code);
+  expect(run.stdout).toBe('');
+  expect(run.stderr).toMatch(pattern);
+  expect(
+    run.stderr
+      .trim()
+      .split('\n')
+      .filter((line) => !line.startsWith('(run with --help')),
+  ).toHaveLength(1);
+  expect(run.stderr).not.toMatch(/\n\s+at /);
+}
+
 /** Polls `check` until it returns a value (not undefined) or the time runs out; visibility is eventually consistent. */
 export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -1,20 +1,11 @@
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { TaskEventLog } from '../../src/events/task-event-log';
 import { loadScriptFile } from '../../src/testing/scripted-model';
 import { DEMO_GOAL, DEMO_SCRIPT_PATH } from '../../src/client/offline/demo-goal';
 import { useScriptedStack } from '../support/scripted-stack';
+import { chassis as runChassis, type CliRun } from './operations-support';
 
 // The real CLI in a child process, as a user runs it, against the real dev server, a worker
 // publishing events to the real MongoDB-wire server, and the offline demo's scripted model.
-
-const CLI = path.join(__dirname, '..', '..', 'bin', 'chassis.js');
-
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 type EventLine = Record<string, unknown> & { type: string };
 
@@ -28,27 +19,11 @@ beforeEach(async () => {
   scripted.model.setScript(await loadScriptFile(DEMO_SCRIPT_PATH));
 });
 
-function chassis(args: string[]): Promise<CliRun> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      {
-        env: {
-          ...process.env,
-          CHASSIS_TASK_QUEUE: scripted.stack.taskQueue,
-          MONGODB_DB: scripted.database.db.databaseName,
-          CHASSIS_DEBUG: '',
-        },
-        timeout: 90_000,
-      },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-        resolve({ code, stdout, stderr });
-      },
-    );
+const chassis = (args: string[]) =>
+  runChassis(args, {
+    CHASSIS_TASK_QUEUE: scripted.stack.taskQueue,
+    MONGODB_DB: scripted.database.db.databaseName,
   });
-}
 
 function lines(run: CliRun): EventLine[] {
   return run.stdout

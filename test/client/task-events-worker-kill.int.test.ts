@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { PublishedTaskEvent } from '../../src/contracts/task-events';
 import { taskEvents, type TaskEvent } from '../../src/client/task-events';
@@ -9,12 +7,12 @@ import { TaskEventLog } from '../../src/events/task-event-log';
 import { ToolRegistry } from '../../src/tools/registry';
 import type { agentTaskWorkflow } from '../../src/workflows/agent-task';
 import { useScriptedStack } from '../support/scripted-stack';
+import { spawnWorkerProcess } from '../workers/support/worker-process';
 
 // A worker killed -9 while the model streams its answer: the real `chassis worker` in a
 // child process, the Temporal dev server, the real MongoDB-wire server for the events, and
 // the scripted model server (a test double for the provider) streaming slowly.
 
-const ROOT = path.join(__dirname, '..', '..');
 const ANSWER =
   'Two plus two is four: the sum of two and two, counted on the fingers of one hand, is four, and it stays four whoever counts.';
 
@@ -25,37 +23,20 @@ afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
 });
 
-async function until(check: () => boolean, what: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 test('a worker killed mid-stream: another takes over, and the events and the result end with one complete answer', async () => {
   const taskQueue = `stream-kill-test-${randomUUID()}`;
-  const worker: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'bin', 'chassis.js'), 'worker'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      CHASSIS_TASK_QUEUE: taskQueue,
-      OPENAI_BASE_URL: scripted.model.baseURL,
-      OPENAI_API_KEY: 'scripted-test-key',
-      MONGODB_DB: scripted.database.db.databaseName,
-      // The in-process worker that takes over has no codec: the same payloads on both sides.
-      CHASSIS_CLAIM_CHECK_BYTES: 'off',
-      CHASSIS_DEBUG: '',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const worker = spawnWorkerProcess({
+    CHASSIS_TASK_QUEUE: taskQueue,
+    OPENAI_BASE_URL: scripted.model.baseURL,
+    OPENAI_API_KEY: 'scripted-test-key',
+    MONGODB_DB: scripted.database.db.databaseName,
+    // The in-process worker that takes over has no codec: the same payloads on both sides.
+    CHASSIS_CLAIM_CHECK_BYTES: 'off',
   });
   cleanups.push(async () => {
-    if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL');
+    if (worker.running()) worker.child.kill('SIGKILL');
   });
-  let output = '';
-  worker.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  worker.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await until(() => /worker polling task queue/.test(output), `the child worker to start:\n${output}`, 180_000);
+  await worker.waitForLine(/worker polling task queue/, { timeoutMs: 180_000 });
 
   const config = loadConfig();
   const connection = await Connection.connect({ address: config.temporal.address });
@@ -81,8 +62,8 @@ test('a worker killed mid-stream: another takes over, and the events and the res
     if (!killed && events.filter((seen) => seen.type === 'token').length === 2) {
       // Two token events published: the answer is half-streamed. Kill the worker, start another.
       killed = true;
-      worker.kill('SIGKILL');
-      await until(() => worker.signalCode !== null, 'the child to die', 10_000);
+      worker.child.kill('SIGKILL');
+      await worker.exited;
       await scripted.startStack({
         taskQueue,
         dependencies: {
