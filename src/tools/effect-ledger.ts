@@ -98,6 +98,17 @@ export interface LedgerWaits {
   liveClaimWaitMs?: number;
 }
 
+/** Runs `run`, retrying while MongoDB is down, within what is left of this attempt's outage budget. */
+export function whileDown<R>(waits: LedgerWaits, operation: string, run: () => Promise<R>): Promise<R> {
+  return retryWhileInfrastructureDown(run, {
+    budgetMs: waits.remainingBudgetMs(),
+    operation,
+    heartbeat: waits.heartbeat,
+    signal: waits.signal,
+    onWait: waits.onWait,
+  });
+}
+
 /** What to do with a claim left `running` by a stopped attempt. */
 export type LapsedClaimDecision<T> =
   | { action: 'record'; state: 'done' | 'unknown'; result: T; resolution: ToolEffectResolution }
@@ -194,7 +205,7 @@ export class ToolEffectLedger {
   ): Promise<LedgerOutcome<T>> {
     const id = effectId(entry.idempotencyKey, entry.tool, entry.args);
     const owner = randomUUID();
-    await this.whileDown(waits, `preparing the ledger of ${entry.tool}`, () => this.ensureIndexes());
+    await whileDown(waits, `preparing the ledger of ${entry.tool}`, () => this.ensureIndexes());
     const claim = await this.acquire(id, entry, owner, waits);
     if (claim.kind === 'recorded') {
       const outcome = this.fields.openJson(claim.record.outcome, outcomeContext(id));
@@ -245,7 +256,7 @@ export class ToolEffectLedger {
     const started = Date.now();
     let delayMs = 100;
     for (;;) {
-      const attempt = await this.whileDown(waits, `claiming the ${entry.tool} call in the ledger`, () =>
+      const attempt = await whileDown(waits, `claiming the ${entry.tool} call in the ledger`, () =>
         this.tryClaim(id, entry, owner),
       );
       if (attempt.kind === 'claimed' || attempt.kind === 'recorded') return attempt;
@@ -332,7 +343,7 @@ export class ToolEffectLedger {
       // A call that ran gets up to a minute to record it even when waiting for the claim used
       // the budget up (the activity's start-to-close has that margin).
       const budgetMs = Math.max(waits.remainingBudgetMs(), Math.min(waits.budgetMs, 60_000));
-      const updated = await this.whileDown(
+      const updated = await whileDown(
         { ...waits, remainingBudgetMs: () => budgetMs },
         `recording the outcome of ${tool}`,
         () =>
@@ -363,7 +374,7 @@ export class ToolEffectLedger {
   /** The tool said the effect did not happen: delete the claim so a retry runs it. */
   private async release(id: string, owner: string, tool: string, waits: LedgerWaits): Promise<void> {
     try {
-      await this.whileDown(waits, `releasing the claim of ${tool}`, () =>
+      await whileDown(waits, `releasing the claim of ${tool}`, () =>
         this.collection.deleteOne({ _id: id, owner, state: 'running' }),
       );
     } catch (error) {
@@ -392,16 +403,6 @@ export class ToolEffectLedger {
       Math.max(10, Math.floor(this.leaseMs / 3)),
     );
     return { stop: () => clearInterval(timer) };
-  }
-
-  private whileDown<R>(waits: LedgerWaits, operation: string, run: () => Promise<R>): Promise<R> {
-    return retryWhileInfrastructureDown(run, {
-      budgetMs: waits.remainingBudgetMs(),
-      operation,
-      heartbeat: waits.heartbeat,
-      signal: waits.signal,
-      onWait: waits.onWait,
-    });
   }
 
   /** The record of a call, if any, its outcome in clear (for tests and the chaos suite). */

@@ -5,7 +5,6 @@ import type { ToolCallRequest } from '../contracts/messages';
 import { DEFAULT_TOOL_POLICY, unknownOutcomeResult } from '../contracts/tools';
 import {
   InfrastructureUnavailableError,
-  retryWhileInfrastructureDown,
   unavailableSystemOf,
   type InfrastructureWait,
   isInfrastructureUnavailableError,
@@ -15,6 +14,7 @@ import { toolCacheKey } from './canonical-key';
 import { UncountedFailure, type KeyedCircuitBreaker, isCircuitOpenError } from '../resilience/keyed-circuit-breaker';
 import {
   ToolEffectLedger,
+  whileDown,
   type LapsedClaimDecision,
   type LedgerWaits,
   type ToolEffectLedgerOptions,
@@ -191,7 +191,7 @@ export class ToolRunner {
         result = outcome.result;
       } else if (policy.idempotent) {
         // Safe to repeat: a tool that failed because MongoDB is down runs again once it is back.
-        result = await this.whileDown(waits, `running ${tool.name}`, () => execute(false));
+        result = await whileDown(waits, `running ${tool.name}`, () => execute(false));
       } else {
         result = await execute(true);
       }
@@ -351,7 +351,7 @@ export class ToolRunner {
     let unstoredReason: string | undefined;
     if (outputs !== undefined) {
       try {
-        reference = await this.whileDown(waits, `storing the long output of ${tool}`, () =>
+        reference = await whileDown(waits, `storing the long output of ${tool}`, () =>
           outputs.put(stored, tool, context.workflowId),
         );
       } catch (error) {
@@ -382,16 +382,6 @@ export class ToolRunner {
       },
       warn: this.warn,
     };
-  }
-
-  private whileDown<T>(waits: LedgerWaits, operation: string, run: () => Promise<T>): Promise<T> {
-    return retryWhileInfrastructureDown(run, {
-      budgetMs: waits.remainingBudgetMs(),
-      operation,
-      heartbeat: waits.heartbeat,
-      signal: waits.signal,
-      onWait: waits.onWait,
-    });
   }
 
   /** A cache that cannot be read is a miss, not a failed call (memory is degradable). */
