@@ -167,6 +167,7 @@ async function main(): Promise<number> {
     `Chaos suite (${plan.short ? 'short' : 'full'}), ${plan.tasks} tasks per scenario on ${plan.workers} worker processes, in ${Math.round((Date.now() - started) / 1000)} s.`,
     'lost: completed without the effect and without reporting it unknown; unreported: the effect ran but the model was told the call failed and the task did not report it unknown;',
     "recovery p95: from a worker kill to the interrupted task's next model request or tool call (n samples; ≥ when a task never recovered).",
+    'with infra up: the same, less the time MongoDB or the Temporal server was down in between (the harness cannot resolve a call while its ledger is down).',
     '',
   ];
   printTable(chaosTable(reports, title));

@@ -62,7 +62,8 @@ export interface ToolEffectLedgerOptions {
   /**
    * How long a running claim stays valid without renewal; renewed every third of it while
    * the call runs, so only a stopped attempt's claim lapses. Short, so the next attempt
-   * after a worker crash resolves the claim within seconds. @default 10_000
+   * after a worker crash resolves the claim within seconds. A call may set its own
+   * ({@link LedgerWaits.leaseMs}). @default 10_000
    */
   leaseMs?: number;
   /**
@@ -96,6 +97,13 @@ export interface LedgerWaits {
    * running (one the server gave up on during a restart) can finish. @default the ledger's
    */
   liveClaimWaitMs?: number;
+  /**
+   * This call's lease. The tool runner uses the activity's heartbeat timeout: the engine
+   * starts the next attempt only after that long without a heartbeat, so a longer lease
+   * would only make that attempt wait for a claim whose owner is already dead.
+   * @default the ledger's `leaseMs`
+   */
+  leaseMs?: number;
 }
 
 /** Runs `run`, retrying while MongoDB is down, within what is left of this attempt's outage budget. */
@@ -206,13 +214,14 @@ export class ToolEffectLedger {
     const id = effectId(entry.idempotencyKey, entry.tool, entry.args);
     const owner = randomUUID();
     await whileDown(waits, `preparing the ledger of ${entry.tool}`, () => this.ensureIndexes());
-    const claim = await this.acquire(id, entry, owner, waits);
+    const leaseMs = waits.leaseMs ?? this.leaseMs;
+    const claim = await this.acquire(id, entry, owner, waits, leaseMs);
     if (claim.kind === 'recorded') {
       const outcome = this.fields.openJson(claim.record.outcome, outcomeContext(id));
       return { result: outcome as T, replayed: true, resolution: claim.record.resolution };
     }
 
-    const renewal = this.renewWhileRunning(id, owner);
+    const renewal = this.renewWhileRunning(id, owner, leaseMs);
     try {
       let decision: LapsedClaimDecision<T> = { action: 'run', resolution: 'ran' };
       if (claim.takenOver) {
@@ -252,12 +261,13 @@ export class ToolEffectLedger {
     entry: { idempotencyKey: string; tool: string },
     owner: string,
     waits: LedgerWaits,
+    leaseMs: number,
   ): Promise<Exclude<ClaimAttempt, { kind: 'live' } | { kind: 'again' }>> {
     const started = Date.now();
     let delayMs = 100;
     for (;;) {
       const attempt = await whileDown(waits, `claiming the ${entry.tool} call in the ledger`, () =>
-        this.tryClaim(id, entry, owner),
+        this.tryClaim(id, entry, owner, leaseMs),
       );
       if (attempt.kind === 'claimed' || attempt.kind === 'recorded') return attempt;
       if (attempt.kind === 'again') continue;
@@ -282,6 +292,7 @@ export class ToolEffectLedger {
     id: string,
     entry: { idempotencyKey: string; tool: string },
     owner: string,
+    leaseMs: number,
   ): Promise<ClaimAttempt> {
     const now = this.now();
     try {
@@ -291,7 +302,7 @@ export class ToolEffectLedger {
         tool: entry.tool,
         state: 'running',
         owner,
-        leaseExpiresAt: new Date(now.getTime() + this.leaseMs),
+        leaseExpiresAt: new Date(now.getTime() + leaseMs),
         createdAt: now,
         expiresAt: new Date(now.getTime() + this.retentionMs),
       });
@@ -315,7 +326,7 @@ export class ToolEffectLedger {
           state: 'running',
           owner,
           takenOverFrom: existing.owner,
-          leaseExpiresAt: new Date(now.getTime() + this.leaseMs),
+          leaseExpiresAt: new Date(now.getTime() + leaseMs),
           updatedAt: now,
         },
       },
@@ -390,17 +401,17 @@ export class ToolEffectLedger {
       .catch(() => undefined);
   }
 
-  private renewWhileRunning(id: string, owner: string): { stop(): void } {
+  private renewWhileRunning(id: string, owner: string, leaseMs: number): { stop(): void } {
     const timer = setInterval(
       () => {
         this.collection
           .updateOne(
             { _id: id, owner, state: 'running' },
-            { $set: { leaseExpiresAt: new Date(this.now().getTime() + this.leaseMs) } },
+            { $set: { leaseExpiresAt: new Date(this.now().getTime() + leaseMs) } },
           )
           .catch(() => undefined); // a missed renewal only shortens the lease
       },
-      Math.max(10, Math.floor(this.leaseMs / 3)),
+      Math.max(10, Math.floor(leaseMs / 3)),
     );
     return { stop: () => clearInterval(timer) };
   }

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Db } from 'mongodb';
 import { FailureType } from '../contracts/failure-types';
 import type { ToolCallRequest } from '../contracts/messages';
-import { DEFAULT_TOOL_POLICY, unknownOutcomeResult } from '../contracts/tools';
+import { DEFAULT_TOOL_POLICY, type ToolPolicy, unknownOutcomeResult } from '../contracts/tools';
 import {
   InfrastructureUnavailableError,
   unavailableSystemOf,
@@ -185,8 +185,7 @@ export class ToolRunner {
                 isAbandonedToolError(error) ||
                 unavailableSystemOf(error) !== undefined),
           },
-          // An earlier attempt still running ends within the tool's timeout (and renews its lease till then).
-          { ...waits, liveClaimWaitMs: policy.timeoutMs + 2 * this.ledger.leaseMs },
+          this.ledgerWaits(policy, waits, this.ledger.leaseMs),
         );
         result = outcome.result;
       } else if (policy.idempotent) {
@@ -217,6 +216,21 @@ export class ToolRunner {
       });
     }
     return result;
+  }
+
+  /**
+   * The ledger's terms for one call. The lease is the activity's heartbeat timeout: the engine
+   * starts the next attempt only after that long without a heartbeat, so a longer lease only
+   * makes that attempt wait for a claim whose owner is gone (a worker kill cost 10 s of lease).
+   * An earlier attempt still running ends within the tool's timeout, renewing its lease till
+   * then, so that is how long a live claim is waited for.
+   */
+  private ledgerWaits(policy: ToolPolicy, waits: LedgerWaits, ledgerLeaseMs: number): LedgerWaits {
+    const leaseMs = Math.min(
+      ledgerLeaseMs,
+      policy.heartbeatTimeoutMs ?? DEFAULT_TOOL_POLICY.heartbeatTimeoutMs ?? ledgerLeaseMs,
+    );
+    return { ...waits, leaseMs, liveClaimWaitMs: policy.timeoutMs + 2 * leaseMs };
   }
 
   /**

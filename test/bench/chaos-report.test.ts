@@ -76,28 +76,39 @@ describe('summarizeScenario', () => {
       kind: 'model' as const,
       killReason: 'random',
       milliseconds,
+      whileUpMilliseconds: milliseconds / 2,
       censored: index === 4,
     }));
     const report = summarizeScenario(measurements({ recovery: samples }));
     // Rank 0.95 × 4 = 3.8: 4 000 + 0.8 × (100 000 − 4 000).
     expect(report.recoveryP95Ms).toBe(80_800);
+    expect(report.recoveryWhileUpP95Ms).toBe(40_400);
     expect(report.recoveryCensored).toBe(true);
   });
 });
 
 describe('chaosTable', () => {
-  it('prints one row per scenario with the recovery p95 in seconds and its sample count', () => {
+  it('prints one row per scenario with the recovery p95 in seconds, its sample count, and the p95 with the infrastructure up', () => {
     const report = summarizeScenario(
       measurements({
-        recovery: [{ label: 'a', kind: 'tool', killReason: 'tool-call', milliseconds: 30_774, censored: false }],
+        recovery: [
+          {
+            label: 'a',
+            kind: 'tool',
+            killReason: 'tool-call',
+            milliseconds: 30_774,
+            whileUpMilliseconds: 9_600,
+            censored: false,
+          },
+        ],
       }),
     );
     const lines = formatTable(chaosTable([report, summarizeScenario(measurements({ fault: 'baseline' }))])).split('\n');
     expect(lines[0]).toMatch(
       /^scenario\s+tasks\s+completed\s+failed\s+stuck\s+lost\s+duplicated\s+unknown\s+unreported/,
     );
-    expect(lines[2]).toMatch(/^worker-kill\s+2\s+2\s+0\s+0\s+0\s+0\s+0\s+0\s+12\s+30\.8 s \(1\)\s+42\.0 s$/);
-    expect(lines[3]).toMatch(/^baseline .* -\s+42\.0 s$/);
+    expect(lines[2]).toMatch(/^worker-kill\s+2\s+2\s+0\s+0\s+0\s+0\s+0\s+0\s+12\s+30\.8 s \(1\)\s+9\.6 s\s+42\.0 s$/);
+    expect(lines[3]).toMatch(/^baseline .* -\s+-\s+42\.0 s$/);
   });
 });
 
@@ -105,13 +116,24 @@ describe('chaosVerdict', () => {
   it('passes a clean run, and warns without failing when recovery misses its target', () => {
     const slow = summarizeScenario(
       measurements({
-        recovery: [{ label: 'a', kind: 'model', killReason: 'model-call', milliseconds: 90_000, censored: false }],
+        recovery: [
+          {
+            label: 'a',
+            kind: 'model',
+            killReason: 'model-call',
+            milliseconds: 90_000,
+            whileUpMilliseconds: 70_000,
+            censored: false,
+          },
+        ],
       }),
     );
     expect(chaosVerdict([slow])).toEqual({
       ok: true,
       problems: [],
-      warnings: ['worker-kill: recovery p95 90.0 s is above the 15.0 s target'],
+      warnings: [
+        'worker-kill: recovery p95 90.0 s is above the 15.0 s target (70.0 s of it with MongoDB and Temporal up)',
+      ],
     });
   });
 

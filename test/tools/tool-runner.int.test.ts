@@ -306,6 +306,31 @@ describe('idempotency of side effects', () => {
     release();
     await first;
   });
+
+  test("a claim's lease is the tool's heartbeat timeout: the engine's next attempt after a crash finds it lapsed, not live for the ledger's 10 s", async () => {
+    let release: () => void = () => undefined;
+    const slow = defineTool({
+      name: 'slow_effect',
+      description: 'A side effect that takes a while.',
+      input: z.object({ text: z.string() }),
+      example: { text: 'hi' },
+      policy: { idempotent: false, heartbeatTimeoutMs: 2_000 },
+      async execute({ text }) {
+        await new Promise<void>((resolve) => (release = resolve));
+        return `done ${text}`;
+      },
+    });
+    const key = 'wf-3c/step-1/call-a';
+    const running = runner([slow as Tool]).run(call('slow_effect', { text: 'x' }), context(key));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const claim = await ledgerRecord(key, 'slow_effect', { text: 'x' });
+    expect(claim?.state).toBe('running');
+    const leaseLeftMs = (claim?.leaseExpiresAt.getTime() ?? 0) - Date.now();
+    expect(leaseLeftMs).toBeGreaterThan(1_000);
+    expect(leaseLeftMs).toBeLessThanOrEqual(2_000);
+    release();
+    await expect(running).resolves.toMatchObject({ ok: true, output: 'done x' });
+  });
 });
 
 /** A claim as a worker that died mid-call leaves it: `running`, its lease passed. */

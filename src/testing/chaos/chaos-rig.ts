@@ -11,7 +11,14 @@ import { effectServerConfig } from './effect-server-config';
 import { readCallsFile, readEffectsFile, type CallRecord, type EffectRecord } from './effects-file';
 import { modelRequestsInFlight, openToolCalls, toolCallsInFlight } from './in-flight';
 import { accountTasks, type ChaosTaskOutcome, type ChaosTaskResult } from './outcomes';
-import { labelsIn, recoverySamples, type InterruptedCall, type KillEvent, type RecoverySample } from './recovery';
+import {
+  labelsIn,
+  recoverySamples,
+  type Downtime,
+  type InterruptedCall,
+  type KillEvent,
+  type RecoverySample,
+} from './recovery';
 import { awaitTaskResult } from './task-waiter';
 import { activitiesStartedOn, pollerIdentities, pollsBoth } from './temporal-views';
 import { CHAOS_DATABASE, chaosWorkerEnvironment } from './worker-environment';
@@ -75,6 +82,8 @@ export class ChaosRig {
   private readonly tasks: TrackedTask[];
   private readonly workers: WorkerProcess[];
   private readonly kills: KillEvent[] = [];
+  /** Outages injected so far; one without `until` is still going on. */
+  private readonly downtimes: { system: Downtime['system']; from: number; until?: number }[] = [];
   private readonly faultCounts = { workerKills: 0, temporalKills: 0, mongoOutages: 0 };
   private unexpectedExits = 0;
   private readonly random: () => number;
@@ -374,7 +383,59 @@ export class ChaosRig {
       `killed ${worker.name} (pid ${pid}, ${reason}); interrupted: ${interrupted.map((call) => `${call.kind} ${call.label}`).join(', ') || 'nothing seen'}`,
     );
     this.restartLater(index);
+    this.traceAfterKill(event);
     return event;
+  }
+
+  /**
+   * Writes what Temporal shows of the interrupted tasks' pending activities every 250 ms for
+   * 40 s after a kill (`trace.jsonl` in the scenario folder): where a recovery's time goes.
+   */
+  private traceAfterKill(kill: KillEvent): void {
+    const file = path.join(this.options.folder, 'trace.jsonl');
+    const tasks = this.tasks.filter((task) => kill.interrupted.some((call) => call.label === task.label));
+    const seen = new Map<string, string>();
+    const deadline = kill.at + 40_000;
+    const poll = async (): Promise<void> => {
+      while (Date.now() < deadline && !this.disposed) {
+        for (const task of tasks) {
+          const description = await this.client.workflowService
+            .describeWorkflowExecution({
+              namespace: this.client.options.namespace,
+              execution: { workflowId: task.workflowId },
+            })
+            .catch(() => undefined);
+          const pending = (description?.pendingActivities ?? []).map((activity) => ({
+            type: activity.activityType?.name,
+            attempt: activity.attempt,
+            state: activity.state,
+            worker: activity.lastWorkerIdentity,
+            started:
+              activity.lastStartedTime?.seconds === undefined
+                ? undefined
+                : Number(activity.lastStartedTime.seconds) * 1000 +
+                  Math.round((activity.lastStartedTime.nanos ?? 0) / 1e6) -
+                  kill.at,
+            heartbeat:
+              activity.lastHeartbeatTime?.seconds === undefined
+                ? undefined
+                : Number(activity.lastHeartbeatTime.seconds) * 1000 +
+                  Math.round((activity.lastHeartbeatTime.nanos ?? 0) / 1e6) -
+                  kill.at,
+            failure: activity.lastFailure?.message,
+          }));
+          const text = JSON.stringify(pending);
+          if (seen.get(task.label) === text) continue;
+          seen.set(task.label, text);
+          fs.appendFileSync(
+            file,
+            `${JSON.stringify({ sinceKillMs: Date.now() - kill.at, label: task.label, pending })}\n`,
+          );
+        }
+        await sleep(250);
+      }
+    };
+    void poll().catch(() => undefined);
   }
 
   /** Polls `find` until it names a worker index, every task has finished, or `timeoutMs` passes. */
@@ -438,11 +499,14 @@ export class ChaosRig {
 
   /** Kills the Temporal server with SIGKILL and starts it again on the same data after `downMs`. */
   async killTemporal(downMs: number): Promise<void> {
+    const downtime = { system: 'temporal' as const, from: Date.now(), until: undefined as number | undefined };
+    this.downtimes.push(downtime);
     await this.options.temporal.kill();
     this.faultCounts.temporalKills += 1;
     this.options.log(`killed the Temporal server; restarting in ${Math.round(downMs / 1000)} s`);
     await sleep(downMs);
     await this.options.temporal.start();
+    downtime.until = Date.now();
     this.options.log('Temporal server back');
   }
 
@@ -459,6 +523,7 @@ export class ChaosRig {
    * the scenario aims at.
    */
   async stopMongo(): Promise<void> {
+    this.downtimes.push({ system: 'mongodb', from: Date.now() });
     await this.options.mongo.kill();
     this.faultCounts.mongoOutages += 1;
     this.options.log('MongoDB down');
@@ -466,6 +531,7 @@ export class ChaosRig {
 
   async startMongo(): Promise<void> {
     await this.options.mongo.start();
+    for (const downtime of this.downtimes) if (downtime.system === 'mongodb') downtime.until ??= Date.now();
     this.options.log('MongoDB back');
   }
 
@@ -503,7 +569,13 @@ export class ChaosRig {
     for (const task of this.tasks) if (task.finishedAt !== undefined) finishedAt.set(task.label, task.finishedAt);
     return {
       outcomes,
-      recovery: recoverySamples({ kills: this.kills, progress, finishedAt, observedUntil: Date.now() }),
+      recovery: recoverySamples({
+        kills: this.kills,
+        progress,
+        finishedAt,
+        observedUntil: Date.now(),
+        downtimes: this.downtimes.map((downtime) => ({ ...downtime, until: downtime.until ?? Date.now() })),
+      }),
       modelRequests: requests.filter((request) => request.path.endsWith('/chat/completions')).length,
       embeddingRequests: requests.filter((request) => request.path.endsWith('/embeddings')).length,
       faults: { ...this.faultCounts },

@@ -10,6 +10,12 @@
  * worker does it counts. A task that had already returned its result is not counted (its
  * call in flight was background memory work). A task that never shows progress before the
  * observation ends contributes the time until then, flagged `censored` (a lower bound).
+ *
+ * Each sample also says how much of that time the infrastructure was up
+ * (`whileUpMilliseconds`): the time minus the parts of it during which MongoDB or the
+ * Temporal server was down. A side-effecting call cannot be resolved while the ledger's
+ * database is down, so a kill that lands in the first second of a 20 s outage takes at
+ * least 20 s whatever the harness does; the second figure is the harness's own share.
  * Pure, so it is unit-tested.
  */
 
@@ -38,12 +44,21 @@ export interface ProgressEvent {
   at: number;
 }
 
+/** A stretch of time (epoch ms) during which MongoDB or the Temporal server was down. */
+export interface Downtime {
+  system: 'mongodb' | 'temporal';
+  from: number;
+  until: number;
+}
+
 /** One recovery measurement. */
 export interface RecoverySample {
   label: string;
   kind: InterruptedCall['kind'];
   killReason: string;
   milliseconds: number;
+  /** `milliseconds` less the time MongoDB or Temporal was down within it. */
+  whileUpMilliseconds: number;
   /** True when no progress was seen before the end of observation: `milliseconds` is a lower bound. */
   censored: boolean;
 }
@@ -56,6 +71,8 @@ export function recoverySamples(input: {
   finishedAt: ReadonlyMap<string, number>;
   /** End of observation (epoch ms). */
   observedUntil: number;
+  /** When MongoDB or Temporal was down; an outage still going on ends at `observedUntil`. */
+  downtimes?: readonly Downtime[];
 }): RecoverySample[] {
   const samples: RecoverySample[] = [];
   for (const kill of input.kills) {
@@ -71,16 +88,35 @@ export function recoverySamples(input: {
         if (event.label !== call.label || event.at <= kill.at) continue;
         if (next === undefined || event.at < next) next = event.at;
       }
+      const until = next ?? input.observedUntil;
+      const milliseconds = Math.max(0, until - kill.at);
       samples.push({
         label: call.label,
         kind: call.kind,
         killReason: kill.reason,
-        milliseconds: Math.max(0, (next ?? input.observedUntil) - kill.at),
+        milliseconds,
+        whileUpMilliseconds: Math.max(0, milliseconds - downWithin(kill.at, until, input.downtimes ?? [])),
         censored: next === undefined,
       });
     }
   }
   return samples;
+}
+
+/** How long, within [from, until], at least one system was down (overlapping outages counted once). */
+export function downWithin(from: number, until: number, downtimes: readonly Downtime[]): number {
+  const clipped = downtimes
+    .map((downtime) => [Math.max(from, downtime.from), Math.min(until, downtime.until)] as const)
+    .filter(([start, end]) => end > start)
+    .sort((a, b) => a[0] - b[0]);
+  let total = 0;
+  let coveredUntil = from;
+  for (const [start, end] of clipped) {
+    const begin = Math.max(start, coveredUntil);
+    if (end > begin) total += end - begin;
+    coveredUntil = Math.max(coveredUntil, end);
+  }
+  return total;
 }
 
 /** The labels among `labels` that a text names (a request body, a call record). */

@@ -1,4 +1,4 @@
-import { labelsIn, recoverySamples, type KillEvent } from '../../../src/testing/chaos/recovery';
+import { downWithin, labelsIn, recoverySamples, type KillEvent } from '../../../src/testing/chaos/recovery';
 
 const kill: KillEvent = {
   at: 10_000,
@@ -29,13 +29,29 @@ describe('recoverySamples', () => {
       ['a', 20_000],
     ]),
     observedUntil: 100_000,
+    // MongoDB down 20–30 s and Temporal 25–35 s: 15 s of b's 30 s recovery had something down.
+    downtimes: [
+      { system: 'mongodb', from: 20_000, until: 30_000 },
+      { system: 'temporal', from: 25_000, until: 35_000 },
+    ],
   });
 
   it('measures from the kill to the first progress of the task after it, once per task and kill', () => {
     expect(samples.filter((sample) => sample.label === 'a')).toEqual([
-      { label: 'a', kind: 'model', killReason: 'model-call', milliseconds: 2_500, censored: false },
+      {
+        label: 'a',
+        kind: 'model',
+        killReason: 'model-call',
+        milliseconds: 2_500,
+        whileUpMilliseconds: 2_500,
+        censored: false,
+      },
     ]);
     expect(samples.find((sample) => sample.label === 'b')?.milliseconds).toBe(30_000);
+  });
+
+  it('also counts each recovery without the time MongoDB or Temporal was down within it', () => {
+    expect(samples.find((sample) => sample.label === 'b')?.whileUpMilliseconds).toBe(15_000);
   });
 
   it('skips tasks that had already returned, and bounds one that never recovered by the end of observation', () => {
@@ -45,8 +61,22 @@ describe('recoverySamples', () => {
       kind: 'model',
       killReason: 'model-call',
       milliseconds: 90_000,
+      whileUpMilliseconds: 75_000,
       censored: true,
     });
+  });
+});
+
+describe('downWithin', () => {
+  it('counts overlapping outages once and only inside the window', () => {
+    const outages = [
+      { system: 'mongodb' as const, from: 0, until: 10_000 },
+      { system: 'temporal' as const, from: 5_000, until: 12_000 },
+      { system: 'mongodb' as const, from: 50_000, until: 60_000 },
+    ];
+    expect(downWithin(2_000, 40_000, outages)).toBe(10_000);
+    expect(downWithin(55_000, 100_000, outages)).toBe(5_000);
+    expect(downWithin(20_000, 40_000, outages)).toBe(0);
   });
 });
 
