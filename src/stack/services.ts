@@ -10,7 +10,12 @@ import type { ProbeResult } from './health';
 import { probeMongo, probeTemporal } from './health';
 import type { ProcessIdentity } from './processes';
 import { registerSearchAttributes } from './register-search-attributes';
-import { DEV_SERVER_DYNAMIC_CONFIG, dynamicConfigArguments } from './temporal-dynamic-config';
+import {
+  DEV_SERVER_DYNAMIC_CONFIG,
+  DEV_SERVER_SQLITE_PRAGMAS,
+  dynamicConfigArguments,
+  sqlitePragmaArguments,
+} from './temporal-dynamic-config';
 
 /** The two services of the local stack. */
 export type ServiceName = 'temporal' | 'mongo';
@@ -81,6 +86,7 @@ export function temporalService(config: ChassisConfig, serviceOptions: TemporalS
         String(urlPort(uiUrl)),
         '--db-filename',
         databaseFile,
+        ...sqlitePragmaArguments(DEV_SERVER_SQLITE_PRAGMAS),
         '--log-level',
         'warn',
         // The CLI always creates "default"; naming it again would create it twice.

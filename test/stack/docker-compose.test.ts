@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config/load-config';
 import { SEARCH_ATTRIBUTE_TYPES } from '../../src/contracts/search-attributes';
-import { DEV_SERVER_DYNAMIC_CONFIG } from '../../src/stack/temporal-dynamic-config';
+import { DEV_SERVER_DYNAMIC_CONFIG, DEV_SERVER_SQLITE_PRAGMAS } from '../../src/stack/temporal-dynamic-config';
 
 /** The parts of docker-compose.yml this test reads. */
 interface ComposeService {
@@ -112,5 +112,13 @@ describe('docker-compose.yml', () => {
       }),
     );
     expect(values).toEqual(DEV_SERVER_DYNAMIC_CONFIG);
+  });
+
+  it('sets exactly the SQLite pragmas of DEV_SERVER_SQLITE_PRAGMAS', () => {
+    const command = service('temporal').command ?? [];
+    const pragmas = Object.fromEntries(
+      command.flatMap((word, index) => (word === '--sqlite-pragma' ? [(command[index + 1] ?? '').split('=')] : [])),
+    );
+    expect(pragmas).toEqual(DEV_SERVER_SQLITE_PRAGMAS);
   });
 });

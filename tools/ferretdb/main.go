@@ -35,12 +35,16 @@ func main() {
 		os.Exit(1)
 	}
 
+	// FerretDB puts SQLite in write-ahead-log mode; synchronous=normal then skips the fsync
+	// at every commit (an insert and an update: 3.8 ms → 1.9 ms here). A commit survives a
+	// crash or kill -9 of this process; only a power loss or OS crash can undo the last ones.
+	sqliteURL := "file:" + *dataDir + "/?_pragma=synchronous(normal)"
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel}))
 	server, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: *listen},
 		Logger:    logger,
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + *dataDir + "/",
+		SQLiteURL: sqliteURL,
 	})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "chassis-ferretdb: %v\n", err)
