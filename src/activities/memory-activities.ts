@@ -86,21 +86,18 @@ export function createMemoryActivities(dependencies: MemoryActivityDependencies)
     async recall(input: RecallInput): Promise<RecallResult> {
       const signal = Context.current().cancellationSignal;
       return translated('recall', async () => {
-        const recent = await episodes.recent(input.sessionId, { limit: input.recentLimit, kinds: input.kinds });
         const goal = input.goal?.trim() ?? '';
-        const relevant =
-          goal === ''
-            ? []
-            : await episodes.relevant(input.sessionId, goal, {
-                limit: input.relevantLimit,
-                kinds: input.kinds,
-                excludeIds: new Set(recent.map((episode) => episode.id)),
-                signal,
-              });
-        const found =
+        // The session's episodes and the knowledge search are independent reads: side by side.
+        const [{ recent, relevant }, found] = await Promise.all([
+          episodes.recall(input.sessionId, goal, {
+            recentLimit: input.recentLimit,
+            relevantLimit: input.relevantLimit,
+            kinds: input.kinds,
+            signal,
+          }),
           input.knowledge === undefined || goal === ''
             ? undefined
-            : await search(
+            : search(
                 {
                   namespace: input.knowledge.namespace,
                   query: goal,
@@ -108,7 +105,8 @@ export function createMemoryActivities(dependencies: MemoryActivityDependencies)
                   kinds: input.knowledge.kinds,
                 },
                 signal,
-              );
+              ),
+        ]);
         return { recent, relevant, knowledge: found?.hits ?? [] };
       });
     },

@@ -140,21 +140,68 @@ export class EpisodesStore {
   ): Promise<ScoredEpisode[]> {
     const count = limit(options.limit, 5, 'relevantLimit');
     if (count === 0 || goal.trim() === '') return [];
+    const documents = await this.window(sessionId, options.kinds, this.relevanceWindow);
+    return this.rank(
+      documents.filter((document) => options.excludeIds?.has(document._id) !== true),
+      goal,
+      count,
+      options.signal,
+    );
+  }
+
+  /**
+   * What a task recalls of its session, from one read: the `recentLimit` most recent
+   * episodes (oldest first) and the `relevantLimit` most relevant to `goal` among the others
+   * in the relevance window. The same as {@link recent} then {@link relevant} excluding
+   * those, with one round trip to MongoDB instead of two (the recent ones head the window).
+   */
+  async recall(
+    sessionId: string,
+    goal: string,
+    options: {
+      recentLimit?: number;
+      relevantLimit?: number;
+      kinds?: readonly EpisodeKind[];
+      signal?: AbortSignal;
+    } = {},
+  ): Promise<{ recent: Episode[]; relevant: ScoredEpisode[] }> {
+    const recentCount = limit(options.recentLimit, 10, 'recentLimit');
+    const relevantCount = limit(options.relevantLimit, 5, 'relevantLimit');
+    const ranks = relevantCount > 0 && goal.trim() !== '';
+    if (!ranks)
+      return { recent: await this.recent(sessionId, { limit: recentCount, kinds: options.kinds }), relevant: [] };
+    const documents = await this.window(sessionId, options.kinds, Math.max(recentCount, this.relevanceWindow));
+    const newest = documents.slice(0, recentCount);
+    return {
+      recent: newest.reverse().map((document) => toEpisode(openEpisode(document, this.fields))),
+      relevant: await this.rank(documents.slice(recentCount), goal, relevantCount, options.signal),
+    };
+  }
+
+  /** The session's `size` most recent episodes, newest first, with their embeddings. */
+  private window(
+    sessionId: string,
+    kinds: readonly EpisodeKind[] | undefined,
+    size: number,
+  ): Promise<StoredEpisodeDocument[]> {
     const { episodes } = memoryCollections(this.db);
-    const documents = await episodes
-      .find(this.filter(sessionId, options.kinds))
-      .sort({ occurredAt: -1, _id: -1 })
-      .limit(this.relevanceWindow)
-      .toArray();
+    return episodes.find(this.filter(sessionId, kinds)).sort({ occurredAt: -1, _id: -1 }).limit(size).toArray();
+  }
+
+  /** Ranks candidate episodes against the goal: embeddings and BM25, fused, weighted by importance. */
+  private async rank(
+    documents: readonly StoredEpisodeDocument[],
+    goal: string,
+    count: number,
+    signal: AbortSignal | undefined,
+  ): Promise<ScoredEpisode[]> {
     // Opened here: BM25 runs in the worker, over the text in clear.
-    const candidates = documents
-      .filter((document) => options.excludeIds?.has(document._id) !== true)
-      .map((document) => openEpisode(document, this.fields));
+    const candidates = documents.map((document) => openEpisode(document, this.fields));
     if (candidates.length === 0) return [];
     const embedder = this.options.embedder;
     let goalVector: Float32Array | undefined;
     if (embedder !== undefined && candidates.some((document) => document.embedding !== undefined)) {
-      const [vector] = await embedder.embed([goal], { signal: options.signal });
+      const [vector] = await embedder.embed([goal], { signal });
       goalVector = vector === undefined ? undefined : normalizeInPlace(vector);
     }
     // Each episode is found with the turns around it, as imported conversations are.

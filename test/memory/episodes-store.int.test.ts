@@ -123,6 +123,42 @@ describe('EpisodesStore', () => {
     expect(await store.relevant('s-relevant', '   ')).toEqual([]);
   });
 
+  it('recalls in one read what recent and then relevant-excluding-those find, in the same order', async () => {
+    const store = new EpisodesStore(database.db, { embedder });
+    const contents = [
+      'Booked the flight to Lisbon for the conference on 12 March.',
+      'The user likes window seats on long flights.',
+      'Discussed the quarterly budget spreadsheet formulas.',
+      'The Lisbon hotel is near the conference centre.',
+      'Reviewed the pull request for the payment service.',
+      'Asked for an aisle seat on the flight back from Lisbon.',
+      'Chatted about the weather.',
+    ];
+    for (const [index, content] of contents.entries()) {
+      await store.record({
+        id: `wf-recall/turn-${index}`,
+        sessionId: 's-recall',
+        kind: 'turn',
+        role: 'user',
+        content,
+        importance: 0.5,
+        occurredAt: at(index),
+      });
+    }
+    const goal = 'which seat on the flight to Lisbon?';
+    const recent = await store.recent('s-recall', { limit: 2 });
+    const relevant = await store.relevant('s-recall', goal, {
+      limit: 3,
+      excludeIds: new Set(recent.map((episode) => episode.id)),
+    });
+    const recalled = await store.recall('s-recall', goal, { recentLimit: 2, relevantLimit: 3 });
+    expect(recalled.recent.map((episode) => episode.id)).toEqual(['wf-recall/turn-5', 'wf-recall/turn-6']);
+    expect(recalled.recent).toEqual(recent);
+    expect(recalled.relevant).toEqual(relevant);
+    expect(recalled.relevant.map((item) => item.episode.id)).not.toContain('wf-recall/turn-5');
+    expect(await store.recall('s-recall', '  ', { recentLimit: 2 })).toEqual({ recent, relevant: [] });
+  });
+
   it('refuses to compare episodes embedded by another embedder', async () => {
     await new EpisodesStore(database.db, { embedder }).record({
       id: 'wf-4/turn-1',
