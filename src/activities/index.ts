@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../contracts/failure-types';
 import { createMemoryActivities, type MemoryActivityDependencies } from './memory-activities';
 import { createModelActivities, type ModelActivityDependencies } from './model-activities';
+import { createRememberActivities } from './remember-activities';
 import { createRetentionActivities, type RetentionActivityDependencies } from './retention-activities';
 import { createToolActivities, type ToolActivityDependencies } from './tool-activities';
 
@@ -51,6 +52,7 @@ export function createActivities(dependencies: ActivityDependencies) {
     ...createModelActivities(dependencies),
     ...createToolActivities(dependencies),
     ...memoryActivitiesFor(dependencies),
+    ...createRememberActivities(),
     ...createRetentionActivities(dependencies),
   };
 }

@@ -323,3 +323,24 @@ export interface RecallResult {
   relevant: ScoredEpisode[];
   knowledge: KnowledgeHit[];
 }
+
+/** Input of `rememberTaskWorkflow`: a finished task to write to memory. */
+export interface RememberTaskInput {
+  episode: EpisodeInput;
+  /** Extract durable facts from the task into semantic memory. */
+  facts?: ExtractFactsInput;
+}
+
+/** What `rememberTaskWorkflow` wrote. */
+export interface RememberTaskResult {
+  episodeStored: boolean;
+  factsStored: number;
+  note?: string;
+}
+
+/** Input of the `startRememberTask` activity. */
+export interface StartRememberTaskInput {
+  /** `<task>/remember`. */
+  workflowId: string;
+  task: RememberTaskInput;
+}

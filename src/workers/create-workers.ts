@@ -1,5 +1,6 @@
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createModelActivities } from '../activities/model-activities';
+import { createRememberActivities } from '../activities/remember-activities';
 import { createRetentionActivities } from '../activities/retention-activities';
 import { createToolActivities } from '../activities/tool-activities';
 import { memoryActivitiesFor, type ActivityDependencies } from '../activities';
@@ -112,6 +113,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Chas
     activities: {
       ...toolActivities,
       ...memoryActivitiesFor(dependencies),
+      ...createRememberActivities(),
       ...createRetentionActivities(dependencies),
       describeModels: modelActivities.describeModels,
     },

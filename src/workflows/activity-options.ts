@@ -69,6 +69,16 @@ export const localLookup: LocalActivityOptions = {
   retry: { maximumAttempts: 3 },
 };
 
+/**
+ * Starting a workflow from a local activity (the memory writing of a finished task): the
+ * server is the one that must accept the task's completion too, so it retries for as long
+ * as a short outage lasts (a local activity past its workflow task's timeout keeps the task alive).
+ */
+export const localStart: LocalActivityOptions = {
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 10 },
+};
+
 /** Memory reads: a few quick attempts, then the task goes on without memory and says so. */
 export const memoryRead: ActivityOptions = {
   startToCloseTimeout: '2 minutes',

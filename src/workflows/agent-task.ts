@@ -6,9 +6,12 @@ import {
   continueAsNew,
   isCancellation,
   ParentClosePolicy,
+  patched,
+  proxyLocalActivities,
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { Activities } from '../activities';
 import {
   TASK_CONTINUATION_SCHEMA_VERSION,
   type AgentTaskContinuation,
@@ -30,12 +33,19 @@ import { synthesize } from './delegation/synthesize';
 import { planTask } from './planning/plan-task';
 import { DEFAULT_SYSTEM_PROMPT } from './prompts';
 import { publishStatus } from './publish-status';
-import { rememberTaskWorkflow } from './remember-task';
+import { localStart } from './activity-options';
+import { rememberTaskWorkflow, type RememberTaskInput } from './remember-task';
 import { routeCall } from './routing/choose-tier';
 import { installTaskHandlers } from './task-handlers';
 import { prepareTask } from './task-preparation';
 
 const DEFAULT_MAX_STEPS = 8;
+
+/**
+ * Patch id: a finished task starts its memory writing through a local activity in its last
+ * workflow task instead of as a child workflow. Histories recorded before it start the child.
+ */
+export const REMEMBER_LOCAL_START_PATCH = 'remember-task-local-start-v1';
 /** Episodes of tasks run outside any session are recalled together under this id. */
 const DEFAULT_SESSION = 'default';
 const DEFAULT_NAMESPACE = 'default';
@@ -236,9 +246,11 @@ async function continueTask(input: AgentTaskInput, continuation: () => AgentTask
   return continueAsNew<typeof agentTaskWorkflow>({ ...input, continued: continuation() });
 }
 
+const { startRememberTask } = proxyLocalActivities<Activities>(localStart);
+
 /**
- * Starts the child that writes this task to memory. Abandoned on purpose: the answer does
- * not wait for MongoDB, and the child's writes are retried until they land.
+ * Starts the workflow that writes this task to memory. On its own on purpose: the answer
+ * does not wait for MongoDB, and its writes are retried until they land.
  */
 async function rememberTask(
   input: AgentTaskInput,
@@ -255,31 +267,36 @@ async function rememberTask(
     { role: 'user' as const, content: input.goal },
     { role: 'assistant' as const, content: answer },
   ];
+  const task: RememberTaskInput = {
+    episode: {
+      id: `${workflowId}/task`,
+      sessionId,
+      workflowId,
+      kind: 'task',
+      role: 'assistant',
+      content: `Task: ${input.goal}\nAnswer: ${answer}`,
+      occurredAt: new Date(Date.now()).toISOString(),
+    },
+    facts: {
+      model: extractionModel,
+      namespace: input.memoryNamespace ?? DEFAULT_NAMESPACE,
+      messages: conversation,
+      source: workflowId,
+    },
+  };
   try {
-    await startChild(rememberTaskWorkflow, {
-      workflowId: `${workflowId}/remember`,
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      staticSummary: 'Write the task to memory',
-      args: [
-        {
-          episode: {
-            id: `${workflowId}/task`,
-            sessionId,
-            workflowId,
-            kind: 'task',
-            role: 'assistant',
-            content: `Task: ${input.goal}\nAnswer: ${answer}`,
-            occurredAt: new Date(Date.now()).toISOString(),
-          },
-          facts: {
-            model: extractionModel,
-            namespace: input.memoryNamespace ?? DEFAULT_NAMESPACE,
-            messages: conversation,
-            source: workflowId,
-          },
-        },
-      ],
-    });
+    if (patched(REMEMBER_LOCAL_START_PATCH)) {
+      // Started by the worker's client and the task completes in this same workflow task; a
+      // child's start would add a round trip through the server before the answer.
+      await startRememberTask({ workflowId: `${workflowId}/remember`, task });
+    } else {
+      await startChild(rememberTaskWorkflow, {
+        workflowId: `${workflowId}/remember`,
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        staticSummary: 'Write the task to memory',
+        args: [task],
+      });
+    }
     return undefined;
   } catch (error) {
     return `could not start writing the task to memory: ${(error as Error).message}`;

@@ -1,21 +1,9 @@
 import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { EpisodeInput, ExtractFactsInput } from '../contracts/memory';
+import type { RememberTaskInput, RememberTaskResult } from '../contracts/memory';
 import { factExtraction, memoryWrite } from './activity-options';
 
-/** Input of `rememberTaskWorkflow`. */
-export interface RememberTaskInput {
-  episode: EpisodeInput;
-  /** Extract durable facts from the task into semantic memory. */
-  facts?: ExtractFactsInput;
-}
-
-/** What was written. */
-export interface RememberTaskResult {
-  episodeStored: boolean;
-  factsStored: number;
-  note?: string;
-}
+export type { RememberTaskInput, RememberTaskResult };
 
 const { rememberEpisode } = proxyActivities<Activities>(memoryWrite);
 const { extractFacts } = proxyActivities<Activities>(factExtraction);

@@ -146,6 +146,34 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'direct-task-remember-local',
+    description:
+      'the same task once its memory writing is started by a local activity in the last workflow task, not as a child workflow',
+    input: { goal: 'What is 17.5% of 2,340, and what time is it in UTC?', model: MODEL, planning: 'direct' },
+    children: ['remember'],
+    script: {
+      rules: [
+        {
+          name: 'tools',
+          match: { hasToolResults: false },
+          reply: {
+            toolCalls: [
+              { name: 'calculator', arguments: { expression: '2340 * 0.175' } },
+              { name: 'clock', arguments: { timezone: 'UTC' } },
+            ],
+          },
+          usage: { inputTokens: 200, outputTokens: 20 },
+        },
+        {
+          name: 'answer',
+          match: { hasToolResults: true },
+          reply: { content: '17.5% of 2,340 is {{toolResult:calculator}}; it is {{toolResult:clock.local}} UTC.' },
+          usage: { inputTokens: 260, outputTokens: 18 },
+        },
+      ],
+    },
+  },
+  {
     name: 'decomposed-task',
     description: 'routed models, planner decomposes into three subtasks (two parallel, one dependent), synthesis',
     input: { goal: 'What was the revenue?' },

@@ -43,11 +43,12 @@ const scripted = useScriptedStack({
 });
 
 describe('recorded histories replay against the current workflow code', () => {
-  test('the fixtures cover a direct task with tools (as activities and as local activities), a decomposed task and its subtask, a failed task, a session across continue-as-new, the honest-ending and shared-budget paths, a long task whose working memory is summarized across continue-as-new, and approvals keyed by provider ids', () => {
+  test('the fixtures cover a direct task with tools (as activities and as local activities, its memory writing started as a child and by a local activity), a decomposed task and its subtask, a failed task, a session across continue-as-new, the honest-ending and shared-budget paths, a long task whose working memory is summarized across continue-as-new, and approvals keyed by provider ids', () => {
     expect(FIXTURES).toEqual(
       expect.arrayContaining([
         'direct-task-with-tools.json',
         'direct-task-local.json',
+        'direct-task-remember-local.json',
         'decomposed-task.json',
         'decomposed-task.revenue.json',
         'failed-task.json',

@@ -97,12 +97,18 @@ describe('a task prepares itself in its first workflow task', () => {
     const preparation = localActivities.filter((local) => local.inFirstWorkflowTask);
     expect(preparation.map((local) => local.type).sort()).toEqual(['describeModels', 'describeTools', 'recall']);
     expect(preparation.every((local) => !local.failed)).toBe(true);
-    // The calculator (a local tool) ran as a local activity too, in a later workflow task.
+    // The calculator (a local tool) ran as a local activity too, in a later workflow task, and
+    // so did the start of the memory writing, in the last one.
     expect(localActivities.filter((local) => !local.inFirstWorkflowTask)).toEqual([
       { type: 'callTool', inFirstWorkflowTask: false, failed: false },
+      { type: 'startRememberTask', inFirstWorkflowTask: false, failed: false },
     ]);
-    // No round trip through the server for the bookkeeping or the calculator: only model calls are activities.
+    // No round trip through the server for the bookkeeping, the calculator or the memory
+    // writing's start (no child workflow): only model calls are activities.
     expect(activities).toEqual(['callModel', 'callModel']);
+    const history = await second.handle.fetchHistory();
+    expect(history.events?.some((event) => event.startChildWorkflowExecutionInitiatedEventAttributes)).toBe(false);
+    await stack.client.workflow.getHandle(`${second.handle.workflowId}/remember`).result();
 
     // What the first task remembered reached the model before the second task's goal.
     const firstRequest = scripted.model.requests.slice(requestsBefore).find((request) => request.ruleName === 'tool');
