@@ -76,7 +76,12 @@ export const localLookup: LocalActivityOptions = {
  */
 export const localStart: LocalActivityOptions = {
   startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 10 },
+  retry: {
+    initialInterval: '500 milliseconds',
+    backoffCoefficient: 2,
+    maximumInterval: '10 seconds',
+    maximumAttempts: 10,
+  },
 };
 
 /** Memory reads: a few quick attempts, then the task goes on without memory and says so. */
