@@ -88,90 +88,51 @@ const plannerRule = (subtasks: { id: string; title: string; dependsOn?: string[]
   },
 });
 
+/** The direct task (two parallel tool calls, then the answer) that several fixtures record as the workflow changed. */
+const DIRECT_TASK: Pick<Scenario, 'input' | 'children' | 'script'> = {
+  input: { goal: 'What is 17.5% of 2,340, and what time is it in UTC?', model: MODEL, planning: 'direct' },
+  children: ['remember'],
+  script: {
+    rules: [
+      {
+        name: 'tools',
+        match: { hasToolResults: false },
+        reply: {
+          toolCalls: [
+            { name: 'calculator', arguments: { expression: '2340 * 0.175' } },
+            { name: 'clock', arguments: { timezone: 'UTC' } },
+          ],
+        },
+        usage: { inputTokens: 200, outputTokens: 20 },
+      },
+      {
+        name: 'answer',
+        match: { hasToolResults: true },
+        reply: { content: '17.5% of 2,340 is {{toolResult:calculator}}; it is {{toolResult:clock.local}} UTC.' },
+        usage: { inputTokens: 260, outputTokens: 18 },
+      },
+    ],
+  },
+};
+
 /** The scenarios; keep them few and representative of what runs in production. */
 export const SCENARIOS: Scenario[] = [
   {
     name: 'direct-task-with-tools',
     description: 'pinned model, no planner: two parallel tool calls (calculator, clock), then the answer',
-    input: { goal: 'What is 17.5% of 2,340, and what time is it in UTC?', model: MODEL, planning: 'direct' },
-    children: ['remember'],
-    script: {
-      rules: [
-        {
-          name: 'tools',
-          match: { hasToolResults: false },
-          reply: {
-            toolCalls: [
-              { name: 'calculator', arguments: { expression: '2340 * 0.175' } },
-              { name: 'clock', arguments: { timezone: 'UTC' } },
-            ],
-          },
-          usage: { inputTokens: 200, outputTokens: 20 },
-        },
-        {
-          name: 'answer',
-          match: { hasToolResults: true },
-          reply: { content: '17.5% of 2,340 is {{toolResult:calculator}}; it is {{toolResult:clock.local}} UTC.' },
-          usage: { inputTokens: 260, outputTokens: 18 },
-        },
-      ],
-    },
+    ...DIRECT_TASK,
   },
   {
     name: 'direct-task-local',
     description:
       'the same task after the hand-off work: bookkeeping (tools, catalog, recall) and the two pure tools run as local activities',
-    input: { goal: 'What is 17.5% of 2,340, and what time is it in UTC?', model: MODEL, planning: 'direct' },
-    children: ['remember'],
-    script: {
-      rules: [
-        {
-          name: 'tools',
-          match: { hasToolResults: false },
-          reply: {
-            toolCalls: [
-              { name: 'calculator', arguments: { expression: '2340 * 0.175' } },
-              { name: 'clock', arguments: { timezone: 'UTC' } },
-            ],
-          },
-          usage: { inputTokens: 200, outputTokens: 20 },
-        },
-        {
-          name: 'answer',
-          match: { hasToolResults: true },
-          reply: { content: '17.5% of 2,340 is {{toolResult:calculator}}; it is {{toolResult:clock.local}} UTC.' },
-          usage: { inputTokens: 260, outputTokens: 18 },
-        },
-      ],
-    },
+    ...DIRECT_TASK,
   },
   {
     name: 'direct-task-remember-local',
     description:
       'the same task once its memory writing is started by a local activity in the last workflow task, not as a child workflow',
-    input: { goal: 'What is 17.5% of 2,340, and what time is it in UTC?', model: MODEL, planning: 'direct' },
-    children: ['remember'],
-    script: {
-      rules: [
-        {
-          name: 'tools',
-          match: { hasToolResults: false },
-          reply: {
-            toolCalls: [
-              { name: 'calculator', arguments: { expression: '2340 * 0.175' } },
-              { name: 'clock', arguments: { timezone: 'UTC' } },
-            ],
-          },
-          usage: { inputTokens: 200, outputTokens: 20 },
-        },
-        {
-          name: 'answer',
-          match: { hasToolResults: true },
-          reply: { content: '17.5% of 2,340 is {{toolResult:calculator}}; it is {{toolResult:clock.local}} UTC.' },
-          usage: { inputTokens: 260, outputTokens: 18 },
-        },
-      ],
-    },
+    ...DIRECT_TASK,
   },
   {
     name: 'decomposed-task',

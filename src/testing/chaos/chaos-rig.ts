@@ -11,6 +11,7 @@ import { effectServerConfig } from './effect-server-config';
 import { readCallsFile, readEffectsFile, type CallRecord, type EffectRecord } from './effects-file';
 import { modelRequestsInFlight, openToolCalls, toolCallsInFlight } from './in-flight';
 import { accountTasks, type ChaosTaskOutcome, type ChaosTaskResult } from './outcomes';
+import { optionalTsToMs } from '@temporalio/common/lib/time';
 import {
   labelsIn,
   recoverySamples,
@@ -396,6 +397,10 @@ export class ChaosRig {
     const tasks = this.tasks.filter((task) => kill.interrupted.some((call) => call.label === task.label));
     const seen = new Map<string, string>();
     const deadline = kill.at + 40_000;
+    const sinceKill = (time: Parameters<typeof optionalTsToMs>[0]) => {
+      const ms = optionalTsToMs(time);
+      return ms === undefined ? undefined : ms - kill.at;
+    };
     const poll = async (): Promise<void> => {
       while (Date.now() < deadline && !this.disposed) {
         for (const task of tasks) {
@@ -410,18 +415,8 @@ export class ChaosRig {
             attempt: activity.attempt,
             state: activity.state,
             worker: activity.lastWorkerIdentity,
-            started:
-              activity.lastStartedTime?.seconds === undefined
-                ? undefined
-                : Number(activity.lastStartedTime.seconds) * 1000 +
-                  Math.round((activity.lastStartedTime.nanos ?? 0) / 1e6) -
-                  kill.at,
-            heartbeat:
-              activity.lastHeartbeatTime?.seconds === undefined
-                ? undefined
-                : Number(activity.lastHeartbeatTime.seconds) * 1000 +
-                  Math.round((activity.lastHeartbeatTime.nanos ?? 0) / 1e6) -
-                  kill.at,
+            started: sinceKill(activity.lastStartedTime),
+            heartbeat: sinceKill(activity.lastHeartbeatTime),
             failure: activity.lastFailure?.message,
           }));
           const text = JSON.stringify(pending);
