@@ -16,6 +16,7 @@ import { defineTool, type Tool } from '../../src/tools/tool';
 import { OpenOutcomeError, TransientToolError } from '../../src/tools/tool-errors';
 import { ToolRunner } from '../../src/tools/tool-runner';
 import { countingLookup, flakyTool } from './support/counting-tools';
+import { insertDeadClaim } from './support/dead-claim';
 import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
 
 // The real local MongoDB-wire server (FerretDB here); one database for this file, dropped after.
@@ -333,20 +334,6 @@ describe('idempotency of side effects', () => {
   });
 });
 
-/** A claim as a worker that died mid-call leaves it: `running`, its lease passed. */
-async function insertDeadClaim(idempotencyKey: string, tool: string, args: unknown): Promise<void> {
-  await database.db.collection(TOOL_EFFECTS_COLLECTION).insertOne({
-    _id: effectId(idempotencyKey, tool, args) as never,
-    idempotencyKey,
-    tool,
-    state: 'running',
-    owner: 'dead-worker',
-    leaseExpiresAt: new Date(Date.now() - 1_000),
-    createdAt: new Date(),
-    expiresAt: new Date(Date.now() + 60_000),
-  });
-}
-
 function ledgerRecord(idempotencyKey: string, tool: string, args: unknown) {
   return database.db
     .collection<ToolEffectRecord>(TOOL_EFFECTS_COLLECTION)
@@ -391,7 +378,7 @@ describe('a claim left running by a dead attempt is resolved by looking, not by 
     const key = 'wf-4/step-1/call-a';
     // The dead attempt charged the card, then died before recording it.
     payment.charges.set(key, 'charged 500 cents (receipt 1)');
-    await insertDeadClaim(key, 'charge_checked', { cents: 500 });
+    await insertDeadClaim(database.db, key, 'charge_checked', { cents: 500 });
 
     const result = await runner([payment.tool]).run(call('charge_checked', { cents: 500 }), context(key));
     expect(result).toMatchObject({ ok: true, output: 'charged 500 cents (receipt 1)' });
@@ -411,7 +398,7 @@ describe('a claim left running by a dead attempt is resolved by looking, not by 
   test('checkOutcome says it did not apply: the call runs once', async () => {
     const payment = paymentTool('charge_checked_not', { checks: true });
     const key = 'wf-5/step-1/call-a';
-    await insertDeadClaim(key, 'charge_checked_not', { cents: 700 });
+    await insertDeadClaim(database.db, key, 'charge_checked_not', { cents: 700 });
     const result = await runner([payment.tool]).run(call('charge_checked_not', { cents: 700 }), context(key));
     expect(result).toMatchObject({ ok: true, output: 'charged 700 cents (receipt 1)' });
     expect(payment.executions).toEqual([key]);
@@ -425,7 +412,7 @@ describe('a claim left running by a dead attempt is resolved by looking, not by 
     const payment = paymentTool('charge_keyed', { acceptsIdempotencyKey: true });
     const key = 'wf-6/step-1/call-a';
     payment.charges.set(key, 'charged 900 cents (receipt 1)'); // the dead attempt's charge
-    await insertDeadClaim(key, 'charge_keyed', { cents: 900 });
+    await insertDeadClaim(database.db, key, 'charge_keyed', { cents: 900 });
     const result = await runner([payment.tool]).run(call('charge_keyed', { cents: 900 }), context(key));
     expect(result).toMatchObject({ ok: true, output: 'charged 900 cents (receipt 1)' });
     expect(payment.executions).toEqual([key]);
@@ -439,7 +426,7 @@ describe('a claim left running by a dead attempt is resolved by looking, not by 
   test('neither: the outcome is recorded as unknown, the model is told not to repeat it, and later attempts agree', async () => {
     const payment = paymentTool('charge_blind');
     const key = 'wf-7/step-1/call-a';
-    await insertDeadClaim(key, 'charge_blind', { cents: 300 });
+    await insertDeadClaim(database.db, key, 'charge_blind', { cents: 300 });
     const result = await runner([payment.tool]).run(call('charge_blind', { cents: 300 }), context(key));
     expect(result).toMatchObject({ ok: false, error: { type: 'Tool.OutcomeUnknown' } });
     expect(!result.ok && result.error.message).toMatch(

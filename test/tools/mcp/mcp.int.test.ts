@@ -1,10 +1,11 @@
 import { mcpServersConfigSchema, type McpServerConfig } from '../../../src/config/mcp-servers';
 import { connectMcpServers, mcpToolPolicy, parseOutcomeCheck, type McpToolSet } from '../../../src/tools/mcp/mcp-tools';
-import { TOOL_EFFECTS_COLLECTION, effectId } from '../../../src/tools/effect-ledger';
+import { TOOL_EFFECTS_COLLECTION } from '../../../src/tools/effect-ledger';
 import type { Tool } from '../../../src/tools/tool';
 import { openTestDatabase, type TestDatabase } from '../../../src/testing/test-database';
 import { ToolRegistry } from '../../../src/tools/registry';
 import { ToolRunner } from '../../../src/tools/tool-runner';
+import { insertDeadClaim } from '../support/dead-claim';
 import { echoServerConfig } from '../support/echo-mcp-server';
 
 // A real MCP server (src/testing/mcp/echo-server.ts, on the official SDK) in a child process over stdio.
@@ -140,16 +141,7 @@ describe('MCP side effects: idempotency keys and outcome checks', () => {
     expect(recordEffect.checkOutcome).toBeDefined();
     // The dead attempt: the server executed the call, the worker died before recording it.
     const output = await recordEffect.execute({ text: 'paid' }, contextWithKey(key));
-    await database.db.collection(TOOL_EFFECTS_COLLECTION).insertOne({
-      _id: effectId(key, 'fx__record_effect', { text: 'paid' }) as never,
-      idempotencyKey: key,
-      tool: 'fx__record_effect',
-      state: 'running',
-      owner: 'dead-worker',
-      leaseExpiresAt: new Date(Date.now() - 1_000),
-      createdAt: new Date(),
-      expiresAt: new Date(Date.now() + 60_000),
-    });
+    await insertDeadClaim(database.db, key, 'fx__record_effect', { text: 'paid' });
     const before = (await executions()).length;
     expect(await runWithKey('fx__record_effect', { text: 'paid' }, key)).toMatchObject({ ok: true, output });
     expect(await executions()).toHaveLength(before);
@@ -161,16 +153,7 @@ describe('MCP side effects: idempotency keys and outcome checks', () => {
 
     // Not applied (no execution under this key): the call runs, once.
     const freshKey = 'wf-mcp/step-3/call-1';
-    await database.db.collection(TOOL_EFFECTS_COLLECTION).insertOne({
-      _id: effectId(freshKey, 'fx__record_effect', { text: 'later' }) as never,
-      idempotencyKey: freshKey,
-      tool: 'fx__record_effect',
-      state: 'running',
-      owner: 'dead-worker',
-      leaseExpiresAt: new Date(Date.now() - 1_000),
-      createdAt: new Date(),
-      expiresAt: new Date(Date.now() + 60_000),
-    });
+    await insertDeadClaim(database.db, freshKey, 'fx__record_effect', { text: 'later' });
     expect(await runWithKey('fx__record_effect', { text: 'later' }, freshKey)).toMatchObject({ ok: true });
     expect((await executions()).filter((execution) => execution.idempotencyKey === freshKey)).toHaveLength(1);
   });
