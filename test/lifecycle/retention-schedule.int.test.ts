@@ -9,6 +9,7 @@ import { PROMPT_CACHE_COLLECTION, PromptCache } from '../../src/models/prompt-ca
 import { ToolRegistry } from '../../src/tools/registry';
 import { ensureRetentionScheduleOnceReady } from '../../src/workers/retention-schedule-at-start';
 import { useScriptedStack } from '../support/scripted-stack';
+import { triggerScheduleRun } from '../../src/testing/schedule-runs';
 
 // The retention schedule on the real Temporal dev server: what the worker does at start-up,
 // and a scheduled run sweeping a real database through a real worker.
@@ -127,13 +128,7 @@ describe('retention schedule', () => {
     });
     schedules.push(scheduleId);
     const handle = stack.client.schedule.getHandle(scheduleId);
-    await handle.trigger();
-    let workflowId: string | undefined;
-    for (let attempt = 0; workflowId === undefined; attempt++) {
-      if (attempt > 100) throw new Error('the schedule did not start a run');
-      workflowId = (await handle.describe()).info.recentActions[0]?.action.workflow.workflowId;
-      if (workflowId === undefined) await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    const workflowId = await triggerScheduleRun(handle);
     const result = (await stack.client.workflow.getHandle(workflowId).result()) as RetentionSweepResult;
     expect(result.dryRun).toBe(false);
     expect(result.collections.model_prompt_cache).toEqual({ deleted: 1, keptInUse: 0 });

@@ -7,6 +7,7 @@ import { retentionScheduleId } from '../../src/lifecycle/retention-schedule';
 import { PROMPT_CACHE_COLLECTION } from '../../src/models/prompt-cache';
 import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
 import { spawnWorkerProcess, type WorkerProcess } from './support/worker-process';
+import { triggerScheduleRun } from '../../src/testing/schedule-runs';
 
 // A real `chassis worker` process on the shared dev server: after start-up its queue has a
 // retention schedule, and a run of it is swept by that worker.
@@ -59,13 +60,7 @@ test('a worker creates its queue’s retention schedule at start-up, says so, an
   const description = await handle.describe();
   expect(description.action).toMatchObject({ workflowType: 'retentionSweepWorkflow', taskQueue });
 
-  await handle.trigger();
-  let workflowId: string | undefined;
-  for (let attempt = 0; workflowId === undefined; attempt++) {
-    if (attempt > 100) throw new Error('the schedule did not start a run');
-    workflowId = (await handle.describe()).info.recentActions[0]?.action.workflow.workflowId;
-    if (workflowId === undefined) await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  const workflowId = await triggerScheduleRun(handle);
   const result = (await client.workflow.getHandle(workflowId).result()) as RetentionSweepResult;
   expect(result.dryRun).toBe(false);
   // The worker's own retention (45 days), counted back from the run.
