@@ -87,6 +87,21 @@ function hangingInvoiceTool(maximumAttempts = 3) {
   return { tool: tool as Tool, sent };
 }
 
+/**
+ * A task that sends one invoice through {@link hangingInvoiceTool} and then answers: the
+ * invoice was sent once and the task completed.
+ */
+async function invoiceTaskThatHangs(maximumAttempts?: number) {
+  const invoice = hangingInvoiceTool(maximumAttempts);
+  await startStack([invoice.tool], 30_000);
+  callOnceThenAnswer('send_invoice', { to: 'acme', cents: 12_000 });
+  const handle = await startTask('send_invoice');
+  const result: AgentTaskResult = await handle.result();
+  expect(invoice.sent).toEqual(['acme']);
+  expect(result.status).toBe('completed');
+  return { handle, result };
+}
+
 describe('side effects whose outcome is unknown', () => {
   test('a parent task lists the unknown outcomes of its subtasks', async () => {
     const invoice = hangingInvoiceTool();
@@ -143,14 +158,7 @@ describe('side effects whose outcome is unknown', () => {
   }, 120_000);
 
   test('an attempt that hung after its effect: the model is told not to repeat it, and the task result lists it', async () => {
-    const invoice = hangingInvoiceTool();
-    await startStack([invoice.tool], 30_000);
-    callOnceThenAnswer('send_invoice', { to: 'acme', cents: 12_000 });
-    const handle = await startTask('send_invoice');
-    const result: AgentTaskResult = await handle.result();
-
-    expect(invoice.sent).toEqual(['acme']);
-    expect(result.status).toBe('completed');
+    const { handle, result } = await invoiceTaskThatHangs();
     const observation = lastMessageOfRequest(1);
     const callId = observation?.tool_call_id ?? '';
     expect(callId).not.toBe('');
@@ -182,14 +190,7 @@ describe('side effects whose outcome is unknown', () => {
   }, 120_000);
   test('the last attempt ends with the outcome still open: the model is told it is unknown, not that it failed', async () => {
     // One attempt only: it hangs after its effect and is given up, so no later attempt can look at the claim.
-    const invoice = hangingInvoiceTool(1);
-    await startStack([invoice.tool], 30_000);
-    callOnceThenAnswer('send_invoice', { to: 'acme', cents: 12_000 });
-    const handle = await startTask('send_invoice');
-    const result: AgentTaskResult = await handle.result();
-
-    expect(invoice.sent).toEqual(['acme']);
-    expect(result.status).toBe('completed');
+    const { handle, result } = await invoiceTaskThatHangs(1);
     const observation = JSON.parse(lastMessageOfRequest(1)?.content ?? '{}') as { error: string; message: string };
     expect(observation.error).toBe('Tool.OutcomeUnknown');
     expect(observation.message).toMatch(
