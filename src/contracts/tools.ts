@@ -82,6 +82,14 @@ export const DEFAULT_TOOL_POLICY: ToolPolicy = {
   version: '1',
 };
 
+/**
+ * The heartbeat timeout of a tool call: its policy's, else the default's. The workflow sets
+ * it on the activity, the runner heartbeats within it, and the effect ledger's lease is as long.
+ */
+export function toolHeartbeatTimeoutMs(policy: Pick<ToolPolicy, 'heartbeatTimeoutMs'>): number {
+  return policy.heartbeatTimeoutMs ?? DEFAULT_TOOL_POLICY.heartbeatTimeoutMs ?? 5_000;
+}
+
 /** A tool as an agent loop receives it: its definition, and its policy when the registry sent one. */
 export type AgentTool = ToolDefinition & { policy?: ToolPolicy };
 

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Db } from 'mongodb';
 import { FailureType } from '../contracts/failure-types';
 import type { ToolCallRequest } from '../contracts/messages';
-import { DEFAULT_TOOL_POLICY, type ToolPolicy, unknownOutcomeResult } from '../contracts/tools';
+import { toolHeartbeatTimeoutMs, type ToolPolicy, unknownOutcomeResult } from '../contracts/tools';
 import {
   InfrastructureUnavailableError,
   unavailableSystemOf,
@@ -38,8 +38,6 @@ import type { OutcomeCheck, ToolContext } from './tool';
 
 /** How long one call waits for MongoDB by default (`CHASSIS_OUTAGE_BUDGET_MS`). */
 export const DEFAULT_OUTAGE_BUDGET_MS = 5 * 60_000;
-
-const DEFAULT_HEARTBEAT_TIMEOUT_MS = DEFAULT_TOOL_POLICY.heartbeatTimeoutMs ?? 5_000;
 
 /** What a {@link ToolRunner} needs; everything but the registry is optional. */
 export interface ToolRunnerOptions {
@@ -124,7 +122,7 @@ export class ToolRunner {
     const prepared = this.registry.prepare(call);
     if (!prepared.ok) return prepared.result;
     // Every call heartbeats, short or long, so a dead worker is noticed within the heartbeat timeout.
-    const stopHeartbeats = startHeartbeats(prepared.policy.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS, context);
+    const stopHeartbeats = startHeartbeats(toolHeartbeatTimeoutMs(prepared.policy), context);
     // A side effect whose attempt the engine gave up on finishes and records its outcome (the
     // next attempt waits for it); stopping it midway would leave its outcome unknown.
     const recorded = !prepared.policy.idempotent && this.ledger !== undefined;
@@ -226,10 +224,7 @@ export class ToolRunner {
    * then, so that is how long a live claim is waited for.
    */
   private ledgerWaits(policy: ToolPolicy, waits: LedgerWaits, ledgerLeaseMs: number): LedgerWaits {
-    const leaseMs = Math.min(
-      ledgerLeaseMs,
-      policy.heartbeatTimeoutMs ?? DEFAULT_TOOL_POLICY.heartbeatTimeoutMs ?? ledgerLeaseMs,
-    );
+    const leaseMs = Math.min(ledgerLeaseMs, toolHeartbeatTimeoutMs(policy));
     return { ...waits, leaseMs, liveClaimWaitMs: policy.timeoutMs + 2 * leaseMs };
   }
 

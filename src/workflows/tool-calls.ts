@@ -14,13 +14,11 @@ import type { ToolCallResult } from '../contracts/activities';
 import type { UnknownOutcome } from '../contracts/agent-task';
 import { FailureType } from '../contracts/failure-types';
 import type { ToolCallRequest } from '../contracts/messages';
-import { DEFAULT_TOOL_POLICY, unknownOutcomeResult, type AgentTool, type ToolPolicy } from '../contracts/tools';
+import { toolHeartbeatTimeoutMs, unknownOutcomeResult, type AgentTool, type ToolPolicy } from '../contracts/tools';
 import { activityCallFailure } from './activity-failures';
 import { toolCall } from './activity-options';
 import type { HumanGate } from './human/human-gate';
 
-/** Heartbeat timeout of a tool call whose policy names none (every call heartbeats). */
-const DEFAULT_HEARTBEAT_TIMEOUT_MS = DEFAULT_TOOL_POLICY.heartbeatTimeoutMs ?? 5_000;
 /**
  * Start-to-close room beyond the tool's timeout and the outage budget: a cache read against
  * a down database, a minute to record an effect's outcome, a tool that ignores its signal.
@@ -38,7 +36,7 @@ function optionsFor(policy: ToolPolicy | undefined): ActivityOptions {
   if (policy === undefined) return toolCall;
   return {
     startToCloseTimeout: policy.timeoutMs + (policy.outageBudgetMs ?? 0) + START_TO_CLOSE_MARGIN_MS,
-    heartbeatTimeout: policy.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
+    heartbeatTimeout: toolHeartbeatTimeoutMs(policy),
     retry: {
       initialInterval: policy.initialRetryIntervalMs,
       backoffCoefficient: 2,
