@@ -118,7 +118,7 @@ export class EpisodesStore {
       .sort({ occurredAt: -1, _id: -1 })
       .limit(count)
       .toArray();
-    return documents.reverse().map((document) => toEpisode(openEpisode(document, this.fields)));
+    return this.transcript(documents);
   }
 
   /**
@@ -173,9 +173,14 @@ export class EpisodesStore {
     const documents = await this.window(sessionId, options.kinds, Math.max(recentCount, this.relevanceWindow));
     const newest = documents.slice(0, recentCount);
     return {
-      recent: newest.reverse().map((document) => toEpisode(openEpisode(document, this.fields))),
+      recent: this.transcript(newest),
       relevant: await this.rank(documents.slice(recentCount), goal, relevantCount, options.signal),
     };
+  }
+
+  /** Newest-first documents as episodes oldest first, so they read as a transcript. */
+  private transcript(newestFirst: StoredEpisodeDocument[]): Episode[] {
+    return newestFirst.reverse().map((document) => toEpisode(openEpisode(document, this.fields)));
   }
 
   /** The session's `size` most recent episodes, newest first, with their embeddings. */
