@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import type { RememberTaskInput, StartRememberTaskInput } from '../contracts/memory';
+import type { StartRememberTaskInput } from '../contracts/memory';
 
 /** The workflow that writes a finished task to memory (`src/workflows/remember-task.ts`). */
 const REMEMBER_TASK_WORKFLOW = 'rememberTaskWorkflow';
@@ -21,7 +21,7 @@ export function createRememberActivities() {
         await context.client.workflow.start(REMEMBER_TASK_WORKFLOW, {
           taskQueue: context.info.taskQueue,
           workflowId: input.workflowId,
-          args: [input.task satisfies RememberTaskInput],
+          args: [input.task],
           staticSummary: 'Write the task to memory',
         });
         return { started: true };

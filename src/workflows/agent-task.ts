@@ -21,6 +21,7 @@ import {
   type TaskFailure,
 } from '../contracts/agent-task';
 import { FailureType } from '../contracts/failure-types';
+import type { RememberTaskInput } from '../contracts/memory';
 import type { ChatMessage } from '../contracts/messages';
 import type { ModelSelection } from '../contracts/models';
 import type { Plan } from '../contracts/plan';
@@ -34,7 +35,7 @@ import { planTask } from './planning/plan-task';
 import { DEFAULT_SYSTEM_PROMPT } from './prompts';
 import { publishStatus } from './publish-status';
 import { localStart } from './activity-options';
-import { rememberTaskWorkflow, type RememberTaskInput } from './remember-task';
+import { rememberTaskWorkflow } from './remember-task';
 import { routeCall } from './routing/choose-tier';
 import { installTaskHandlers } from './task-handlers';
 import { prepareTask } from './task-preparation';

@@ -3,8 +3,6 @@ import type { Activities } from '../activities';
 import type { RememberTaskInput, RememberTaskResult } from '../contracts/memory';
 import { factExtraction, memoryWrite } from './activity-options';
 
-export type { RememberTaskInput, RememberTaskResult };
-
 const { rememberEpisode } = proxyActivities<Activities>(memoryWrite);
 const { extractFacts } = proxyActivities<Activities>(factExtraction);
 

@@ -8,7 +8,7 @@ import { MemoryCollection } from '../../src/memory/database';
 import { TOOL_EFFECTS_COLLECTION } from '../../src/tools/effect-ledger';
 import { startPrivateMongo, type PrivateServer } from '../../src/testing/private-servers';
 import { loadScriptFile, type ScriptedModelServer } from '../../src/testing/scripted-model';
-import type { RememberTaskResult } from '../../src/workflows/remember-task';
+import type { RememberTaskResult } from '../../src/contracts/memory';
 import { DEMO_GOAL, DEMO_SCRIPT_PATH } from '../../src/client/offline/demo-goal';
 import { spawnWorkerProcess, type WorkerProcess } from './support/worker-process';
 import { startQuietScriptedModel } from '../../src/testing/scripted-stack';
