@@ -101,23 +101,24 @@ function recoveryCell(report: ScenarioReport, p95Ms: number | null, count = true
 
 /** The table printed at the end of a run. */
 export function chaosTable(reports: readonly ScenarioReport[], title: string[] = []): TextTable {
+  const headers = [
+    'scenario',
+    'tasks',
+    'completed',
+    'failed',
+    'stuck',
+    'lost',
+    'duplicated',
+    'unknown',
+    'unreported',
+    'model requests',
+    'recovery p95 (n)',
+    'with infra up',
+    'time',
+  ];
   return {
     title,
-    headers: [
-      'scenario',
-      'tasks',
-      'completed',
-      'failed',
-      'stuck',
-      'lost',
-      'duplicated',
-      'unknown',
-      'unreported',
-      'model requests',
-      'recovery p95 (n)',
-      'with infra up',
-      'time',
-    ],
+    headers,
     rows: reports.map((report) => [
       report.error === undefined ? report.fault : `${report.fault} (error)`,
       report.runs,
@@ -133,7 +134,7 @@ export function chaosTable(reports: readonly ScenarioReport[], title: string[] =
       recoveryCell(report, report.recoveryWhileUpP95Ms, false),
       `${seconds(report.durationMs)} s`,
     ]),
-    align: ['left', ...Array.from({ length: 12 }, () => 'right' as const)],
+    align: headers.map((_, index) => (index === 0 ? 'left' : 'right')),
   };
 }
 
