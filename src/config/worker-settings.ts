@@ -1,4 +1,5 @@
 import { ConfigError } from './config-error';
+import { loadWorkerTuning, type WorkerTuning } from './worker-tuning';
 
 /** Worker versioning (Temporal Worker Deployments): on only when `CHASSIS_BUILD_ID` is set. */
 export interface WorkerVersioning {
@@ -26,6 +27,8 @@ export interface WorkerSettings {
   versioning: WorkerVersioning | undefined;
   /** `CHASSIS_METRICS_PORT` (and `CHASSIS_METRICS_HOST`, default 127.0.0.1): the Prometheus endpoint. @default off */
   metrics: { host: string; port: number } | undefined;
+  /** Pollers, workflow-task slots and the sticky cache (`worker-tuning.ts`). @default the benchmarked defaults */
+  tuning: WorkerTuning;
 }
 
 const DEFAULT_SHUTDOWN_GRACE_MS = 15_000;
@@ -45,7 +48,7 @@ function integer(name: string, raw: string, minimum: number, maximum: number, ex
 /**
  * Reads the worker settings: `CHASSIS_SHUTDOWN_GRACE_MS`, `CHASSIS_BUILD_ID`,
  * `CHASSIS_DEPLOYMENT_NAME`, `CHASSIS_VERSIONING_BEHAVIOR`, `CHASSIS_METRICS_PORT`,
- * `CHASSIS_METRICS_HOST`.
+ * `CHASSIS_METRICS_HOST`, and the tuning variables of {@link loadWorkerTuning}.
  *
  * @throws {ConfigError} naming the bad variable and what to do
  */
@@ -105,5 +108,6 @@ export function loadWorkerSettings(environment: Record<string, string | undefine
       port === undefined
         ? undefined
         : { host: host ?? '127.0.0.1', port: integer('CHASSIS_METRICS_PORT', port, 1, 65_535, '9464') },
+    tuning: loadWorkerTuning(environment),
   };
 }

@@ -44,7 +44,7 @@ export interface TestStackOptions {
   /** @default `test` */
   taskQueuePrefix?: string;
   /** More worker options: versioning, tracing and metrics, a workflow cache size. @default none */
-  workers?: Pick<CreateWorkersOptions, 'versioning' | 'telemetry' | 'maxCachedWorkflows' | 'shutdownGraceTime'>;
+  workers?: Pick<CreateWorkersOptions, 'versioning' | 'telemetry' | 'tuning' | 'shutdownGraceTime'>;
 }
 
 /** Starts workers with the given dependencies on a fresh task queue of the configured server. */

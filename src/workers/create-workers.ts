@@ -6,10 +6,12 @@ import { createToolActivities } from '../activities/tool-activities';
 import { memoryActivitiesFor, type ActivityDependencies } from '../activities';
 import { modelTaskQueueFor } from '../contracts/task-queues';
 import type { WorkerVersioning } from '../config/worker-settings';
+import type { WorkerTuning } from '../config/worker-tuning';
 import { reportBreakerStates, type ChassisMetrics } from '../observability/chassis-metrics';
 import { instrumentModelActivities, instrumentToolActivities } from '../observability/instrument-activities';
 import type { Tracing } from '../observability/tracing';
 import { createToolBreaker } from '../tools/tool-breaker';
+import { modelWorkerTuning, workflowWorkerTuning } from './tuning-options';
 
 /** Options for {@link createWorkers}. */
 export interface CreateWorkersOptions {
@@ -44,8 +46,11 @@ export interface CreateWorkersOptions {
    * @default neither
    */
   telemetry?: { tracing?: Tracing; metrics?: ChassisMetrics };
-  /** Workflows kept in memory; 0 makes every workflow task replay its history (tests of replay). @default the SDK's */
-  maxCachedWorkflows?: number;
+  /**
+   * Pollers, workflow-task slots and the sticky cache (`maxCachedWorkflows: 0` makes every
+   * workflow task replay its history: tests of replay). @default the SDK's
+   */
+  tuning?: WorkerTuning;
 }
 
 /** The workers of one process: workflows and tools on the task queue, model calls on their own queue. */
@@ -96,9 +101,9 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Chas
   const toolActivities = instrumented
     ? instrumentToolActivities(createToolActivities(dependencies), activityTelemetry)
     : createToolActivities(dependencies);
-  const cache = options.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: options.maxCachedWorkflows };
   const limits = options.dependencies.models.catalog.limits;
   const modelCallsPerSecond = options.modelCallsPerSecond ?? limits.modelCallsPerSecond;
+  const modelSlots = options.maxConcurrentModelCalls ?? limits.maxConcurrentModelCalls;
   const agentWorker = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -107,7 +112,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Chas
     ...shutdown,
     ...versioning,
     ...tracingOptions,
-    ...cache,
+    ...workflowWorkerTuning(options.tuning),
     ...workflowSource,
     // describeModels is a cheap local read: serving it here keeps it out of the model queue's rate limit.
     activities: {
@@ -128,7 +133,8 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Chas
     ...tracingOptions,
     // Activities only, by design: its own queue exists for the rate limit (see install-runtime.ts on the SDK's warning).
     activities: modelActivities,
-    maxConcurrentActivityTaskExecutions: options.maxConcurrentModelCalls ?? limits.maxConcurrentModelCalls,
+    maxConcurrentActivityTaskExecutions: modelSlots,
+    ...modelWorkerTuning(options.tuning, modelSlots),
     ...(modelCallsPerSecond !== undefined ? { maxTaskQueueActivitiesPerSecond: modelCallsPerSecond } : {}),
   });
   const workers = [agentWorker, modelWorker];

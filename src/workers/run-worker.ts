@@ -1,6 +1,7 @@
 import { Client } from '@temporalio/client';
 import { NativeConnection, type LogLevel, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { ChassisConfig } from '../config/load-config';
+import type { WorkerTuning } from '../config/worker-tuning';
 import { describeTemporalSecurity, nativeConnectionOptions } from '../config/temporal-connection';
 import { modelTaskQueueFor } from '../contracts/task-queues';
 import { buildDependencies, type BuildDependenciesOptions, type BuiltDependencies } from './build-dependencies';
@@ -103,6 +104,17 @@ function startupSummary(config: ChassisConfig, built: BuiltDependencies): Startu
 }
 
 /** Versioning, tracing and metrics, as the start-up block says them. */
+/** The tuning variables that are set, in one line; nothing when all are at their defaults. */
+function describeTuning(tuning: WorkerTuning): string | undefined {
+  const parts = [
+    tuning.workflowPollers === undefined ? undefined : `${tuning.workflowPollers} workflow pollers`,
+    tuning.activityPollers === undefined ? undefined : `${tuning.activityPollers} activity pollers`,
+    tuning.workflowTaskSlots === undefined ? undefined : `${tuning.workflowTaskSlots} workflow-task slots`,
+    tuning.maxCachedWorkflows === undefined ? undefined : `${tuning.maxCachedWorkflows} cached workflows`,
+  ].filter((part): part is string => part !== undefined);
+  return parts.length === 0 ? undefined : `tuning: ${parts.join(', ')}`;
+}
+
 function operationLines(config: ChassisConfig): string[] {
   const lines: string[] = [];
   const versioning = config.worker.versioning;
@@ -117,6 +129,8 @@ function operationLines(config: ChassisConfig): string[] {
       `metrics on http://${host.includes(':') ? `[${host}]` : host}:${port}/metrics (Temporal's and Chassis's, Prometheus format)`,
     );
   }
+  const tuning = describeTuning(config.worker.tuning);
+  if (tuning !== undefined) lines.push(tuning);
   if (config.tracing !== undefined) {
     const endpoint =
       process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
@@ -201,6 +215,7 @@ export async function startWorker(config: ChassisConfig, options: StartWorkerOpt
         shutdownGraceTime: config.worker.shutdownGraceMs,
         versioning: config.worker.versioning,
         telemetry: { tracing, metrics },
+        tuning: config.worker.tuning,
       }),
   });
   let monitor: HealthMonitor | undefined;

@@ -13,7 +13,12 @@ function messageOf(environment: Record<string, string>): string {
 
 describe('loadWorkerSettings', () => {
   test('defaults: 15 s to drain, unversioned, no metrics endpoint (local development is unchanged)', () => {
-    expect(loadWorkerSettings({})).toEqual({ shutdownGraceMs: 15_000, versioning: undefined, metrics: undefined });
+    expect(loadWorkerSettings({})).toEqual({
+      shutdownGraceMs: 15_000,
+      versioning: undefined,
+      metrics: undefined,
+      tuning: {},
+    });
   });
 
   test('reads the grace time, the version and the metrics endpoint', () => {
@@ -30,6 +35,7 @@ describe('loadWorkerSettings', () => {
       shutdownGraceMs: 45_000,
       versioning: { deploymentName: 'agents', buildId: 'v1.4.0+abc123', defaultBehavior: 'AUTO_UPGRADE' },
       metrics: { host: '0.0.0.0', port: 9464 },
+      tuning: {},
     });
     expect(loadWorkerSettings({ CHASSIS_BUILD_ID: 'b1' }).versioning).toEqual({
       deploymentName: 'chassis',

@@ -68,7 +68,7 @@ describe('OpenTelemetry traces of a decomposed task', () => {
     // The rig's stack (it serves the file's test): every workflow task replays its history first.
     stack = await scripted.rig.startStack({
       taskQueuePrefix: 'test-tracing',
-      workers: { telemetry: { tracing }, maxCachedWorkflows: 0 },
+      workers: { telemetry: { tracing }, tuning: { maxCachedWorkflows: 0 } },
     });
   });
 
