@@ -6,18 +6,26 @@ import { performance } from 'node:perf_hooks';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { ChassisConfig } from '../src/config/load-config';
-import type { AgentTaskInput, AgentTaskResult } from '../src/contracts/agent-task';
 import { sessionWorkflowId } from '../src/contracts/session';
 import { sendToSession } from '../src/client/session-client';
 import { waitForPollers } from '../src/client/task-client';
 import { WorkerProcess } from '../src/testing/chaos/worker-process';
-import type { ScriptedModelServer } from '../src/testing/scripted-model';
 import { startQuietScriptedModel } from '../src/testing/scripted-stack';
-import { countingAnswer, countingGoal, countingScript, FACTS_RULE } from './support/counting-task';
+import {
+  CLIENT_PARALLELISM,
+  inParallel,
+  measureLevel,
+  numbersFrom,
+  outcomeOf,
+  startTask,
+  workerEnvironment,
+  type Context,
+  type ThroughputLevel,
+} from './support/task-levels';
+import { countingAnswer, countingGoal, countingScript } from './support/counting-task';
 import { benchmarkMongoLocation, describeBenchmarkServers } from './support/header';
-import { peakConcurrency } from './support/intervals';
 import { describeMachineLoad, watchMachineLoad, type MachineLoad } from './support/machine-load';
-import { formatMegabytes, residentBytes, watchResidentMemory } from './support/process-memory';
+import { formatMegabytes, residentBytes } from './support/process-memory';
 import { summarizeSamples, type SampleSummary } from './support/results';
 import { openBenchDatabase, progress } from './support/runner';
 import { printTable } from './support/table';
@@ -44,26 +52,6 @@ const IDLE_PROBES = 10;
 const RECOVERY_TASKS = 20;
 const RECOVERY_ROUNDS = 10;
 const RECOVERY_KILL_AFTER_MS = 2_000;
-/** Client-side concurrency of starting sessions and terminating them. */
-const CLIENT_PARALLELISM = 50;
-
-/** One concurrency level. */
-export interface ThroughputLevel {
-  concurrency: number;
-  tasks: number;
-  completed: number;
-  errors: number;
-  /** First error messages, for the report. */
-  errorSamples: string[];
-  wallMs: number;
-  tasksPerMinute: number;
-  /** Server-side task latency (start → close). */
-  latency: SampleSummary;
-  /** Most chat requests the model server had open at once. */
-  peakModelCalls: number;
-  workerPeakBytes?: number;
-  workerEndBytes?: number;
-}
 
 /** A thousand (or `CHASSIS_BENCH_IDLE_SESSIONS`) sessions answered once each, then idle. */
 export interface IdleSessionsResult {
@@ -106,164 +94,6 @@ export interface ThroughputResult {
   levels: ThroughputLevel[];
   idleSessions?: IdleSessionsResult;
   recovery?: RecoveryResult;
-}
-
-function numbersFrom(variable: string, fallback: number[], minimum = 1): number[] {
-  const value = process.env[variable];
-  if (value === undefined || value.trim() === '') return fallback;
-  const numbers = value.split(',').map((part) => Number(part.trim()));
-  if (numbers.some((number) => !Number.isInteger(number) || number < minimum)) {
-    throw new Error(`${variable} must be integers of at least ${minimum} separated by commas, got "${value}"`);
-  }
-  return numbers;
-}
-
-/** Runs `work` over `items` with at most `limit` at once. */
-async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await work(item);
-    }
-  });
-  await Promise.all(lanes);
-}
-
-interface Context {
-  client: Client;
-  taskQueue: string;
-  model: string;
-  server: ScriptedModelServer;
-  worker: WorkerProcess;
-}
-
-function taskInput(context: Context, rounds: number): AgentTaskInput {
-  // As `chassis run --direct`: memory on, no planner (the plan would be one more model call).
-  return {
-    goal: countingGoal(rounds),
-    model: context.model,
-    tools: ['calculator'],
-    maxSteps: rounds + 1,
-    planning: 'direct',
-  };
-}
-
-async function startTask(context: Context, prefix: string, rounds: number): Promise<WorkflowHandle> {
-  return context.client.workflow.start('agentTaskWorkflow', {
-    taskQueue: context.taskQueue,
-    workflowId: `${prefix}-${randomUUID()}`,
-    args: [taskInput(context, rounds)],
-    // A stuck task fails the level instead of hanging the benchmark.
-    workflowExecutionTimeout: '10 minutes',
-  });
-}
-
-/** A failure as one line: its name, message and its cause's message. */
-function describeError(error: unknown): string {
-  const failure = error as Error;
-  const cause = failure.cause as Error | undefined;
-  return `${failure.name}: ${failure.message}${cause?.message ? ` (${cause.message})` : ''}`;
-}
-
-/** At most `limit` calls at once; the others wait their turn. */
-class Semaphore {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(private readonly limit: number) {}
-
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.active++;
-    try {
-      return await work();
-    } finally {
-      this.active--;
-      this.waiting.shift()?.();
-    }
-  }
-}
-
-/** Waits for a task; its error message when it did not complete with the expected answer. */
-async function outcomeOf(handle: WorkflowHandle, rounds: number): Promise<string | undefined> {
-  try {
-    const result = (await handle.result()) as AgentTaskResult;
-    if (result.status !== 'completed') return `${result.status}: ${result.answer}`;
-    if (result.answer !== countingAnswer(rounds)) return `wrong answer: ${result.answer}`;
-    return undefined;
-  } catch (error) {
-    return describeError(error);
-  }
-}
-
-/** Server-side start and close times of finished workflows, read with bounded parallelism. */
-async function serverTimes(handles: WorkflowHandle[]): Promise<{ startMs: number; endMs: number }[]> {
-  const times: { startMs: number; endMs: number }[] = [];
-  await inParallel(handles, CLIENT_PARALLELISM, async (handle) => {
-    const description = await handle.describe();
-    if (description.closeTime !== undefined) {
-      times.push({ startMs: description.startTime.getTime(), endMs: description.closeTime.getTime() });
-    }
-  });
-  return times;
-}
-
-/** Most chat requests of the task itself open at once since `from` (each open for the scripted latency). */
-function peakModelCalls(server: ScriptedModelServer, from: number): number {
-  const intervals = server.requests
-    .slice(from)
-    .filter((request) => request.path.endsWith('/chat/completions') && request.ruleName !== FACTS_RULE)
-    .map((request) => {
-      const startMs = Date.parse(request.receivedAt);
-      return { startMs, endMs: startMs + MODEL_LATENCY_MS };
-    });
-  return peakConcurrency(intervals);
-}
-
-async function measureLevel(context: Context, concurrency: number): Promise<ThroughputLevel> {
-  const tasks = concurrency >= 1000 ? concurrency : Math.max(2 * concurrency, 20);
-  progress(`concurrency ${concurrency}: ${tasks} tasks…`);
-  const requestsBefore = context.server.requests.length;
-  const finishMemory = watchResidentMemory(() => context.worker.pid());
-  const handles: WorkflowHandle[] = [];
-  const errors: string[] = [];
-  let started = 0;
-  const startedAt = performance.now();
-  const starts = new Semaphore(CLIENT_PARALLELISM);
-  const lanes = Array.from({ length: concurrency }, async () => {
-    while (started < tasks) {
-      started++;
-      // A client starts at most CLIENT_PARALLELISM at once, as a real one would pace a burst.
-      let handle: WorkflowHandle;
-      try {
-        handle = await starts.run(() => startTask(context, `bench-throughput-c${concurrency}`, 1));
-      } catch (error) {
-        errors.push(`start failed: ${describeError(error)}`);
-        continue;
-      }
-      handles.push(handle);
-      const error = await outcomeOf(handle, 1);
-      if (error !== undefined) errors.push(error);
-    }
-  });
-  await Promise.all(lanes);
-  const wallMs = performance.now() - startedAt;
-  const memory = finishMemory();
-  const times = await serverTimes(handles);
-  return {
-    concurrency,
-    tasks,
-    completed: tasks - errors.length,
-    errors: errors.length,
-    errorSamples: [...new Set(errors)].slice(0, 3),
-    wallMs: Math.round(wallMs),
-    tasksPerMinute: Math.round(((tasks - errors.length) / wallMs) * 60_000 * 10) / 10,
-    latency: summarizeSamples(times.map((time) => time.endMs - time.startMs)),
-    peakModelCalls: peakModelCalls(context.server, requestsBefore),
-    workerPeakBytes: memory.peakBytes,
-    workerEndBytes: memory.lastBytes,
-  };
 }
 
 async function measureIdleSessions(context: Context, count: number): Promise<IdleSessionsResult> {
@@ -376,27 +206,6 @@ async function measureRecovery(context: Context): Promise<RecoveryResult> {
   };
 }
 
-/** The worker's whole environment: the bench's servers, its scripted model, a throw-away database. */
-function workerEnvironment(
-  config: ChassisConfig,
-  options: { taskQueue: string; modelUrl: string; database: string; home: string },
-) {
-  return {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: process.env.HOME ?? options.home,
-    TEMPORAL_ADDRESS: config.temporal.address,
-    TEMPORAL_NAMESPACE: config.temporal.namespace,
-    MONGODB_URI: config.mongo.uri,
-    MONGODB_DB: options.database,
-    CHASSIS_TASK_QUEUE: options.taskQueue,
-    CHASSIS_HOME: options.home,
-    OPENAI_BASE_URL: options.modelUrl,
-    CHASSIS_EMBEDDER: 'hashed-ngram',
-    // A catalog of your own (e.g. other model-call limits) reaches the worker too.
-    ...(process.env.CHASSIS_MODEL_CATALOG ? { CHASSIS_MODEL_CATALOG: process.env.CHASSIS_MODEL_CATALOG } : {}),
-  };
-}
-
 /** Runs the benchmark, prints its tables and returns the result. */
 export async function run(config: ChassisConfig): Promise<ThroughputResult> {
   const finishLoad = watchMachineLoad();
@@ -422,7 +231,7 @@ export async function run(config: ChassisConfig): Promise<ThroughputResult> {
     if (!(await waitForPollers(client, taskQueue, 180_000))) {
       throw new Error(`the worker did not poll within 3 minutes: see ${path.join(home, 'worker.log')}`);
     }
-    const context: Context = { client, taskQueue, model, server, worker };
+    const context: Context = { client, taskQueue, model, server, worker, modelLatencyMs: MODEL_LATENCY_MS };
     const measured: ThroughputLevel[] = [];
     for (const concurrency of levels) measured.push(await measureLevel(context, concurrency));
     const idleSessions = idleCount > 0 ? await measureIdleSessions(context, idleCount) : undefined;
