@@ -8,6 +8,7 @@ export const RETENTION_COLLECTIONS = [
   'tool_effects',
   'task_events',
   'task_event_sources',
+  'task_event_streams',
   'memory_episodes',
 ] as const;
 

@@ -6,7 +6,11 @@ import {
   type RetentionCollectionCounts,
   type RetentionSweepResult,
 } from '../contracts/retention';
-import { TASK_EVENT_SOURCES_COLLECTION, TASK_EVENTS_COLLECTION } from '../events/task-event-log';
+import {
+  TASK_EVENT_SOURCES_COLLECTION,
+  TASK_EVENT_STREAMS_COLLECTION,
+  TASK_EVENTS_COLLECTION,
+} from '../events/task-event-log';
 import { MemoryCollection } from '../memory/database';
 import { PROMPT_CACHE_COLLECTION } from '../models/prompt-cache';
 import { TOOL_EFFECTS_COLLECTION } from '../tools/effect-ledger';
@@ -138,6 +142,13 @@ function sweepTargets(db: Db, cutoff: Date, now: Date): Record<RetentionCollecti
       owners: (document) => (typeof document.workflowId === 'string' ? [document.workflowId] : []),
     },
     [TASK_EVENT_SOURCES_COLLECTION]: {
+      candidates: { expiresAt: { $lte: now } },
+      projection: { _id: 1 },
+      keeper: 'running',
+      owners: (document) => [String(document._id)],
+    },
+    // A stream's head expires with its last event; the marker that all streams have heads never does.
+    [TASK_EVENT_STREAMS_COLLECTION]: {
       candidates: { expiresAt: { $lte: now } },
       projection: { _id: 1 },
       keeper: 'running',

@@ -25,6 +25,6 @@ describe('chassis gc: durations and the table', () => {
     );
     expect(lines[2]).toMatch(/^collection\s+would delete\s+kept \(in use\)$/);
     expect(lines.slice(3, -1).map((line) => line.split(/\s+/)[0])).toEqual([...RETENTION_COLLECTIONS]);
-    expect(lines.at(-1)).toMatch(/^total\s+28\s+8$/);
+    expect(lines.at(-1)).toMatch(/^total\s+36\s+9$/);
   });
 });

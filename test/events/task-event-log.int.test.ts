@@ -5,7 +5,12 @@ import { parsePayloadKey } from '../../src/config/payload-keys';
 import { FieldEncryption } from '../../src/codec/field-encryption';
 import type { TaskEventInput } from '../../src/contracts/task-events';
 import { EventBatcher } from '../../src/events/event-batcher';
-import { EventLogPausedError, TASK_EVENTS_COLLECTION, TaskEventLog } from '../../src/events/task-event-log';
+import {
+  EventLogPausedError,
+  TASK_EVENTS_COLLECTION,
+  TASK_EVENT_STREAMS_COLLECTION,
+  TaskEventLog,
+} from '../../src/events/task-event-log';
 import { openTestDatabase, type TestDatabase } from '../../src/testing/test-database';
 
 // The task event log on the real MongoDB-wire server (FerretDB here).
@@ -125,6 +130,10 @@ describe('TaskEventLog', () => {
     // The first append of a new stream sweeps (FerretDB has no TTL indexes).
     await log.append('task-new', [token('c')]);
     expect(await database.db.collection(TASK_EVENTS_COLLECTION).countDocuments({ streamId: 'task-old' })).toBe(0);
+    // Its head went with it.
+    expect(
+      await database.db.collection<{ _id: string }>(TASK_EVENT_STREAMS_COLLECTION).countDocuments({ _id: 'task-old' }),
+    ).toBe(0);
     expect(await log.readAfter('task-new', 0)).toHaveLength(1);
   });
 
@@ -134,6 +143,77 @@ describe('TaskEventLog', () => {
     await expect(log.append('task-d', [token('x')])).rejects.toThrow(/ECONNREFUSED|Server selection timed out/);
     await expect(log.append('task-d', [token('y')])).rejects.toBeInstanceOf(EventLogPausedError);
     await client.close();
+  });
+});
+
+describe('TaskEventLog stream heads', () => {
+  const sequencesOf = async (log: TaskEventLog, streamId: string) =>
+    (await log.readAfter(streamId, 0)).map((event) => event.sequence);
+  const heads = () => database.db.collection<{ _id: string; last?: number }>(TASK_EVENT_STREAMS_COLLECTION);
+
+  test('a writer new to a stream starts after its head, without reading the stream; a new stream starts at 1', async () => {
+    const first = new TaskEventLog(database.db);
+    await first.append('task-h', [token('a'), token('b'), token('c')]);
+    expect((await heads().findOne({ _id: 'task-h' }))?.last).toBe(3);
+    const second = new TaskEventLog(database.db);
+    const readsStream = jest.spyOn(second, 'lastSequence');
+    const [next] = await second.append('task-h/part', [token('d')]);
+    const [fresh] = await second.append('task-h-fresh', [token('e')]);
+    expect(next?.sequence).toBe(4);
+    expect(fresh?.sequence).toBe(1);
+    expect(readsStream).not.toHaveBeenCalled();
+    expect(await sequencesOf(first, 'task-h')).toEqual([1, 2, 3, 4]);
+  });
+
+  test('a head left behind (a lost update, a writer of an older version) costs rounds, never a gap or a duplicate', async () => {
+    const first = new TaskEventLog(database.db);
+    await first.append('task-lag', [token('1'), token('2'), token('3'), token('4'), token('5')]);
+    await heads().updateOne({ _id: 'task-lag' }, { $set: { last: 2 } });
+    const second = new TaskEventLog(database.db);
+    const written = await second.append('task-lag', [token('6'), token('7')]);
+    expect(written.map((event) => event.sequence)).toEqual([6, 7]);
+    expect(await sequencesOf(first, 'task-lag')).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect((await heads().findOne({ _id: 'task-lag' }))?.last).toBe(7);
+    // A stream with events and no head at all (its writer died before the head moved) is not restarted either.
+    await heads().deleteOne({ _id: 'task-lag' });
+    const [after] = await new TaskEventLog(database.db).append('task-lag', [token('8')]);
+    expect(after?.sequence).toBe(8);
+  });
+});
+
+describe('TaskEventLog stream heads for events written before heads existed', () => {
+  let legacy: TestDatabase;
+
+  beforeAll(async () => {
+    legacy = await openTestDatabase('task_events_legacy');
+  });
+
+  afterAll(() => legacy.drop());
+
+  test('the first writer gives every stream a head once; a stream whose first events expired goes on after its last', async () => {
+    const old = new TaskEventLog(legacy.db);
+    await old.append('task-legacy', [token('1'), token('2'), token('3'), token('4')]);
+    await old.append('task-other', [token('1'), token('2')]);
+    // As an older Chassis left them: no heads, and the stream's first events swept.
+    await legacy.db.collection(TASK_EVENT_STREAMS_COLLECTION).drop();
+    await legacy.db.collection(TASK_EVENTS_COLLECTION).deleteMany({ streamId: 'task-legacy', sequence: { $lte: 2 } });
+    const writer = new TaskEventLog(legacy.db);
+    const [next] = await writer.append('task-legacy', [token('5')]);
+    expect(next?.sequence).toBe(5);
+    const stored = await legacy.db
+      .collection<{ _id: string; last?: number }>(TASK_EVENT_STREAMS_COLLECTION)
+      .find({}, { sort: { _id: 1 } })
+      .toArray();
+    expect(stored.map((head) => [head._id, head.last])).toEqual([
+      ['chassis:heads-complete', undefined],
+      ['task-legacy', 5],
+      ['task-other', 2],
+    ]);
+    // From now on a stream without a head is new, and is not read.
+    const readsStream = jest.spyOn(writer, 'lastSequence');
+    const [fresh] = await writer.append('task-after', [token('x')]);
+    expect(fresh?.sequence).toBe(1);
+    expect(readsStream).not.toHaveBeenCalled();
   });
 });
 

@@ -5,7 +5,12 @@ import { loadConfig } from '../../src/config/load-config';
 import { clientConnectionOptions } from '../../src/config/temporal-connection';
 import type { ModelCallResult } from '../../src/contracts/activities';
 import { RETENTION_COLLECTIONS, type RetentionCollection } from '../../src/contracts/retention';
-import { TASK_EVENT_SOURCES_COLLECTION, TASK_EVENTS_COLLECTION, TaskEventLog } from '../../src/events/task-event-log';
+import {
+  TASK_EVENT_SOURCES_COLLECTION,
+  TASK_EVENT_STREAMS_COLLECTION,
+  TASK_EVENTS_COLLECTION,
+  TaskEventLog,
+} from '../../src/events/task-event-log';
 import { sweepRetention } from '../../src/lifecycle/retention-sweep';
 import { TemporalWorkflowLiveness } from '../../src/lifecycle/workflow-liveness';
 import { EpisodesStore } from '../../src/memory/episodes-store';
@@ -189,6 +194,10 @@ async function fill(): Promise<Record<RetentionCollection, string[]>> {
     { _id: `${RUNNING}/expired`, streamId: RUNNING, expiresAt: OLD },
     { _id: `${GONE}/live`, streamId: GONE, expiresAt: new Date(NOW.getTime() + DAY) },
   ] as never[]);
+  // Stream heads: by their expiry (their last event's), kept while the stream's task runs.
+  const heads = db.collection<{ _id: string }>(TASK_EVENT_STREAMS_COLLECTION);
+  await heads.insertOne({ _id: `${GONE}-expired`, last: 4, expiresAt: OLD } as { _id: string });
+  await heads.updateOne({ _id: RUNNING }, { $set: { expiresAt: OLD } });
 
   // Episodes: by recorded time, kept while the workflow that recorded them runs.
   const episodesAt = (when: Date) => new EpisodesStore(db, { now: () => when });
@@ -218,6 +227,7 @@ async function fill(): Promise<Record<RetentionCollection, string[]>> {
     tool_effects: ['effect-fresh', 'effect-old-live-claim', 'effect-old-running-workflow'].sort(),
     task_events: keptEvents.map((event) => event._id).sort(),
     task_event_sources: [`${GONE}/live`, `${RUNNING}/expired`].sort(),
+    task_event_streams: ['chassis:heads-complete', GONE, RUNNING].sort(),
     memory_episodes: ['episode-fresh', 'episode-old-running'].sort(),
   };
 }
@@ -252,6 +262,7 @@ describe('retention sweep', () => {
       tool_effects: { deleted: 2, keptInUse: 2 },
       task_events: { deleted: 2, keptInUse: 1 },
       task_event_sources: { deleted: 1, keptInUse: 1 },
+      task_event_streams: { deleted: 1, keptInUse: 1 },
       memory_episodes: { deleted: 2, keptInUse: 1 },
     });
     expect(dryRun).toEqual({ ...swept, dryRun: true });
