@@ -12,6 +12,7 @@ import {
   TASK_EVENTS_COLLECTION,
 } from '../events/task-event-log';
 import { MemoryCollection } from '../memory/database';
+import { logEpisodeChange } from '../memory/session-heads';
 import { PROMPT_CACHE_COLLECTION } from '../models/prompt-cache';
 import { TOOL_EFFECTS_COLLECTION } from '../tools/effect-ledger';
 import { OUTPUT_REF_PREFIX, TOOL_OUTPUTS_COLLECTION } from '../tools/output-store';
@@ -51,6 +52,8 @@ interface SweepTarget {
   alsoKept?: (documents: SweptDocument[]) => Promise<Set<string>>;
   /** An extra condition a document must still meet when it is deleted. */
   deletable?: Filter<SweptDocument>;
+  /** Called after a batch was deleted (never in a dry run), with the documents it deleted or found gone. */
+  afterDelete?: (documents: SweptDocument[]) => Promise<void>;
 }
 
 /** Last used before the cutoff: `lastUsedAt` where the store records it, else `createdAt`. */
@@ -157,9 +160,18 @@ function sweepTargets(db: Db, cutoff: Date, now: Date): Record<RetentionCollecti
     // Recorded time, not `occurredAt`: an imported conversation may be about long ago.
     [MemoryCollection.episodes]: {
       candidates: { recordedAt: { $lt: cutoff } },
-      projection: { workflowId: 1 },
+      projection: { workflowId: 1, sessionId: 1 },
       keeper: 'running',
       owners: (document) => (typeof document.workflowId === 'string' ? [document.workflowId] : []),
+      // Each session's head logs the deletion, so workers' cached windows drop the episodes.
+      afterDelete: async (documents) => {
+        const bySession = new Map<string, string[]>();
+        for (const document of documents) {
+          if (typeof document.sessionId !== 'string') continue;
+          bySession.set(document.sessionId, [...(bySession.get(document.sessionId) ?? []), document._id]);
+        }
+        await Promise.all([...bySession].map(([sessionId, ids]) => logEpisodeChange(db, sessionId, { removed: ids })));
+      },
     },
   };
 }
@@ -210,9 +222,10 @@ async function sweepCollection(
     const ownersOf = (document: SweptDocument) => (target.owners?.(document) ?? []).flatMap(withAncestors);
     const live = memo === undefined ? new Set<string>() : await memo.live(documents.flatMap(ownersOf));
     const alsoKept = (await target.alsoKept?.(documents)) ?? new Set<string>();
-    const doomed = documents
-      .filter((document) => !alsoKept.has(document._id) && !ownersOf(document).some((id) => live.has(id)))
-      .map((document) => document._id);
+    const doomedDocuments = documents.filter(
+      (document) => !alsoKept.has(document._id) && !ownersOf(document).some((id) => live.has(id)),
+    );
+    const doomed = doomedDocuments.map((document) => document._id);
     counts.keptInUse += documents.length - doomed.length;
     if (doomed.length > 0) {
       const stillDoomed = {
@@ -222,9 +235,11 @@ async function sweepCollection(
           { _id: { $in: doomed } },
         ],
       };
-      counts.deleted += options.dryRun
-        ? await collection.countDocuments(stillDoomed)
-        : (await collection.deleteMany(stillDoomed)).deletedCount;
+      if (options.dryRun) counts.deleted += await collection.countDocuments(stillDoomed);
+      else {
+        counts.deleted += (await collection.deleteMany(stillDoomed)).deletedCount;
+        await target.afterDelete?.(doomedDocuments);
+      }
     }
     options.onProgress?.({ collection: name, counts: { ...counts } });
     if (documents.length < options.batchSize) break;

@@ -1,7 +1,12 @@
 import { MongoServerError, type Collection, type Db, type Document } from 'mongodb';
 import type { EmbedderDescription } from '../contracts/memory';
 import { ensureVectorSearchIndex } from './atlas-vector-search';
-import type { NamespaceDocument, StoredEpisodeDocument, StoredKnowledgeDocument } from './documents';
+import type {
+  NamespaceDocument,
+  SessionHeadDocument,
+  StoredEpisodeDocument,
+  StoredKnowledgeDocument,
+} from './documents';
 import type { VectorSearchSetting } from '../config/memory-settings';
 import type { VectorEncoding } from './vectors';
 import { detectVectorEncoding } from './vector-encoding-probe';
@@ -11,6 +16,8 @@ export const MemoryCollection = {
   episodes: 'memory_episodes',
   knowledge: 'memory_knowledge',
   namespaces: 'memory_namespaces',
+  /** One head document per session: its episodes' revision and change log. */
+  sessions: 'memory_sessions',
   /** Holds the probe document of the vector encoding check. */
   capabilities: 'memory_capabilities',
 } as const;
@@ -21,6 +28,7 @@ export function memoryCollections(db: Db) {
     episodes: db.collection<StoredEpisodeDocument>(MemoryCollection.episodes),
     knowledge: db.collection<StoredKnowledgeDocument>(MemoryCollection.knowledge),
     namespaces: db.collection<NamespaceDocument>(MemoryCollection.namespaces),
+    sessions: db.collection<SessionHeadDocument>(MemoryCollection.sessions),
   };
 }
 

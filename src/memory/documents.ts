@@ -33,6 +33,26 @@ export interface EpisodeDocument {
 /** An episode as stored: its content sealed when encryption is on. */
 export type StoredEpisodeDocument = Omit<EpisodeDocument, 'content'> & { content: Stored<string> };
 
+/**
+ * One change to a session's episodes, in the order applied: ids recorded or deleted. `null`
+ * means "too many to list": readers reload the session's window.
+ */
+export type EpisodeChange = { added: string[] | null } | { removed: string[] | null };
+
+/**
+ * The head of one session in `memory_sessions`: how many changes its episodes have had and
+ * the latest of them, so each worker's cached window of the session (`EpisodeWindowCache`)
+ * can catch up with other workers' writes by id instead of re-reading the session.
+ */
+export interface SessionHeadDocument {
+  /** The session id. */
+  _id: string;
+  /** Number of changes ever logged; the last entry of `changes` is this revision. */
+  revision: number;
+  /** The latest changes, oldest first; trimmed to a few dozen. */
+  changes: EpisodeChange[];
+}
+
 /** One chunk or fact in `memory_knowledge`. */
 export interface KnowledgeDocument {
   _id: string;

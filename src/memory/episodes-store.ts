@@ -9,6 +9,7 @@ import { neighboursInTime, rankCandidates } from './hybrid-search';
 import { signalWeights } from './signal-weights';
 import { toEpisode } from './mapping';
 import { EmbedderMismatchError, MemoryInputError } from './memory-errors';
+import { logEpisodeChange } from './session-heads';
 import { detectVectorEncoding } from './vector-encoding-probe';
 import { decodeVector, encodeVector, normalizeInPlace } from './vectors';
 
@@ -46,6 +47,8 @@ function limit(value: number | undefined, fallback: number, what: string): numbe
  * Episodic memory in `memory_episodes`: what happened in each session, turn by turn and
  * task by task. Recording is idempotent (the caller's id is the document id; a second
  * write of the same id stores nothing), so a retried activity never duplicates a turn.
+ * Every write is logged in the session's head (`memory_sessions`), which keeps the workers'
+ * cached windows in step.
  */
 export class EpisodesStore {
   private readonly now: () => Date;
@@ -96,13 +99,17 @@ export class EpisodesStore {
         document.embedder = embedder.description;
       }
     }
+    let created = true;
     try {
       await episodes.insertOne(sealEpisode(document, this.fields));
-      return { id: input.id, created: true };
     } catch (error) {
-      if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return { id: input.id, created: false };
-      throw error;
+      if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
+      created = false;
     }
+    // Logged after the insert (readers read the head before the episodes), and also when the
+    // id was already stored: the attempt that stored it may have failed before logging it.
+    await logEpisodeChange(this.db, input.sessionId, { added: [input.id] });
+    return { id: input.id, created };
   }
 
   /** The session's most recent episodes, oldest first (so they read as a transcript). */
