@@ -20,6 +20,7 @@ import type {
 import { AtlasVectorSearch } from '../memory/atlas-vector-search';
 import type { MemoryCapabilities } from '../memory/database';
 import type { Embedder } from '../memory/embedders/embedder';
+import type { EpisodeWindowCache } from '../memory/episode-window-cache';
 import { EpisodesStore } from '../memory/episodes-store';
 import { extractFacts } from '../memory/fact-extraction';
 import { searchKnowledge } from '../memory/hybrid-search';
@@ -45,6 +46,8 @@ export interface MemoryActivityDependencies {
   capabilities?: MemoryCapabilities;
   /** Share the worker's namespace cache (e.g. with the memory tools). @default a new cache */
   cache?: KnowledgeIndexCache;
+  /** The worker's cached session windows, which recall reads through. @default none: every recall queries MongoDB */
+  episodeWindows?: EpisodeWindowCache;
   /** @default () => new Date() */
   now?: () => Date;
   /** Encrypts episodes and knowledge at rest with the payload keys. @default the cache's, else plain */
@@ -72,7 +75,12 @@ export function createMemoryActivities(dependencies: MemoryActivityDependencies)
   const fields = dependencies.fields ?? dependencies.cache?.fields;
   const cache = dependencies.cache ?? new KnowledgeIndexCache(db, { fields });
   const knowledge = new KnowledgeStore(db, embedder, { cache, now: dependencies.now, fields });
-  const episodes = new EpisodesStore(db, { embedder, now: dependencies.now, fields });
+  const episodes = new EpisodesStore(db, {
+    embedder,
+    now: dependencies.now,
+    fields,
+    windows: dependencies.episodeWindows,
+  });
   const vectorSearch = dependencies.vectorSearch ?? 'auto';
   const atlasSearch = new AtlasVectorSearch(db);
   // Read at each call: a worker started while MongoDB was down learns the capabilities later.

@@ -5,6 +5,7 @@ import type { EpisodeDocument, StoredEpisodeDocument } from './documents';
 import { PLAIN_FIELDS, type FieldEncryption } from '../codec/field-encryption';
 import { openEpisode, sealEpisode } from './sealed-documents';
 import type { Embedder } from './embedders/embedder';
+import type { EpisodeWindowCache } from './episode-window-cache';
 import { neighboursInTime, rankCandidates } from './hybrid-search';
 import { signalWeights } from './signal-weights';
 import { toEpisode } from './mapping';
@@ -23,6 +24,11 @@ export interface EpisodesStoreOptions {
   relevanceWindow?: number;
   /** Encrypts episode content at rest with the payload keys. @default plain */
   fields?: FieldEncryption;
+  /**
+   * The worker's cached windows of sessions: recall and recent read through it instead of
+   * querying the session's episodes each time. @default none (every read queries MongoDB)
+   */
+  windows?: EpisodeWindowCache;
 }
 
 const EPISODE_KINDS: readonly EpisodeKind[] = ['turn', 'task', 'summary'];
@@ -48,7 +54,7 @@ function limit(value: number | undefined, fallback: number, what: string): numbe
  * task by task. Recording is idempotent (the caller's id is the document id; a second
  * write of the same id stores nothing), so a retried activity never duplicates a turn.
  * Every write is logged in the session's head (`memory_sessions`), which keeps the workers'
- * cached windows in step.
+ * cached windows ({@link EpisodeWindowCache}) in step.
  */
 export class EpisodesStore {
   private readonly now: () => Date;
@@ -119,13 +125,7 @@ export class EpisodesStore {
   ): Promise<Episode[]> {
     const count = limit(options.limit, 10, 'recentLimit');
     if (count === 0) return [];
-    const { episodes } = memoryCollections(this.db);
-    const documents = await episodes
-      .find(this.filter(sessionId, options.kinds), { projection: { embedding: 0 } })
-      .sort({ occurredAt: -1, _id: -1 })
-      .limit(count)
-      .toArray();
-    return this.transcript(documents);
+    return this.transcript(await this.window(sessionId, options.kinds, count, { embeddings: false }));
   }
 
   /**
@@ -186,18 +186,37 @@ export class EpisodesStore {
   }
 
   /** Newest-first documents as episodes oldest first, so they read as a transcript. */
-  private transcript(newestFirst: StoredEpisodeDocument[]): Episode[] {
-    return newestFirst.reverse().map((document) => toEpisode(openEpisode(document, this.fields)));
+  private transcript(newestFirst: readonly StoredEpisodeDocument[]): Episode[] {
+    // Copied first: the documents may be a cached window, shared with other calls.
+    return [...newestFirst].reverse().map((document) => toEpisode(openEpisode(document, this.fields)));
   }
 
-  /** The session's `size` most recent episodes, newest first, with their embeddings. */
-  private window(
+  /**
+   * The session's `size` most recent episodes (of `kinds`), newest first. From the cached
+   * window when there is one: always for all kinds, and for some kinds when the window holds
+   * the whole session (the newest N of all kinds are not the newest N of some kinds). The
+   * cache keeps a whole relevance window, so a short read loads as much as a recall needs.
+   * Shared when cached: never mutate the array or its documents.
+   */
+  private async window(
     sessionId: string,
     kinds: readonly EpisodeKind[] | undefined,
     size: number,
-  ): Promise<StoredEpisodeDocument[]> {
+    options: { embeddings?: boolean } = {},
+  ): Promise<readonly StoredEpisodeDocument[]> {
+    const windows = this.options.windows;
+    const allKinds = kinds === undefined || kinds.length === 0;
+    if (windows !== undefined) {
+      const cached = await windows.window(sessionId, Math.max(size, this.relevanceWindow));
+      if (allKinds) return cached.documents.slice(0, size);
+      if (cached.complete) return cached.documents.filter((document) => kinds.includes(document.kind)).slice(0, size);
+    }
     const { episodes } = memoryCollections(this.db);
-    return episodes.find(this.filter(sessionId, kinds)).sort({ occurredAt: -1, _id: -1 }).limit(size).toArray();
+    return episodes
+      .find(this.filter(sessionId, kinds), options.embeddings === false ? { projection: { embedding: 0 } } : {})
+      .sort({ occurredAt: -1, _id: -1 })
+      .limit(size)
+      .toArray();
   }
 
   /** Ranks candidate episodes against the goal: embeddings and BM25, fused, weighted by importance. */

@@ -13,7 +13,8 @@ export function toEpisode(document: EpisodeDocument): Episode {
     importance: document.importance,
     occurredAt: document.occurredAt.toISOString(),
     recordedAt: document.recordedAt.toISOString(),
-    tags: document.tags,
+    // A copy: the document may belong to a cached window shared with other calls.
+    tags: [...document.tags],
   };
 }
 

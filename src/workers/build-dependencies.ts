@@ -17,6 +17,7 @@ import { ToolResultCache } from '../tools/result-cache';
 import { ensureMemoryIndexes, type MemoryCapabilities } from '../memory/database';
 import { CachingEmbedder } from '../memory/embedders/caching-embedder';
 import { createEmbedder } from '../memory/embedders/create-embedder';
+import { EpisodeWindowCache } from '../memory/episode-window-cache';
 import { KnowledgeIndexCache } from '../memory/knowledge-index-cache';
 import { isMongoUnavailable } from '../memory/memory-errors';
 import { memoryToolDependencies, memoryTools } from '../memory/memory-tools';
@@ -71,14 +72,16 @@ export interface BuildDependenciesOptions {
 }
 
 /**
- * The memory layer of a worker: embedder, namespace cache and, once MongoDB answers, its
- * indexes and capabilities. If MongoDB is down at start the worker still starts (memory is
+ * The memory layer of a worker: embedder, namespace cache, session window cache and, once
+ * MongoDB answers, its indexes and capabilities. If MongoDB is down at start the worker still starts (memory is
  * degradable): recall goes on without memory, writes are retried until it is back.
  */
 function buildMemory(config: ChassisConfig, mongo: MongoConnection, models: ModelGateway, fields: FieldEncryption) {
   const db = mongo.db;
   const embedder = createEmbedder(config, config.memory);
   const cache = new KnowledgeIndexCache(db, { fields });
+  // Episodes are cached as stored (sealed): each recall opens what it ranks, as before.
+  const episodeWindows = new EpisodeWindowCache(db);
   let capabilities: MemoryCapabilities | undefined;
   mongo.whenConnected({
     name: 'preparing the memory indexes',
@@ -104,6 +107,7 @@ function buildMemory(config: ChassisConfig, mongo: MongoConnection, models: Mode
     models,
     vectorSearch: config.memory.vectorSearch,
     cache,
+    episodeWindows,
     fields,
     get capabilities() {
       return capabilities;
