@@ -29,7 +29,8 @@ import {
  * own task queue and database. Two measurements each: one task at a time with a 0 ms model
  * (what the knobs do to the engine's hand-offs) and 100 at once with a 300 ms model (what they
  * do to throughput). Rounds alternate the order of the candidates so drift spreads over all.
- * `CHASSIS_BENCH_ROUNDS` (default 2) sets the rounds.
+ * `CHASSIS_BENCH_ROUNDS` (default 2) sets the rounds; `CHASSIS_BENCH_CANDIDATES=sdk,auto` runs
+ * only those candidates (keys below).
  */
 
 const LATENCY_TASKS = 20;
@@ -41,6 +42,8 @@ const WARMUP_TASKS = 3;
 
 /** One worker configuration. */
 export interface TuningCandidate {
+  /** Short name for `CHASSIS_BENCH_CANDIDATES`. */
+  key: string;
   name: string;
   /** The worker's tuning variables; none set means the SDK's defaults. */
   environment: Record<string, string>;
@@ -52,10 +55,15 @@ export interface TuningCandidate {
  * sticky cache sized from the heap. Each other candidate changes one thing.
  */
 export const TUNING_CANDIDATES: readonly TuningCandidate[] = [
-  { name: 'SDK defaults', environment: {} },
-  { name: '2 pollers', environment: { CHASSIS_WORKFLOW_POLLERS: '2', CHASSIS_ACTIVITY_POLLERS: '2' } },
-  { name: 'autoscaling pollers', environment: { CHASSIS_WORKFLOW_POLLERS: 'auto', CHASSIS_ACTIVITY_POLLERS: 'auto' } },
+  { key: 'sdk', name: 'SDK defaults', environment: {} },
+  { key: 'two', name: '2 pollers', environment: { CHASSIS_WORKFLOW_POLLERS: '2', CHASSIS_ACTIVITY_POLLERS: '2' } },
   {
+    key: 'auto',
+    name: 'autoscaling pollers',
+    environment: { CHASSIS_WORKFLOW_POLLERS: 'auto', CHASSIS_ACTIVITY_POLLERS: 'auto' },
+  },
+  {
+    key: 'many',
     name: '40 pollers, 200 slots',
     environment: {
       CHASSIS_WORKFLOW_POLLERS: '40',
@@ -63,8 +71,23 @@ export const TUNING_CANDIDATES: readonly TuningCandidate[] = [
       CHASSIS_WORKFLOW_TASK_SLOTS: '200',
     },
   },
-  { name: 'cache of 50', environment: { CHASSIS_WORKFLOW_CACHE: '50' } },
+  { key: 'cache50', name: 'cache of 50', environment: { CHASSIS_WORKFLOW_CACHE: '50' } },
 ];
+
+/** The candidates named by `CHASSIS_BENCH_CANDIDATES` (all when unset), in their usual order. */
+function chosenCandidates(): readonly TuningCandidate[] {
+  const wanted = process.env.CHASSIS_BENCH_CANDIDATES?.split(',')
+    .map((key) => key.trim())
+    .filter(Boolean);
+  if (wanted === undefined || wanted.length === 0) return TUNING_CANDIDATES;
+  const unknown = wanted.filter((key) => !TUNING_CANDIDATES.some((candidate) => candidate.key === key));
+  if (unknown.length > 0) {
+    throw new Error(
+      `CHASSIS_BENCH_CANDIDATES names unknown candidates: ${unknown.join(', ')} (known: ${TUNING_CANDIDATES.map((candidate) => candidate.key).join(', ')})`,
+    );
+  }
+  return TUNING_CANDIDATES.filter((candidate) => wanted.includes(candidate.key));
+}
 
 /** One candidate in one round. */
 export interface TuningSample {
@@ -176,10 +199,11 @@ function summarize(candidate: TuningCandidate, samples: TuningSample[]): TuningR
 export async function run(config: ChassisConfig): Promise<TuningResult> {
   const finishLoad = watchMachineLoad();
   const rounds = numbersFrom('CHASSIS_BENCH_ROUNDS', [2])[0] as number;
+  const candidates = chosenCandidates();
   const connection = await Connection.connect({ address: config.temporal.address });
   try {
     const samples = await alternatingRounds({
-      sides: TUNING_CANDIDATES,
+      sides: candidates,
       rounds,
       onRound: (position) => progress(`round ${position.index + 1} of ${rounds}`),
       run: (candidate) => {
@@ -191,7 +215,7 @@ export async function run(config: ChassisConfig): Promise<TuningResult> {
       description: `Worker tuning candidates, each a fresh chassis worker process: ${LATENCY_TASKS} tasks one at a time with a 0 ms model, then ${THROUGHPUT_TASKS} tasks ${THROUGHPUT_CONCURRENCY} at a time with a ${THROUGHPUT_MODEL_LATENCY_MS} ms model (2 model calls + 1 calculator call per task, memory on). Scripted model server (a test double).`,
       rounds,
       load: finishLoad(),
-      rows: TUNING_CANDIDATES.map((candidate, index) => summarize(candidate, samples[index] ?? [])),
+      rows: candidates.map((candidate, index) => summarize(candidate, samples[index] ?? [])),
     };
     printTuning(config, result);
     return result;
