@@ -7,7 +7,10 @@ import type { ChassisConfig } from '../src/config/load-config';
 import type { AgentTaskInput, AgentTaskResult } from '../src/contracts/agent-task';
 import type { ChatMessage } from '../src/contracts/messages';
 import type { ActivityDependencies } from '../src/activities';
+import { TaskEventLog } from '../src/events/task-event-log';
 import { ensureMemoryIndexes } from '../src/memory/database';
+import { EpisodeWindowCache } from '../src/memory/episode-window-cache';
+import { KnowledgeIndexCache } from '../src/memory/knowledge-index-cache';
 import { HashedNgramEmbedder } from '../src/memory/embedders/hashed-ngram-embedder';
 import { type ModelGateway } from '../src/models/model-gateway';
 import type { ScriptedModelServer } from '../src/testing/scripted-model';
@@ -232,12 +235,22 @@ export async function run(config: ChassisConfig): Promise<OverheadResult> {
       vectorSearch: 'exact',
       embedder: embedder.description,
     });
-    // As a worker builds them: memory, the tool result cache and ledger on the same database.
+    // As a worker builds them: memory with its caches, the tool result cache and ledger, and the
+    // task events a worker publishes for `chassis run`, all on the same database.
     const dependencies: ActivityDependencies = {
       models,
       tools,
       db: database.db,
-      memory: { db: database.db, embedder, models, vectorSearch: 'exact', capabilities },
+      memory: {
+        db: database.db,
+        embedder,
+        models,
+        vectorSearch: 'exact',
+        capabilities,
+        cache: new KnowledgeIndexCache(database.db),
+        episodeWindows: new EpisodeWindowCache(database.db),
+      },
+      events: new TaskEventLog(database.db),
     };
     const keyring = new PayloadKeyring({ id: 'bench', key: randomBytes(32) });
     const codec = createDataConverter({ db: database.db, claimCheckThresholdBytes: 8192, keyring });
