@@ -120,6 +120,8 @@ export class TaskEventLog {
    * key sends the writer to read the real last sequence.
    */
   private readonly lastWritten = new Map<string, number>();
+  /** Head updates under way (see {@link moveHead}). */
+  private readonly headWrites = new Set<Promise<void>>();
 
   constructor(db: Db, options: TaskEventLogOptions = {}) {
     this.events = db.collection<StoredEvent>(TASK_EVENTS_COLLECTION);
@@ -179,7 +181,7 @@ export class TaskEventLog {
         }
       }
       const last = written.at(-1)?.sequence;
-      if (last !== undefined) await this.moveHead(streamId, last, expiresAt);
+      if (last !== undefined) this.moveHead(streamId, last, expiresAt);
       if (this.lastWritten.size >= MAX_REMEMBERED_STREAMS) this.lastWritten.clear();
       this.lastWritten.set(streamId, written.at(-1)?.sequence ?? 0);
       return written;
@@ -257,13 +259,22 @@ export class TaskEventLog {
 
   /**
    * Moves the stream's head to `last` (never back) and its expiry with the stream's newest
-   * event. A failure is not the append's: a head left behind costs the next writer new to the
-   * stream a duplicate key and a round, never an event.
+   * event, off the append's path: this process goes on from what it remembers, and a head
+   * left behind (not written yet, or a failed write) costs the next writer new to the stream
+   * a duplicate key and a round, never an event.
    */
-  private async moveHead(streamId: string, last: number, expiresAt: Date): Promise<void> {
-    await this.heads
-      .updateOne({ _id: streamId }, { $max: { last, expiresAt } }, { upsert: true })
-      .catch(() => undefined);
+  private moveHead(streamId: string, last: number, expiresAt: Date): void {
+    const write = this.heads.updateOne({ _id: streamId }, { $max: { last, expiresAt } }, { upsert: true }).then(
+      () => undefined,
+      () => undefined,
+    );
+    this.headWrites.add(write);
+    void write.finally(() => this.headWrites.delete(write));
+  }
+
+  /** Resolves when the stream heads written so far are stored (before a shutdown closes the client, and in tests). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.headWrites]);
   }
 
   /**

@@ -195,6 +195,10 @@ export async function buildDependencies(
       keyring,
     });
     mongo.start();
+    // Steps, tokens and tool results of running tasks, for `chassis run` and `taskEvents()`.
+    const events = new TaskEventLog(db, { retentionMs: config.events.retentionMs, fields });
+    // Runs before the MongoDB client closes (closers run in reverse).
+    closers.push(() => events.settled());
     return {
       dependencies: {
         models,
@@ -206,8 +210,7 @@ export async function buildDependencies(
         // Ledger outcomes expire (TTL index, where the server has one) with the rest; the sweep honours running workflows.
         toolLedger: { retentionMs: config.retention.retentionMs },
         retentionMs: config.retention.retentionMs,
-        // Steps, tokens and tool results of running tasks, for `chassis run` and `taskEvents()`.
-        events: new TaskEventLog(db, { retentionMs: config.events.retentionMs, fields }),
+        events,
       },
       dataConverter,
       offlineNotice,

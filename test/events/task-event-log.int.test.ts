@@ -154,6 +154,8 @@ describe('TaskEventLog stream heads', () => {
   test('a writer new to a stream starts after its head, without reading the stream; a new stream starts at 1', async () => {
     const first = new TaskEventLog(database.db);
     await first.append('task-h', [token('a'), token('b'), token('c')]);
+    // The head moves off the append's path.
+    await first.settled();
     expect((await heads().findOne({ _id: 'task-h' }))?.last).toBe(3);
     const second = new TaskEventLog(database.db);
     const readsStream = jest.spyOn(second, 'lastSequence');
@@ -168,9 +170,11 @@ describe('TaskEventLog stream heads', () => {
   test('a head left behind (a lost update, a writer of an older version) costs rounds, never a gap or a duplicate', async () => {
     const first = new TaskEventLog(database.db);
     await first.append('task-lag', [token('1'), token('2'), token('3'), token('4'), token('5')]);
+    await first.settled();
     await heads().updateOne({ _id: 'task-lag' }, { $set: { last: 2 } });
     const second = new TaskEventLog(database.db);
     const written = await second.append('task-lag', [token('6'), token('7')]);
+    await second.settled();
     expect(written.map((event) => event.sequence)).toEqual([6, 7]);
     expect(await sequencesOf(first, 'task-lag')).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect((await heads().findOne({ _id: 'task-lag' }))?.last).toBe(7);
@@ -194,11 +198,13 @@ describe('TaskEventLog stream heads for events written before heads existed', ()
     const old = new TaskEventLog(legacy.db);
     await old.append('task-legacy', [token('1'), token('2'), token('3'), token('4')]);
     await old.append('task-other', [token('1'), token('2')]);
+    await old.settled();
     // As an older Chassis left them: no heads, and the stream's first events swept.
     await legacy.db.collection(TASK_EVENT_STREAMS_COLLECTION).drop();
     await legacy.db.collection(TASK_EVENTS_COLLECTION).deleteMany({ streamId: 'task-legacy', sequence: { $lte: 2 } });
     const writer = new TaskEventLog(legacy.db);
     const [next] = await writer.append('task-legacy', [token('5')]);
+    await writer.settled();
     expect(next?.sequence).toBe(5);
     const stored = await legacy.db
       .collection<{ _id: string; last?: number }>(TASK_EVENT_STREAMS_COLLECTION)

@@ -185,9 +185,13 @@ async function fill(): Promise<Record<RetentionCollection, string[]>> {
   const logAt = (when: Date) =>
     new TaskEventLog(db, { now: () => when, retentionMs: 60 * DAY, sweepIntervalMs: Number.MAX_SAFE_INTEGER });
   const token = { type: 'token', callId: 'run/1', attempt: 1, text: 'x' } as const;
-  await logAt(OLD).append(GONE, [token, token]);
-  await logAt(OLD).append(`${RUNNING}/subtask-1`, [token]);
-  await logAt(FRESH).append(`${GONE}/later`, [token]);
+  const oldLog = logAt(OLD);
+  const freshLog = logAt(FRESH);
+  await oldLog.append(GONE, [token, token]);
+  await oldLog.append(`${RUNNING}/subtask-1`, [token]);
+  await freshLog.append(`${GONE}/later`, [token]);
+  // Their stream heads are written off the appends' path.
+  await Promise.all([oldLog.settled(), freshLog.settled()]);
   const sources = db.collection(TASK_EVENT_SOURCES_COLLECTION);
   await sources.insertMany([
     { _id: `${GONE}/expired`, streamId: GONE, expiresAt: OLD },
