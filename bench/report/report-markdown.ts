@@ -13,6 +13,7 @@ export const REPORT_SECTIONS = [
   { name: 'handoffs', title: 'Where a hand-off’s time goes', chart: undefined },
   { name: 'orchestration', title: 'Parallel subtasks', chart: 'orchestration' },
   { name: 'throughput', title: 'Throughput and memory of one worker', chart: 'throughput' },
+  { name: 'tuning', title: 'Worker tuning', chart: undefined },
   { name: 'memory', title: 'Memory search', chart: 'memory' },
   { name: 'history', title: 'History size', chart: 'history' },
 ] as const;
@@ -167,6 +168,25 @@ function throughputSection(result: unknown): string[] {
   return lines;
 }
 
+function tuningSection(result: unknown): string[] {
+  return table(
+    ['candidate', 'variables', 'one at a time: p50', '100 at once: tasks/min', 'p95', 'worker peak memory', 'errors'],
+    list(at(result, 'rows')).map((row) => [
+      String(row.name ?? ''),
+      isObject(row.environment) && Object.keys(row.environment).length > 0
+        ? Object.entries(row.environment)
+            .map(([name, value]) => `\`${name}=${String(value)}\``)
+            .join(' ')
+        : 'none (the SDK’s defaults)',
+      `${num(row.sequentialP50Ms)} ms`,
+      num(row.tasksPerMinute),
+      `${num(typeof row.concurrentP95Ms === 'number' ? row.concurrentP95Ms / 1000 : undefined)} s`,
+      megabytes(row.workerPeakBytes),
+      num(row.errors, 0),
+    ]),
+  );
+}
+
 function memorySection(result: unknown): string[] {
   return table(
     ['chunks', 'mode', 'p50', 'p95'],
@@ -200,6 +220,7 @@ const SECTION_BODIES: Record<(typeof REPORT_SECTIONS)[number]['name'], (result: 
   handoffs: handoffsSection,
   orchestration: orchestrationSection,
   throughput: throughputSection,
+  tuning: tuningSection,
   memory: memorySection,
   history: historySection,
 };

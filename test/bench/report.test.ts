@@ -157,6 +157,38 @@ describe('buildReport', () => {
     );
     expect(report).toContain('_Not measured yet: run `npm run bench -- history`._');
     expect(report).toContain('_Not measured yet: run `npm run bench -- handoffs`._');
+    expect(report).toContain('_Not measured yet: run `npm run bench -- tuning`._');
+  });
+
+  test('the tuning section lists each candidate with the variables it sets', () => {
+    const tuning = {
+      name: 'tuning',
+      rows: [
+        {
+          name: 'SDK defaults',
+          environment: {},
+          sequentialP50Ms: 150,
+          tasksPerMinute: 490.5,
+          concurrentP95Ms: 14_000,
+          errors: 0,
+        },
+        {
+          name: 'autoscaling pollers',
+          environment: { CHASSIS_WORKFLOW_POLLERS: 'auto' },
+          sequentialP50Ms: 140.25,
+          tasksPerMinute: 500,
+          concurrentP95Ms: 13_500,
+          workerPeakBytes: 600 * 1024 * 1024,
+          errors: 1,
+        },
+      ],
+    };
+    const report = buildReport({ tuning }, {});
+    expect(report).toContain('## Worker tuning (`npm run bench -- tuning`)');
+    expect(report).toContain('| SDK defaults | none (the SDK’s defaults) | 150.0 ms | 490.5 | 14.0 s | — | 0 |');
+    expect(report).toContain(
+      '| autoscaling pollers | `CHASSIS_WORKFLOW_POLLERS=auto` | 140.3 ms | 500.0 | 13.5 s | 600 MiB | 1 |',
+    );
   });
 
   test('provenance names the date, the machine and the load', () => {
