@@ -67,7 +67,7 @@ async function main(): Promise<void> {
   const report = path.join(reportDirectory, 'report.md');
   writeFileSync(report, buildReport(results, charts));
   process.stderr.write(
-    `wrote ${path.relative(process.cwd(), report)} with ${Object.keys(charts).length} charts (${Object.keys(results).join(', ')})\n`,
+    `wrote ${path.relative(process.cwd(), report)} with ${Object.keys(charts).length} charts, from the results of ${Object.keys(results).join(', ')}\n`,
   );
 }
 

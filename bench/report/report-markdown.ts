@@ -170,7 +170,16 @@ function throughputSection(result: unknown): string[] {
 
 function tuningSection(result: unknown): string[] {
   return table(
-    ['candidate', 'variables', 'one at a time: p50', '100 at once: tasks/min', 'p95', 'worker peak memory', 'errors'],
+    [
+      'candidate',
+      'variables',
+      'one at a time: p50',
+      '100 at once: tasks/min',
+      'by round',
+      'p95',
+      'worker peak memory',
+      'errors',
+    ],
     list(at(result, 'rows')).map((row) => [
       String(row.name ?? ''),
       isObject(row.environment) && Object.keys(row.environment).length > 0
@@ -180,6 +189,10 @@ function tuningSection(result: unknown): string[] {
         : 'none (the SDK’s defaults)',
       `${num(row.sequentialP50Ms)} ms`,
       num(row.tasksPerMinute),
+      // The spread between rounds of one candidate is the noise its difference from another must beat.
+      list(row.samples)
+        .map((sample) => num(at(sample, 'concurrent', 'tasksPerMinute')))
+        .join(', ') || '—',
       `${num(typeof row.concurrentP95Ms === 'number' ? row.concurrentP95Ms / 1000 : undefined)} s`,
       megabytes(row.workerPeakBytes),
       num(row.errors, 0),
