@@ -1,4 +1,5 @@
 import { ConfigError } from './config-error';
+import { integerSetting } from './integer-setting';
 import { loadWorkerTuning, type WorkerTuning } from './worker-tuning';
 
 /** Worker versioning (Temporal Worker Deployments): on only when `CHASSIS_BUILD_ID` is set. */
@@ -34,16 +35,6 @@ export interface WorkerSettings {
 const DEFAULT_SHUTDOWN_GRACE_MS = 15_000;
 /** Above an hour the orchestrator (Kubernetes' terminationGracePeriodSeconds) will have killed the process anyway. */
 const MAXIMUM_SHUTDOWN_GRACE_MS = 3_600_000;
-
-function integer(name: string, raw: string, minimum: number, maximum: number, example: string): number {
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < minimum || value > maximum) {
-    throw new ConfigError(
-      `${name} is invalid: ${JSON.stringify(raw)} (must be an integer from ${minimum} to ${maximum}, e.g. ${example})`,
-    );
-  }
-  return value;
-}
 
 /**
  * Reads the worker settings: `CHASSIS_SHUTDOWN_GRACE_MS`, `CHASSIS_BUILD_ID`,
@@ -101,13 +92,13 @@ export function loadWorkerSettings(environment: Record<string, string | undefine
     shutdownGraceMs:
       grace === undefined
         ? DEFAULT_SHUTDOWN_GRACE_MS
-        : integer('CHASSIS_SHUTDOWN_GRACE_MS', grace, 0, MAXIMUM_SHUTDOWN_GRACE_MS, '30000'),
+        : integerSetting('CHASSIS_SHUTDOWN_GRACE_MS', grace, 0, MAXIMUM_SHUTDOWN_GRACE_MS, '30000'),
     versioning:
       buildId === undefined ? undefined : { deploymentName: deploymentName ?? 'chassis', buildId, defaultBehavior },
     metrics:
       port === undefined
         ? undefined
-        : { host: host ?? '127.0.0.1', port: integer('CHASSIS_METRICS_PORT', port, 1, 65_535, '9464') },
+        : { host: host ?? '127.0.0.1', port: integerSetting('CHASSIS_METRICS_PORT', port, 1, 65_535, '9464') },
     tuning: loadWorkerTuning(environment),
   };
 }

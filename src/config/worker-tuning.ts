@@ -1,4 +1,5 @@
 import { ConfigError } from './config-error';
+import { integerSetting } from './integer-setting';
 
 /** How many long polls a worker keeps open: a fixed number, or scaled by the server's feedback. */
 export type PollerCount = number | 'auto';
@@ -26,20 +27,10 @@ export const WORKER_TUNING_VARIABLES = [
   'CHASSIS_WORKFLOW_CACHE',
 ] as const;
 
-function bounded(name: string, raw: string, minimum: number, maximum: number, example: string): number {
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < minimum || value > maximum) {
-    throw new ConfigError(
-      `${name} is invalid: ${JSON.stringify(raw)} (must be an integer from ${minimum} to ${maximum}, e.g. ${example})`,
-    );
-  }
-  return value;
-}
-
 function pollers(name: string, raw: string, minimum: number): PollerCount {
   if (raw.toLowerCase() === 'auto') return 'auto';
   try {
-    return bounded(name, raw, minimum, 100, '10');
+    return integerSetting(name, raw, minimum, 100, '10');
   } catch {
     throw new ConfigError(
       `${name} is invalid: ${JSON.stringify(raw)} (must be "auto" or an integer from ${minimum} to 100, e.g. 10)`,
@@ -65,9 +56,11 @@ export function loadWorkerTuning(environment: Record<string, string | undefined>
   const activityPollers = value('CHASSIS_ACTIVITY_POLLERS');
   if (activityPollers !== undefined) tuning.activityPollers = pollers('CHASSIS_ACTIVITY_POLLERS', activityPollers, 1);
   const slots = value('CHASSIS_WORKFLOW_TASK_SLOTS');
-  if (slots !== undefined) tuning.workflowTaskSlots = bounded('CHASSIS_WORKFLOW_TASK_SLOTS', slots, 2, 1000, '40');
+  if (slots !== undefined)
+    tuning.workflowTaskSlots = integerSetting('CHASSIS_WORKFLOW_TASK_SLOTS', slots, 2, 1000, '40');
   const cache = value('CHASSIS_WORKFLOW_CACHE');
-  if (cache !== undefined) tuning.maxCachedWorkflows = bounded('CHASSIS_WORKFLOW_CACHE', cache, 0, 100_000, '1000');
+  if (cache !== undefined)
+    tuning.maxCachedWorkflows = integerSetting('CHASSIS_WORKFLOW_CACHE', cache, 0, 100_000, '1000');
   if (
     typeof tuning.workflowPollers === 'number' &&
     tuning.workflowTaskSlots !== undefined &&

@@ -1,15 +1,7 @@
-import { isConfigError } from '../../src/config/config-error';
+import { configErrorMessage } from './support/config-error-message';
 import { loadWorkerSettings } from '../../src/config/worker-settings';
 
-function messageOf(environment: Record<string, string>): string {
-  try {
-    loadWorkerSettings(environment);
-  } catch (error) {
-    if (isConfigError(error)) return error.message;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+const messageOf = (environment: Record<string, string>) => configErrorMessage(() => loadWorkerSettings(environment));
 
 describe('loadWorkerSettings', () => {
   test('defaults: 15 s to drain, unversioned, no metrics endpoint (local development is unchanged)', () => {

@@ -1,16 +1,8 @@
-import { isConfigError } from '../../src/config/config-error';
+import { configErrorMessage } from './support/config-error-message';
 import { loadWorkerTuning } from '../../src/config/worker-tuning';
 import { modelWorkerTuning, workflowWorkerTuning } from '../../src/workers/tuning-options';
 
-function messageOf(environment: Record<string, string>): string {
-  try {
-    loadWorkerTuning(environment);
-  } catch (error) {
-    if (isConfigError(error)) return error.message;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+const messageOf = (environment: Record<string, string>) => configErrorMessage(() => loadWorkerTuning(environment));
 
 describe('loadWorkerTuning', () => {
   test('nothing set: nothing in the result, so the SDK keeps its defaults', () => {
