@@ -12,7 +12,7 @@ import {
   TASK_EVENTS_COLLECTION,
 } from '../events/task-event-log';
 import { MemoryCollection } from '../memory/database';
-import { logEpisodeChange } from '../memory/session-heads';
+import { dropHeadIfEmpty, logEpisodeChange } from '../memory/session-heads';
 import { PROMPT_CACHE_COLLECTION } from '../models/prompt-cache';
 import { TOOL_EFFECTS_COLLECTION } from '../tools/effect-ledger';
 import { OUTPUT_REF_PREFIX, TOOL_OUTPUTS_COLLECTION } from '../tools/output-store';
@@ -163,14 +163,20 @@ function sweepTargets(db: Db, cutoff: Date, now: Date): Record<RetentionCollecti
       projection: { workflowId: 1, sessionId: 1 },
       keeper: 'running',
       owners: (document) => (typeof document.workflowId === 'string' ? [document.workflowId] : []),
-      // Each session's head logs the deletion, so workers' cached windows drop the episodes.
+      // Each session's head logs the deletion, so workers' cached windows drop the episodes;
+      // the head of a session left with no episodes goes too.
       afterDelete: async (documents) => {
         const bySession = new Map<string, string[]>();
         for (const document of documents) {
           if (typeof document.sessionId !== 'string') continue;
           bySession.set(document.sessionId, [...(bySession.get(document.sessionId) ?? []), document._id]);
         }
-        await Promise.all([...bySession].map(([sessionId, ids]) => logEpisodeChange(db, sessionId, { removed: ids })));
+        await Promise.all(
+          [...bySession].map(async ([sessionId, ids]) => {
+            await logEpisodeChange(db, sessionId, { removed: ids });
+            await dropHeadIfEmpty(db, sessionId);
+          }),
+        );
       },
     },
   };

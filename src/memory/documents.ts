@@ -51,6 +51,12 @@ export interface SessionHeadDocument {
   revision: number;
   /** The latest changes, oldest first; trimmed to a few dozen. */
   changes: EpisodeChange[];
+  /**
+   * Set when the head is made. The retention sweep deletes the head of a session it emptied;
+   * a head made again later has another generation, so a window cached from the old one is
+   * not taken for current when the revisions happen to match. Absent on older heads.
+   */
+  generation?: string;
 }
 
 /** One chunk or fact in `memory_knowledge`. */

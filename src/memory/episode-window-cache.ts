@@ -41,6 +41,8 @@ export interface EpisodeWindow {
 interface CachedWindow extends EpisodeWindow {
   /** The head's revision the documents reflect. */
   revision: number;
+  /** The head's generation (a head deleted and made again starts its revisions over). */
+  generation: string | undefined;
   /** Most documents kept; a complete window that outgrows it is trimmed and no longer complete. */
   size: number;
   /** When the documents were last read from MongoDB as a whole (epoch ms). */
@@ -180,6 +182,7 @@ export class EpisodeWindowCache {
       cached !== undefined &&
       now - cached.loadedAt < this.maxAgeMs &&
       (cached.complete || cached.size >= size) &&
+      cached.generation === head.generation &&
       cached.revision <= head.revision
     ) {
       if (cached.revision === head.revision) {
@@ -199,6 +202,7 @@ export class EpisodeWindowCache {
     const loaded: CachedWindow = {
       ...documents,
       revision: head.revision,
+      generation: head.generation,
       size: loadSize,
       loadedAt: now,
     };
@@ -247,6 +251,7 @@ export class EpisodeWindowCache {
       documents: trimmed ? documents.slice(0, cached.size) : documents,
       complete: cached.complete && !trimmed,
       revision: head.revision,
+      generation: cached.generation,
       size: cached.size,
       loadedAt: cached.loadedAt,
     };

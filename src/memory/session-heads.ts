@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { MongoServerError, type Db, type UpdateFilter } from 'mongodb';
 import { memoryCollections } from './database';
 import type { EpisodeChange, SessionHeadDocument } from './documents';
@@ -104,6 +105,7 @@ async function appendToHead(db: Db, sessionId: string, entries: EpisodeChange[])
   const update: UpdateFilter<SessionHeadDocument> = {
     $inc: { revision: entries.length },
     $push: { changes: { $each: entries, $slice: -MAX_LOGGED_CHANGES } },
+    $setOnInsert: { generation: randomUUID() },
   };
   let head: SessionHeadDocument | null;
   try {
@@ -122,4 +124,17 @@ async function appendToHead(db: Db, sessionId: string, entries: EpisodeChange[])
       { $set: { changes: head.changes.slice(-MAX_LOGGED_CHANGES) } },
     );
   }
+}
+
+/**
+ * Deletes the head of a session that has no episodes left (the retention sweep, after it
+ * emptied one), so a session's head goes with its episodes. An episode recorded meanwhile
+ * either finds the head gone (and makes a new one, of another generation) or loses its head
+ * with this delete; a session with episodes and no head is read from MongoDB until its next
+ * write, never from a stale window.
+ */
+export async function dropHeadIfEmpty(db: Db, sessionId: string): Promise<boolean> {
+  const { episodes, sessions } = memoryCollections(db);
+  if ((await episodes.findOne({ sessionId }, { projection: { _id: 1 } })) !== null) return false;
+  return (await sessions.deleteOne({ _id: sessionId })).deletedCount > 0;
 }

@@ -147,6 +147,10 @@ describe('EpisodeWindowCache', () => {
         );
         await cached.record(turn('s-swept', `swept/new-${minute}`, minute + 10, `a new turn about roses ${minute}`));
       }
+      // A session the sweep empties: its head goes with its episodes.
+      await recordedLongAgo.record(turn('s-emptied', 'emptied/old', 0, 'an old turn about daisies'));
+      await expectSameRecall(cached, plain, 's-emptied', 'daisies', { recentLimit: 1 });
+      expect(await head('s-emptied')).not.toBeNull();
       const before = await expectSameRecall(cached, plain, 's-swept', 'tulips', { recentLimit: 2 });
       expect(ids(before.relevant)).toEqual(expect.arrayContaining(['swept/old-0', 'swept/old-1', 'swept/old-2']));
       const revision = (await head('s-swept'))?.revision;
@@ -158,7 +162,7 @@ describe('EpisodeWindowCache', () => {
       expect(windows.lastSync.get('s-swept')).toBe('fresh');
 
       const swept = await sweepRetention(database.db, liveness, sweep);
-      expect(swept.collections.memory_episodes.deleted).toBe(3);
+      expect(swept.collections.memory_episodes.deleted).toBe(4);
       const after = await expectSameRecall(cached, plain, 's-swept', 'tulips', { recentLimit: 2 });
       // The window held the whole session, so the deletions are applied without a reload.
       expect(windows.lastSync.get('s-swept')).toBe('caught-up');
@@ -167,6 +171,11 @@ describe('EpisodeWindowCache', () => {
         'swept/new-1',
         'swept/new-2',
       ]);
+      expect(await head('s-emptied')).toBeNull();
+      expect(await head('s-swept')).not.toBeNull();
+      const emptied = await expectSameRecall(cached, plain, 's-emptied', 'daisies', { recentLimit: 1 });
+      expect(windows.lastSync.get('s-emptied')).toBe('direct');
+      expect([...ids(emptied.recent), ...ids(emptied.relevant)]).toEqual([]);
     } finally {
       await connection.close();
     }
@@ -260,6 +269,26 @@ describe('EpisodeWindowCache', () => {
     expect(windows.lastSync.get('s-legacy')).toBe('loaded');
     expect(ids(loaded.recent)).toEqual(['legacy/new']);
     expect(ids(loaded.relevant).sort()).toEqual(['legacy/0', 'legacy/1']);
+  });
+
+  test('a head deleted and made again at the same revision is another generation: the window is read again', async () => {
+    const windows = new EpisodeWindowCache(database.db);
+    const { cached, plain } = stores(windows);
+    await cached.record(turn('s-reborn', 'reborn/first', 0, 'a first turn about ferns'));
+    await expectSameRecall(cached, plain, 's-reborn', 'ferns', { recentLimit: 1 });
+    const before = await head('s-reborn');
+    // As the sweep leaves it after emptying the session; then a new episode makes a new head.
+    const { episodes, sessions } = memoryCollections(database.db);
+    await episodes.deleteOne({ _id: 'reborn/first' });
+    await sessions.deleteOne({ _id: 's-reborn' });
+    await new EpisodesStore(database.db, { embedder }).record(turn('s-reborn', 'reborn/second', 1, 'ferns again'));
+    const after = await head('s-reborn');
+    expect(after?.revision).toBe(before?.revision);
+    expect(after?.generation).toEqual(expect.any(String));
+    expect(after?.generation).not.toBe(before?.generation);
+    const recalled = await expectSameRecall(cached, plain, 's-reborn', 'ferns', { recentLimit: 1 });
+    expect(windows.lastSync.get('s-reborn')).toBe('loaded');
+    expect(ids(recalled.recent)).toEqual(['reborn/second']);
   });
 
   test('a window older than maxAgeMs is read again, which bounds how long a change made outside Chassis goes unseen', async () => {
