@@ -12,7 +12,7 @@ import type {
   SaveFactResult,
 } from '../contracts/memory';
 import { chunkText, type ChunkingOptions } from './chunking';
-import { memoryCollections } from './database';
+import { MemoryCollection, memoryCollections } from './database';
 import { findNearDuplicate, normalizeForHash, type NearDuplicate } from './dedupe';
 import type { KnowledgeDocument, NamespaceDocument, StoredKnowledgeDocument } from './documents';
 import type { Embedder } from './embedders/embedder';
@@ -23,6 +23,7 @@ import { PLAIN_FIELDS, type FieldEncryption } from '../codec/field-encryption';
 import { contextualText, sessionNeighbours, type ContextNeighbour } from './memory-context';
 import { EmbedderMismatchError, MemoryInputError } from './memory-errors';
 import type { NamespaceIndex } from './namespace-index';
+import { oneAtATime } from './one-at-a-time';
 import { detectVectorEncoding } from './vector-encoding-probe';
 import { encodeVector, normalizeInPlace } from './vectors';
 
@@ -655,20 +656,24 @@ export class KnowledgeStore {
     change: { upserted: string[] | null; deleted: string[] | null },
   ): Promise<number | undefined> {
     const { namespaces } = memoryCollections(this.db);
-    const updated = await namespaces.findOneAndUpdate(
-      { _id: namespace, generation },
-      { $inc: { revision: 1 }, $push: { changes: change } },
-      // No projection: FerretDB v1 rejects findAndModify with "fields".
-      { returnDocument: 'after' },
-    );
+    // One at a time per namespace in this process: FerretDB loses all but one of concurrent updates.
+    const updated = await oneAtATime(this.db, `${MemoryCollection.namespaces}/${namespace}`, async () => {
+      const after = await namespaces.findOneAndUpdate(
+        { _id: namespace, generation },
+        { $inc: { revision: 1 }, $push: { changes: change } },
+        // No projection: FerretDB v1 rejects findAndModify with "fields".
+        { returnDocument: 'after' },
+      );
+      // One push, one pop: the log stays about MAX_LOGGED_CHANGES long without reading it.
+      // ($push with $slice would do both at once, but FerretDB v1 ignores $slice.)
+      if (after !== null && after.revision > MAX_LOGGED_CHANGES) {
+        await namespaces.updateOne({ _id: namespace, generation }, { $pop: { changes: -1 } });
+      }
+      return after;
+    });
     if (updated === null) {
       this.cache.invalidate(namespace);
       return undefined;
-    }
-    // One push, one pop: the log stays about MAX_LOGGED_CHANGES long without reading it.
-    // ($push with $slice would do both at once, but FerretDB v1 ignores $slice.)
-    if (updated.revision > MAX_LOGGED_CHANGES) {
-      await namespaces.updateOne({ _id: namespace, generation }, { $pop: { changes: -1 } });
     }
     return updated.revision;
   }

@@ -233,6 +233,29 @@ describe('KnowledgeStore bulk import', () => {
 });
 
 describe('KnowledgeIndexCache across workers', () => {
+  it('facts saved at once by one worker are all logged and all in its own index (FerretDB keeps one of concurrent updates)', async () => {
+    const cache = new KnowledgeIndexCache(database.db);
+    const writer = new KnowledgeStore(database.db, embedder, { cache });
+    await writer.saveFact({ namespace: 'burst', text: 'The first fact is about apples.', source: 'seed' });
+    const fruits = Array.from({ length: 30 }, (_, index) => `fruit-${String.fromCharCode(97 + (index % 26))}${index}`);
+    const saved = await Promise.all(
+      fruits.map((fruit, index) =>
+        writer.saveFact({
+          namespace: 'burst',
+          text: `Fact ${index}: the ${fruit} harvest of ${1990 + index} was sold at the ${fruit} market.`,
+          source: 'burst',
+          nearDuplicateThreshold: 1,
+        }),
+      ),
+    );
+    expect(saved.every((result) => result.stored)).toBe(true);
+    const state = await memoryCollections(database.db).namespaces.findOne({ _id: 'burst' });
+    expect(state?.revision).toBe(1 + fruits.length);
+    // Caught up through the log where a change came back out of order: either way, all of them.
+    expect((await cache.get('burst'))?.size).toBe(1 + fruits.length);
+    expect((await new KnowledgeIndexCache(database.db).get('burst'))?.size).toBe(1 + fruits.length);
+  });
+
   it("catches up with another worker's writes and deletes through the change log, and reloads after bulk writes", async () => {
     const writer = new KnowledgeStore(database.db, embedder);
     const readerCache = new KnowledgeIndexCache(database.db);
