@@ -1,5 +1,6 @@
 import { ConfigError } from './config-error';
 import { checkDistinctKeyIds, parsePayloadKey, type PayloadKey, type PayloadKeys } from './payload-keys';
+import { settingValue } from './setting-value';
 
 /** @default 8 KB: a model call's working context is claim-checked, a short tool result stays inline. */
 export const DEFAULT_CLAIM_CHECK_THRESHOLD_BYTES = 8 * 1024;
@@ -36,10 +37,7 @@ const MINIMUM_THRESHOLD_BYTES = 256;
  * @throws {ConfigError} naming the bad variable, never echoing a key.
  */
 export function loadCodecSettings(environment: Record<string, string | undefined> = process.env): CodecSettings {
-  const value = (name: string) => {
-    const raw = environment[name]?.trim();
-    return raw === undefined || raw === '' ? undefined : raw;
-  };
+  const value = (name: string) => settingValue(environment, name);
   return {
     claimCheckThresholdBytes: threshold(value('CHASSIS_CLAIM_CHECK_BYTES')),
     payloadKeys: payloadKeys(

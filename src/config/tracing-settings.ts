@@ -1,4 +1,5 @@
 import { ConfigError } from './config-error';
+import { settingValue } from './setting-value';
 
 /** Trace export, on only when the usual OpenTelemetry variables ask for it. */
 export interface TracingSettings {
@@ -21,10 +22,7 @@ export interface TracingSettings {
 export function loadTracingSettings(
   environment: Record<string, string | undefined> = process.env,
 ): TracingSettings | undefined {
-  const value = (name: string) => {
-    const raw = environment[name]?.trim();
-    return raw === undefined || raw === '' ? undefined : raw;
-  };
+  const value = (name: string) => settingValue(environment, name);
   if (value('OTEL_SDK_DISABLED')?.toLowerCase() === 'true') return undefined;
   const exporter = value('OTEL_TRACES_EXPORTER')?.toLowerCase();
   if (exporter === 'none') return undefined;

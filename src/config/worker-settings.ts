@@ -1,6 +1,7 @@
 import { ConfigError } from './config-error';
 import { integerSetting } from './integer-setting';
 import { loadWorkerTuning, type WorkerTuning } from './worker-tuning';
+import { settingValue } from './setting-value';
 
 /** Worker versioning (Temporal Worker Deployments): on only when `CHASSIS_BUILD_ID` is set. */
 export interface WorkerVersioning {
@@ -44,10 +45,7 @@ const MAXIMUM_SHUTDOWN_GRACE_MS = 3_600_000;
  * @throws {ConfigError} naming the bad variable and what to do
  */
 export function loadWorkerSettings(environment: Record<string, string | undefined> = process.env): WorkerSettings {
-  const value = (name: string) => {
-    const raw = environment[name]?.trim();
-    return raw === undefined || raw === '' ? undefined : raw;
-  };
+  const value = (name: string) => settingValue(environment, name);
   const grace = value('CHASSIS_SHUTDOWN_GRACE_MS');
   const buildId = value('CHASSIS_BUILD_ID');
   const deploymentName = value('CHASSIS_DEPLOYMENT_NAME');

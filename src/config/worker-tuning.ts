@@ -1,5 +1,6 @@
 import { ConfigError } from './config-error';
 import { integerSetting } from './integer-setting';
+import { settingValue } from './setting-value';
 
 /** How many long polls a worker keeps open: a fixed number, or scaled by the server's feedback. */
 export type PollerCount = number | 'auto';
@@ -19,14 +20,6 @@ export interface WorkerTuning {
   maxCachedWorkflows?: number;
 }
 
-/** The environment variables {@link loadWorkerTuning} reads, for messages and docs. */
-export const WORKER_TUNING_VARIABLES = [
-  'CHASSIS_WORKFLOW_POLLERS',
-  'CHASSIS_ACTIVITY_POLLERS',
-  'CHASSIS_WORKFLOW_TASK_SLOTS',
-  'CHASSIS_WORKFLOW_CACHE',
-] as const;
-
 function pollers(name: string, raw: string, minimum: number): PollerCount {
   if (raw.toLowerCase() === 'auto') return 'auto';
   try {
@@ -45,10 +38,7 @@ function pollers(name: string, raw: string, minimum: number): PollerCount {
  * @throws {ConfigError} naming the bad variable and its allowed values
  */
 export function loadWorkerTuning(environment: Record<string, string | undefined> = process.env): WorkerTuning {
-  const value = (name: (typeof WORKER_TUNING_VARIABLES)[number]) => {
-    const raw = environment[name]?.trim();
-    return raw === undefined || raw === '' ? undefined : raw;
-  };
+  const value = (name: string) => settingValue(environment, name);
   const tuning: WorkerTuning = {};
   const workflowPollers = value('CHASSIS_WORKFLOW_POLLERS');
   // The SDK needs two workflow pollers at least: one for the sticky queue, one for the shared one.
