@@ -9,7 +9,7 @@ import { installWorkerRuntime } from '../src/workers/install-runtime';
 import { handOffGaps, type HandOffGaps } from './support/hand-off-gaps';
 import { describeMachineLoad, watchMachineLoad, type MachineLoad } from './support/machine-load';
 import { startPlainWorker, type PlainWorker } from './support/plain/plain-worker';
-import { summarizeSamples, type SampleSummary } from './support/results';
+import { medianOf, summarizeSamples, type SampleSummary } from './support/results';
 import { alternatingRounds, progress } from './support/runner';
 import { printTable } from './support/table';
 
@@ -105,10 +105,6 @@ interface Target {
   worker: PlainWorker;
 }
 
-function median(values: readonly number[]): number {
-  return summarizeSamples(values.length === 0 ? [Number.NaN] : values).medianMs;
-}
-
 async function runOnce(target: Target, eager: boolean): Promise<{ elapsedMs: number; gaps: HandOffGaps }> {
   const client = eager ? target.eagerClient : target.client;
   const clientStartMs = Date.now();
@@ -141,13 +137,13 @@ function summarizeRow(
     spacedMs,
     run: summarizeSamples(runs.map((run) => run.elapsedMs)),
     medians: {
-      startToFirstTaskMs: median(all((gaps) => gaps.startToFirstTaskMs)),
-      workflowTaskDispatchMs: median(all((gaps) => gaps.workflowTaskDispatchMs)),
-      workflowTaskRunMs: median(all((gaps) => gaps.workflowTaskRunMs)),
-      activityDispatchMs: median(all((gaps) => gaps.activityDispatchMs)),
-      activityRunMs: median(all((gaps) => gaps.activityRunMs)),
-      activityToNextTaskMs: median(all((gaps) => gaps.activityToNextTaskMs)),
-      resultToClientMs: median(all((gaps) => gaps.resultToClientMs)),
+      startToFirstTaskMs: medianOf(all((gaps) => gaps.startToFirstTaskMs)),
+      workflowTaskDispatchMs: medianOf(all((gaps) => gaps.workflowTaskDispatchMs)),
+      workflowTaskRunMs: medianOf(all((gaps) => gaps.workflowTaskRunMs)),
+      activityDispatchMs: medianOf(all((gaps) => gaps.activityDispatchMs)),
+      activityRunMs: medianOf(all((gaps) => gaps.activityRunMs)),
+      activityToNextTaskMs: medianOf(all((gaps) => gaps.activityToNextTaskMs)),
+      resultToClientMs: medianOf(all((gaps) => gaps.resultToClientMs)),
     },
   };
 }

@@ -11,7 +11,7 @@ import { countingScript } from './support/counting-task';
 import { describeBenchmarkServers } from './support/header';
 import { describeMachineLoad, watchMachineLoad, type MachineLoad } from './support/machine-load';
 import { formatMegabytes } from './support/process-memory';
-import { summarizeSamples } from './support/results';
+import { medianOf } from './support/results';
 import { alternatingRounds, openBenchDatabase, progress } from './support/runner';
 import { printTable } from './support/table';
 import {
@@ -122,10 +122,6 @@ export interface TuningResult {
   rows: TuningRow[];
 }
 
-function median(values: readonly number[]): number {
-  return summarizeSamples([...values]).medianMs;
-}
-
 async function measureCandidate(
   config: ChassisConfig,
   connection: Connection,
@@ -182,12 +178,12 @@ function summarize(candidate: TuningCandidate, samples: TuningSample[]): TuningR
   return {
     name: candidate.name,
     environment: candidate.environment,
-    sequentialP50Ms: median(samples.map((sample) => sample.sequential.latency.medianMs)),
+    sequentialP50Ms: medianOf(samples.map((sample) => sample.sequential.latency.medianMs)),
     tasksPerMinute:
       Math.round(
         (samples.reduce((sum, sample) => sum + sample.concurrent.tasksPerMinute, 0) / Math.max(samples.length, 1)) * 10,
       ) / 10,
-    concurrentP95Ms: median(samples.map((sample) => sample.concurrent.latency.p95Ms)),
+    concurrentP95Ms: medianOf(samples.map((sample) => sample.concurrent.latency.p95Ms)),
     ...(peaks.length > 0 ? { workerPeakBytes: Math.max(...peaks) } : {}),
     errors: levels.reduce((sum, level) => sum + level.errors, 0),
     errorSamples: [...new Set(levels.flatMap((level) => level.errorSamples))].slice(0, 3),

@@ -95,3 +95,8 @@ export function summarizeSamples(samplesMs: readonly number[]): SampleSummary {
     samplesMs: samplesMs.map(round),
   };
 }
+
+/** The median of `values` (rounded as in {@link summarizeSamples}); NaN when there are none. */
+export function medianOf(values: readonly number[]): number {
+  return summarizeSamples(values.length === 0 ? [Number.NaN] : values).medianMs;
+}
