@@ -4,6 +4,7 @@ import { memoryCollections } from './database';
 import { openKnowledge } from './sealed-documents';
 import type { NamespaceDocument } from './documents';
 import { NamespaceIndex, type IndexableDocument } from './namespace-index';
+import { inLane, type Lanes } from './one-at-a-time';
 import { decodeVector, normalizeInPlace } from './vectors';
 
 /** Options of {@link KnowledgeIndexCache}. */
@@ -37,7 +38,7 @@ const MAX_HOLE_RATIO = 0.25;
  */
 export class KnowledgeIndexCache {
   private readonly indexes = new Map<string, NamespaceIndex>();
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly locks: Lanes = new Map();
   private readonly maxNamespaces: number;
   private readonly loadBatchSize: number;
   /** What the last sync of each namespace did (tests and benchmarks read it). */
@@ -59,7 +60,7 @@ export class KnowledgeIndexCache {
    * does not exist. Concurrent calls for one namespace share one sync.
    */
   get(namespace: string): Promise<NamespaceIndex | undefined> {
-    return this.serialized(namespace, () => this.sync(namespace));
+    return inLane(this.locks, namespace, () => this.sync(namespace));
   }
 
   /** The index as it is in memory, without a round trip (for write paths that just synced). */
@@ -91,18 +92,6 @@ export class KnowledgeIndexCache {
     index.removeMany(change.deleted);
     for (const entry of change.upserted) index.upsert(entry.document, entry.vector);
     index.revision = revision;
-  }
-
-  private async serialized<T>(namespace: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(namespace) ?? Promise.resolve();
-    const next = previous.then(work, work);
-    const settled = next.catch(() => undefined);
-    this.locks.set(namespace, settled);
-    try {
-      return await next;
-    } finally {
-      if (this.locks.get(namespace) === settled) this.locks.delete(namespace);
-    }
   }
 
   private async sync(namespace: string): Promise<NamespaceIndex | undefined> {

@@ -1,6 +1,24 @@
 import type { Db } from 'mongodb';
 
-const lanes = new WeakMap<Db, Map<string, Promise<unknown>>>();
+/** Work under way per key; a key is removed once its last work has settled. */
+export type Lanes = Map<string, Promise<unknown>>;
+
+/** Runs `work` after the work queued under `key` in `lanes` before it, whether that succeeded or failed. */
+export function inLane<T>(lanes: Lanes, key: string, work: () => Promise<T>): Promise<T> {
+  const previous = lanes.get(key) ?? Promise.resolve();
+  const next = previous.then(work, work);
+  const settled = next.then(
+    () => undefined,
+    () => undefined,
+  );
+  lanes.set(key, settled);
+  void settled.then(() => {
+    if (lanes.get(key) === settled) lanes.delete(key);
+  });
+  return next;
+}
+
+const lanesByDatabase = new WeakMap<Db, Lanes>();
 
 /**
  * Runs `update` after the updates of the same `key` (one document) that this process
@@ -12,20 +30,10 @@ const lanes = new WeakMap<Db, Map<string, Promise<unknown>>>();
  * Within a process that is avoidable by order; MongoDB itself needs none of this.
  */
 export function oneAtATime<T>(db: Db, key: string, update: () => Promise<T>): Promise<T> {
-  let keys = lanes.get(db);
-  if (keys === undefined) {
-    keys = new Map();
-    lanes.set(db, keys);
+  let lanes = lanesByDatabase.get(db);
+  if (lanes === undefined) {
+    lanes = new Map();
+    lanesByDatabase.set(db, lanes);
   }
-  const previous = keys.get(key) ?? Promise.resolve();
-  const next = previous.then(update, update);
-  const settled = next.then(
-    () => undefined,
-    () => undefined,
-  );
-  keys.set(key, settled);
-  void settled.then(() => {
-    if (keys.get(key) === settled) keys.delete(key);
-  });
-  return next;
+  return inLane(lanes, key, update);
 }
