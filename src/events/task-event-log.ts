@@ -183,7 +183,7 @@ export class TaskEventLog {
       const last = written.at(-1)?.sequence;
       if (last !== undefined) this.moveHead(streamId, last, expiresAt);
       if (this.lastWritten.size >= MAX_REMEMBERED_STREAMS) this.lastWritten.clear();
-      this.lastWritten.set(streamId, written.at(-1)?.sequence ?? 0);
+      this.lastWritten.set(streamId, last ?? 0);
       return written;
     });
   }

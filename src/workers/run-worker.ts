@@ -103,7 +103,6 @@ function startupSummary(config: ChassisConfig, built: BuiltDependencies): Startu
   };
 }
 
-/** Versioning, tracing and metrics, as the start-up block says them. */
 /** The tuning variables that are set, in one line; nothing when all are at their defaults. */
 function describeTuning(tuning: WorkerTuning): string | undefined {
   const parts = [
@@ -115,6 +114,7 @@ function describeTuning(tuning: WorkerTuning): string | undefined {
   return parts.length === 0 ? undefined : `tuning: ${parts.join(', ')}`;
 }
 
+/** Versioning, tuning, tracing and metrics, as the start-up block says them. */
 function operationLines(config: ChassisConfig): string[] {
   const lines: string[] = [];
   const versioning = config.worker.versioning;
