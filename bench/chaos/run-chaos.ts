@@ -168,6 +168,7 @@ async function main(): Promise<number> {
     'lost: completed without the effect and without reporting it unknown; unreported: the effect ran but the model was told the call failed and the task did not report it unknown;',
     "recovery p95: from a worker kill to the interrupted task's next model request or tool call (n samples; ≥ when a task never recovered).",
     'with infra up: the same, less the time MongoDB or the Temporal server was down in between (the harness cannot resolve a call while its ledger is down).',
+    'retried p95: from a worker kill to the interrupted call started again by another worker process (Temporal), or to the next progress if sooner.',
     '',
   ];
   printTable(chaosTable(reports, title));

@@ -77,18 +77,20 @@ describe('summarizeScenario', () => {
       killReason: 'random',
       milliseconds,
       whileUpMilliseconds: milliseconds / 2,
+      retriedMilliseconds: milliseconds / 4,
       censored: index === 4,
     }));
     const report = summarizeScenario(measurements({ recovery: samples }));
     // Rank 0.95 × 4 = 3.8: 4 000 + 0.8 × (100 000 − 4 000).
     expect(report.recoveryP95Ms).toBe(80_800);
     expect(report.recoveryWhileUpP95Ms).toBe(40_400);
+    expect(report.recoveryRetriedP95Ms).toBe(20_200);
     expect(report.recoveryCensored).toBe(true);
   });
 });
 
 describe('chaosTable', () => {
-  it('prints one row per scenario with the recovery p95 in seconds, its sample count, and the p95 with the infrastructure up', () => {
+  it('prints one row per scenario with the recovery p95 in seconds, its sample count, the p95 with the infrastructure up and the p95 to the retry', () => {
     const report = summarizeScenario(
       measurements({
         recovery: [
@@ -98,6 +100,7 @@ describe('chaosTable', () => {
             killReason: 'tool-call',
             milliseconds: 30_774,
             whileUpMilliseconds: 9_600,
+            retriedMilliseconds: 6_250,
             censored: false,
           },
         ],
@@ -107,8 +110,10 @@ describe('chaosTable', () => {
     expect(lines[0]).toMatch(
       /^scenario\s+tasks\s+completed\s+failed\s+stuck\s+lost\s+duplicated\s+unknown\s+unreported/,
     );
-    expect(lines[2]).toMatch(/^worker-kill\s+2\s+2\s+0\s+0\s+0\s+0\s+0\s+0\s+12\s+30\.8 s \(1\)\s+9\.6 s\s+42\.0 s$/);
-    expect(lines[3]).toMatch(/^baseline .* -\s+-\s+42\.0 s$/);
+    expect(lines[2]).toMatch(
+      /^worker-kill\s+2\s+2\s+0\s+0\s+0\s+0\s+0\s+0\s+12\s+30\.8 s \(1\)\s+9\.6 s\s+6\.3 s\s+42\.0 s$/,
+    );
+    expect(lines[3]).toMatch(/^baseline .* -\s+-\s+-\s+42\.0 s$/);
   });
 });
 
@@ -123,6 +128,7 @@ describe('chaosVerdict', () => {
             killReason: 'model-call',
             milliseconds: 90_000,
             whileUpMilliseconds: 70_000,
+            retriedMilliseconds: 8_000,
             censored: false,
           },
         ],
@@ -132,7 +138,7 @@ describe('chaosVerdict', () => {
       ok: true,
       problems: [],
       warnings: [
-        'worker-kill: recovery p95 90.0 s is above the 15.0 s target (70.0 s of it with MongoDB and Temporal up)',
+        'worker-kill: recovery p95 90.0 s is above the 15.0 s target (70.0 s of it with MongoDB and Temporal up; interrupted calls retried on a live worker after 8.0 s)',
       ],
     });
   });

@@ -15,13 +15,14 @@ import { optionalTsToMs } from '@temporalio/common/lib/time';
 import {
   labelsIn,
   recoverySamples,
+  type RetryStart,
   type Downtime,
   type InterruptedCall,
   type KillEvent,
   type RecoverySample,
 } from './recovery';
 import { awaitTaskResult } from './task-waiter';
-import { activitiesStartedOn, pollerIdentities, pollsBoth } from './temporal-views';
+import { activitiesStartedOn, pollerIdentities, pollsBoth, startedElsewhereAfter } from './temporal-views';
 import { CHAOS_DATABASE, chaosWorkerEnvironment } from './worker-environment';
 import { WorkerProcess } from './worker-process';
 
@@ -83,6 +84,8 @@ export class ChaosRig {
   private readonly tasks: TrackedTask[];
   private readonly workers: WorkerProcess[];
   private readonly kills: KillEvent[] = [];
+  /** Interrupted work started again by another worker, seen by {@link traceAfterKill}. */
+  private readonly retries: RetryStart[] = [];
   /** Outages injected so far; one without `until` is still going on. */
   private readonly downtimes: { system: Downtime['system']; from: number; until?: number }[] = [];
   private readonly faultCounts = { workerKills: 0, temporalKills: 0, mongoOutages: 0 };
@@ -389,28 +392,40 @@ export class ChaosRig {
   }
 
   /**
-   * Writes what Temporal shows of the interrupted tasks' pending activities every 250 ms for
-   * 40 s after a kill (`trace.jsonl` in the scenario folder): where a recovery's time goes.
+   * Watches what Temporal shows of the interrupted tasks' pending activities every 250 ms
+   * after a kill, until each task's work was started again by another worker process (a
+   * {@link RetryStart}), the task finished, or 2 minutes passed. Every change is written to
+   * `trace.jsonl` in the scenario folder: where a recovery's time goes.
    */
   private traceAfterKill(kill: KillEvent): void {
     const file = path.join(this.options.folder, 'trace.jsonl');
-    const tasks = this.tasks.filter((task) => kill.interrupted.some((call) => call.label === task.label));
+    const waiting = new Set(this.tasks.filter((task) => kill.interrupted.some((call) => call.label === task.label)));
     const seen = new Map<string, string>();
-    const deadline = kill.at + 40_000;
+    const deadline = kill.at + 120_000;
     const sinceKill = (time: Parameters<typeof optionalTsToMs>[0]) => {
       const ms = optionalTsToMs(time);
       return ms === undefined ? undefined : ms - kill.at;
     };
     const poll = async (): Promise<void> => {
-      while (Date.now() < deadline && !this.disposed) {
-        for (const task of tasks) {
+      while (Date.now() < deadline && !this.disposed && waiting.size > 0) {
+        for (const task of [...waiting]) {
+          if (task.finishedAt !== undefined) {
+            waiting.delete(task);
+            continue;
+          }
           const description = await this.client.workflowService
             .describeWorkflowExecution({
               namespace: this.client.options.namespace,
               execution: { workflowId: task.workflowId },
             })
             .catch(() => undefined);
-          const pending = (description?.pendingActivities ?? []).map((activity) => ({
+          const activities = description?.pendingActivities ?? [];
+          const retry = startedElsewhereAfter(activities, kill.pid, kill.at);
+          if (retry !== undefined) {
+            this.retries.push({ label: task.label, killedPid: kill.pid, at: retry });
+            waiting.delete(task);
+          }
+          const pending = activities.map((activity) => ({
             type: activity.activityType?.name,
             attempt: activity.attempt,
             state: activity.state,
@@ -570,6 +585,7 @@ export class ChaosRig {
         finishedAt,
         observedUntil: Date.now(),
         downtimes: this.downtimes.map((downtime) => ({ ...downtime, until: downtime.until ?? Date.now() })),
+        retries: this.retries,
       }),
       modelRequests: requests.filter((request) => request.path.endsWith('/chat/completions')).length,
       embeddingRequests: requests.filter((request) => request.path.endsWith('/embeddings')).length,

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { temporal as proto } from '@temporalio/proto';
 import { modelTaskQueueFor } from '../../contracts/task-queues';
 import type { InterruptedCall } from './recovery';
@@ -58,4 +59,26 @@ export async function activitiesStartedOn(
     }),
   );
   return lists.flat();
+}
+
+/**
+ * When the earliest of these pending activities was started after `killedAt` by a worker
+ * process other than `killedPid`: the killed worker's work taken up again. `undefined` while
+ * none is (still waiting for the heartbeat timeout, in backoff, or no live worker polls).
+ */
+export function startedElsewhereAfter(
+  activities: readonly proto.api.workflow.v1.IPendingActivityInfo[],
+  killedPid: number,
+  killedAt: number,
+): number | undefined {
+  let first: number | undefined;
+  for (const activity of activities) {
+    const identity = activity.lastWorkerIdentity ?? '';
+    if (activity.state !== proto.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED) continue;
+    if (identity === '' || identity.startsWith(`${killedPid}@`)) continue;
+    const startedAt = optionalTsToMs(activity.lastStartedTime);
+    if (startedAt === undefined || startedAt <= killedAt) continue;
+    if (first === undefined || startedAt < first) first = startedAt;
+  }
+  return first;
 }

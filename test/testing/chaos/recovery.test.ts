@@ -34,6 +34,12 @@ describe('recoverySamples', () => {
       { system: 'mongodb', from: 20_000, until: 30_000 },
       { system: 'temporal', from: 25_000, until: 35_000 },
     ],
+    retries: [
+      { label: 'b', killedPid: 42, at: 16_000 },
+      { label: 'b', killedPid: 42, at: 9_000 }, // before the kill: not a retry of it
+      { label: 'never', killedPid: 7, at: 12_000 }, // another kill's worker
+      { label: 'a', killedPid: 42, at: 13_000 }, // after the task's next progress
+    ],
   });
 
   it('measures from the kill to the first progress of the task after it, once per task and kill', () => {
@@ -44,6 +50,7 @@ describe('recoverySamples', () => {
         killReason: 'model-call',
         milliseconds: 2_500,
         whileUpMilliseconds: 2_500,
+        retriedMilliseconds: 2_500,
         censored: false,
       },
     ]);
@@ -54,6 +61,11 @@ describe('recoverySamples', () => {
     expect(samples.find((sample) => sample.label === 'b')?.whileUpMilliseconds).toBe(15_000);
   });
 
+  it("also counts the time to the interrupted work's retry on a live worker, bounded by the next progress", () => {
+    expect(samples.find((sample) => sample.label === 'b')?.retriedMilliseconds).toBe(6_000);
+    expect(samples.find((sample) => sample.label === 'a')?.retriedMilliseconds).toBe(2_500);
+  });
+
   it('skips tasks that had already returned, and bounds one that never recovered by the end of observation', () => {
     expect(samples.some((sample) => sample.label === 'done')).toBe(false);
     expect(samples.find((sample) => sample.label === 'never')).toEqual({
@@ -62,6 +74,7 @@ describe('recoverySamples', () => {
       killReason: 'model-call',
       milliseconds: 90_000,
       whileUpMilliseconds: 75_000,
+      retriedMilliseconds: 90_000,
       censored: true,
     });
   });
