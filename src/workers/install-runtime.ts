@@ -1,6 +1,7 @@
-import { noopMetricMeter, type MetricMeter } from '@temporalio/common';
+import { ApplicationFailure, noopMetricMeter, type MetricMeter } from '@temporalio/common';
 import { DefaultLogger, Runtime, type LogEntry, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import { ConfigError } from '../config/config-error';
+import { FailureType } from '../contracts/failure-types';
 
 let installed = false;
 
@@ -15,10 +16,36 @@ const EXPECTED_MESSAGES: ReadonlyMap<string, LogLevel> = new Map([
   ['No workflows registered, not polling for workflow tasks', 'INFO'],
 ]);
 
-/** The runtime's logger: the SDK's default logger with {@link EXPECTED_MESSAGES} at their level. */
+const CHASSIS_FAILURE_TYPES: ReadonlySet<string> = new Set(Object.values(FailureType));
+
+/**
+ * The metadata of an SDK "Activity failed" entry, with a failure Chassis raised on purpose
+ * (an `ApplicationFailure` of a {@link FailureType}) as one line, `type: message`, and
+ * without the task token. Such a failure's message already says what happened and what to
+ * do; its stack and its cause's stack are the same frames on every retry, and during a
+ * MongoDB outage every task's every retry would print them. Any other error keeps its stack.
+ */
+export function condensedActivityFailure(meta: LogMetadata): LogMetadata {
+  const error = meta.error;
+  if (!(error instanceof ApplicationFailure) || !CHASSIS_FAILURE_TYPES.has(error.type ?? '')) return meta;
+  const { taskToken: _taskToken, ...rest } = meta;
+  return {
+    ...rest,
+    error: `${error.type}: ${error.message}${error.nonRetryable ? ' (not retried)' : ''}`,
+  };
+}
+
+/**
+ * The runtime's logger: the SDK's default logger with {@link EXPECTED_MESSAGES} at their
+ * level and Chassis's own activity failures on one line ({@link condensedActivityFailure}).
+ */
 class WorkerRuntimeLogger extends DefaultLogger {
   override log(level: LogLevel, message: string, meta?: LogMetadata): void {
-    super.log(level === 'WARN' ? (EXPECTED_MESSAGES.get(message) ?? level) : level, message, meta);
+    super.log(
+      level === 'WARN' ? (EXPECTED_MESSAGES.get(message) ?? level) : level,
+      message,
+      meta !== undefined && message === 'Activity failed' ? condensedActivityFailure(meta) : meta,
+    );
   }
 }
 
