@@ -15,6 +15,13 @@ export interface KnowledgeIndexCacheOptions {
   loadBatchSize?: number;
   /** Opens text sealed with the payload keys as it loads (BM25 indexes the text in clear). @default plain */
   fields?: FieldEncryption;
+  /**
+   * A namespace loaded longer ago than this is read again in full at its next use, so a
+   * change its log does not name is seen within this time (see the class comment). @default 5 minutes
+   */
+  maxAgeMs?: number;
+  /** @default `Date.now` */
+  now?: () => number;
 }
 
 /** What a sync did, for logs and benchmarks. */
@@ -32,15 +39,23 @@ const MAX_HOLE_RATIO = 0.25;
  * document (`memory_namespaces`): when its revision moved, the change log there names the
  * ids written or deleted since, and only those are fetched. Writes made by this worker are
  * applied directly ({@link applyLocalChange}). A reload happens on first use, when the
- * log no longer reaches back far enough, or when the namespace was re-created. Text sealed
+ * log no longer reaches back far enough, when the namespace was re-created, and `maxAgeMs`
+ * after the last load: on FerretDB v1, concurrent updates of one namespace document from
+ * several processes can lose a log entry (it applies them as read-modify-write; MongoDB
+ * does not), and a write made outside Chassis logs nothing, so without that bound such a
+ * fact would stay unsearchable in this worker until it restarted. Text sealed
  * with the payload keys is opened as it is loaded, so lexical search works over encrypted
  * knowledge (MongoDB never sees the text in clear, so it could not index it anyway).
  */
 export class KnowledgeIndexCache {
   private readonly indexes = new Map<string, NamespaceIndex>();
+  /** When each cached namespace was last read in full (epoch ms). */
+  private readonly loadedAt = new Map<string, number>();
   private readonly locks: Lanes = new Map();
   private readonly maxNamespaces: number;
   private readonly loadBatchSize: number;
+  private readonly maxAgeMs: number;
+  private readonly now: () => number;
   /** What the last sync of each namespace did (tests and benchmarks read it). */
   readonly lastSync = new Map<string, SyncOutcome>();
   /** How stored text is opened; stores sharing this cache seal with it too. */
@@ -53,6 +68,8 @@ export class KnowledgeIndexCache {
     this.maxNamespaces = options.maxNamespaces ?? 16;
     this.loadBatchSize = options.loadBatchSize ?? 2000;
     this.fields = options.fields ?? PLAIN_FIELDS;
+    this.maxAgeMs = options.maxAgeMs ?? 300_000;
+    this.now = options.now ?? Date.now;
   }
 
   /**
@@ -71,6 +88,7 @@ export class KnowledgeIndexCache {
   /** Forgets a namespace; the next {@link get} reloads it. */
   invalidate(namespace: string): void {
     this.indexes.delete(namespace);
+    this.loadedAt.delete(namespace);
   }
 
   /**
@@ -98,12 +116,13 @@ export class KnowledgeIndexCache {
     const { namespaces } = memoryCollections(this.db);
     const state = await namespaces.findOne({ _id: namespace });
     if (state === null) {
-      this.indexes.delete(namespace);
+      this.invalidate(namespace);
       this.lastSync.set(namespace, 'missing');
       return undefined;
     }
     const cached = this.indexes.get(namespace);
-    if (cached !== undefined && cached.generation === state.generation) {
+    const young = this.now() - (this.loadedAt.get(namespace) ?? -Infinity) < this.maxAgeMs;
+    if (cached !== undefined && young && cached.generation === state.generation) {
       if (cached.revision === state.revision) {
         this.touch(namespace, cached);
         this.lastSync.set(namespace, 'fresh');
@@ -119,7 +138,9 @@ export class KnowledgeIndexCache {
         return cached;
       }
     }
+    const loadStarted = this.now();
     const loaded = await this.load(state);
+    this.loadedAt.set(namespace, loadStarted);
     this.touch(namespace, loaded);
     this.lastSync.set(namespace, 'loaded');
     return loaded;
@@ -173,7 +194,7 @@ export class KnowledgeIndexCache {
     while (this.indexes.size > this.maxNamespaces) {
       const oldest = this.indexes.keys().next().value;
       if (oldest === undefined) break;
-      this.indexes.delete(oldest);
+      this.invalidate(oldest);
     }
   }
 }

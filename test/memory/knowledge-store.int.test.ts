@@ -256,6 +256,28 @@ describe('KnowledgeIndexCache across workers', () => {
     expect((await new KnowledgeIndexCache(database.db).get('burst'))?.size).toBe(1 + fruits.length);
   });
 
+  it('reads a namespace again once its copy is older than maxAgeMs, so a fact its log lost is found', async () => {
+    let now = 1_000_000;
+    const readerCache = new KnowledgeIndexCache(database.db, { maxAgeMs: 60_000, now: () => now });
+    const writer = new KnowledgeStore(database.db, embedder);
+    await writer.saveFact({ namespace: 'unlogged', text: 'The canteen opens at half past eleven.', source: 'a' });
+    expect((await readerCache.get('unlogged'))?.size).toBe(1);
+    // What a lost log entry looks like: a second fact stored, the namespace document untouched
+    // (FerretDB keeping another process's concurrent update instead of this one's).
+    const { knowledge, namespaces } = memoryCollections(database.db);
+    const before = await namespaces.findOne({ _id: 'unlogged' });
+    await writer.saveFact({ namespace: 'unlogged', text: 'The night bus leaves at a quarter to one.', source: 'b' });
+    await namespaces.replaceOne({ _id: 'unlogged' }, before!);
+    expect(await knowledge.countDocuments({ namespace: 'unlogged' })).toBe(2);
+
+    now += 59_000;
+    expect((await readerCache.get('unlogged'))?.size).toBe(1);
+    expect(readerCache.lastSync.get('unlogged')).toBe('fresh');
+    now += 1_000;
+    expect((await readerCache.get('unlogged'))?.size).toBe(2);
+    expect(readerCache.lastSync.get('unlogged')).toBe('loaded');
+  });
+
   it("catches up with another worker's writes and deletes through the change log, and reloads after bulk writes", async () => {
     const writer = new KnowledgeStore(database.db, embedder);
     const readerCache = new KnowledgeIndexCache(database.db);
