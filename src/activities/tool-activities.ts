@@ -110,7 +110,10 @@ export function createToolActivities(dependencies: ToolActivityDependencies) {
             heartbeat: context.info.isLocal ? () => undefined : (details) => context.heartbeat(details),
             workflowId: context.info.workflowExecution?.workflowId,
           },
-          { cancelRequested: explicitCancellation(context.cancellationSignal) },
+          {
+            cancelRequested: explicitCancellation(context.cancellationSignal),
+            resolvingOpenOutcome: input.resolvingOpenOutcome === true,
+          },
         );
       } catch (error) {
         throw toolFailure(error, input.call.name, context.info.attempt);

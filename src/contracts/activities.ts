@@ -46,6 +46,14 @@ export interface ToolCallInput {
   call: ToolCallRequest;
   /** Derived from workflow id and call id so a retried activity never repeats a side effect. */
   idempotencyKey: string;
+  /**
+   * Set on a further round of a call with side effects whose previous round ended with its
+   * outcome open (every attempt died or gave up before the outcome was recorded). With the
+   * ledger the round is a normal call: the claim it finds is resolved by looking at what
+   * happened, and a call no attempt ever claimed runs. Without a ledger nothing can tell,
+   * so the worker reports the outcome unknown instead of running the tool again.
+   */
+  resolvingOpenOutcome?: boolean;
 }
 
 /**

@@ -78,6 +78,8 @@ export interface RunOptions {
    * their outcome instead of stopping midway. @default the context's signal
    */
   cancelRequested?: AbortSignal;
+  /** The call's previous round ended with its outcome open (see `ToolCallInput.resolvingOpenOutcome`). */
+  resolvingOpenOutcome?: boolean;
 }
 
 /**
@@ -121,6 +123,11 @@ export class ToolRunner {
   async run(call: ToolCallRequest, context: ToolContext, options: RunOptions = {}): Promise<ToolRunResult> {
     const prepared = this.registry.prepare(call);
     if (!prepared.ok) return prepared.result;
+    // Without a ledger no record says whether an earlier round's attempt ran it: running it
+    // again could repeat the effect.
+    if (options.resolvingOpenOutcome === true && !prepared.policy.idempotent && this.ledger === undefined) {
+      return unknownOutcomeObservation(call);
+    }
     // Every call heartbeats, short or long, so a dead worker is noticed within the heartbeat timeout.
     const stopHeartbeats = startHeartbeats(toolHeartbeatTimeoutMs(prepared.policy), context);
     // A side effect whose attempt the engine gave up on finishes and records its outcome (the

@@ -83,6 +83,19 @@ function infrastructureFailure(call: ToolCallRequest, cause: ApplicationFailure,
 export const OPEN_OUTCOME_UNKNOWN_PATCH = 'tool-open-outcome-unknown-v1';
 
 /**
+ * Patch id: a side-effecting call whose last attempt ended with its outcome open gets up to
+ * {@link OPEN_OUTCOME_ROUNDS} further rounds (new activities with the same idempotency key)
+ * before it is reported unknown. Every attempt of a round can die without ever reaching the
+ * ledger (worker kills while MongoDB is down: each costs an attempt), and the next round then
+ * resolves the claim by looking at what happened (the tool's outcome check) instead of
+ * giving up on an outcome that can be known.
+ */
+export const OPEN_OUTCOME_RESOLVE_PATCH = 'tool-open-outcome-resolve-v1';
+
+/** Further rounds for a call whose outcome is open; each round has the tool's own attempts. */
+const OPEN_OUTCOME_ROUNDS = 2;
+
+/**
  * Patch id: tools whose policy says `local` (pure and fast: calculator, clock) run as local
  * activities, inside the workflow task that asked for them. Calls recorded before it ran as
  * activities and must replay so.
@@ -95,21 +108,33 @@ function localOptionsFor(policy: ToolPolicy): LocalActivityOptions {
   return options;
 }
 
-/** Runs one call: as a local activity for a local tool, else as an activity with the tool's options. */
-async function execute(call: ToolCallRequest, tool: AgentTool | undefined, key: string): Promise<ToolCallResult> {
-  const summary = `tool ${call.name}`;
+/**
+ * Runs one call: as a local activity for a local tool, else as an activity with the tool's
+ * options. `round` > 0: a further round of a call whose outcome was left open.
+ */
+async function execute(
+  call: ToolCallRequest,
+  tool: AgentTool | undefined,
+  key: string,
+  round: number,
+): Promise<ToolCallResult> {
+  const summary = round === 0 ? `tool ${call.name}` : `tool ${call.name} (resolving its open outcome)`;
+  const input = { call, idempotencyKey: key, ...(round === 0 ? {} : { resolvingOpenOutcome: true }) };
   if (tool?.policy?.local === true && patched(LOCAL_TOOLS_PATCH)) {
-    return callToolLocally.executeWithOptions({ ...localOptionsFor(tool.policy), summary }, [
-      { call, idempotencyKey: key },
-    ]);
+    return callToolLocally.executeWithOptions({ ...localOptionsFor(tool.policy), summary }, [input]);
   }
-  return callTool.executeWithOptions({ ...optionsFor(tool?.policy), summary }, [{ call, idempotencyKey: key }]);
+  return callTool.executeWithOptions({ ...optionsFor(tool?.policy), summary }, [input]);
 }
 
-async function attempt(call: ToolCallRequest, tool: AgentTool | undefined, key: string): Promise<ToolCallResult> {
+async function attempt(
+  call: ToolCallRequest,
+  tool: AgentTool | undefined,
+  key: string,
+  round = 0,
+): Promise<ToolCallResult> {
   const startedAt = Date.now();
   try {
-    return await execute(call, tool, key);
+    return await execute(call, tool, key, round);
   } catch (error) {
     // An activity's failure arrives inside an ActivityFailure (kept as recorded, even a
     // cancelled one), a local activity's unwrapped.
@@ -129,6 +154,8 @@ async function attempt(call: ToolCallRequest, tool: AgentTool | undefined, key: 
       cause instanceof TimeoutFailure ||
       (cause instanceof ApplicationFailure && cause.type === FailureType.ToolOutcomeOpen);
     if (tool?.policy?.idempotent === false && outcomeOpen && patched(OPEN_OUTCOME_UNKNOWN_PATCH)) {
+      if (round < OPEN_OUTCOME_ROUNDS && patched(OPEN_OUTCOME_RESOLVE_PATCH))
+        return attempt(call, tool, key, round + 1);
       return unknownOutcomeResult(call, `its attempts ended before its outcome was known (${failure.message})`);
     }
     return {

@@ -444,6 +444,29 @@ describe('a claim left running by a dead attempt is resolved by looking, not by 
     });
     expect(payment.executions).toEqual([]);
   });
+  test('a further round of a call whose outcome was left open: with the ledger it runs a call nobody claimed; without one it reports unknown and runs nothing', async () => {
+    const payment = paymentTool('charge_round');
+    const key = 'wf-8/step-1/call-a';
+    // No claim in the ledger: no attempt of the earlier round got as far as running it.
+    expect(
+      await runner([payment.tool]).run(call('charge_round', { cents: 100 }), context(key), {
+        resolvingOpenOutcome: true,
+      }),
+    ).toMatchObject({ ok: true, output: 'charged 100 cents (receipt 1)' });
+    expect(payment.executions).toEqual([key]);
+
+    const unrecorded = paymentTool('charge_round_unrecorded');
+    const withoutLedger = new ToolRunner({ registry: new ToolRegistry([unrecorded.tool]), warn: () => undefined });
+    const result = await withoutLedger.run(
+      call('charge_round_unrecorded', { cents: 100 }),
+      context('wf-9/step-1/call-a'),
+      {
+        resolvingOpenOutcome: true,
+      },
+    );
+    expect(result).toMatchObject({ ok: false, error: { type: 'Tool.OutcomeUnknown' } });
+    expect(unrecorded.executions).toEqual([]);
+  });
 });
 
 describe('timeouts and heartbeats inside the activity', () => {

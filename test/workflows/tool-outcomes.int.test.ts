@@ -70,8 +70,11 @@ function lastMessageOfRequest(index: number): SentMessage | undefined {
   return (scripted.model.requests[index]?.body as { messages: SentMessage[] } | undefined)?.messages.at(-1);
 }
 
-/** Sends, then hangs ignoring its abort signal: the runner gives up on it after its 1 s timeout. */
-function hangingInvoiceTool(maximumAttempts = 3) {
+/**
+ * Sends, then hangs ignoring its abort signal: the runner gives up on it after its 1 s
+ * timeout. With `checkable`, it can say afterwards which invoices went out.
+ */
+function hangingInvoiceTool(maximumAttempts = 3, checkable = false) {
   const sent: string[] = [];
   const tool = defineTool({
     name: 'send_invoice',
@@ -83,16 +86,42 @@ function hangingInvoiceTool(maximumAttempts = 3) {
       sent.push(to);
       return new Promise<string>(() => undefined);
     },
+    ...(checkable
+      ? {
+          async checkOutcome({ to }: { to: string }) {
+            return sent.includes(to)
+              ? { applied: true as const, output: `invoice sent to ${to}` }
+              : { applied: false as const };
+          },
+        }
+      : {}),
   });
   return { tool: tool as Tool, sent };
+}
+
+/** The `callTool` activities a task scheduled, in order, with their inputs' round flag. */
+async function toolActivities(handle: { fetchHistory(): Promise<{ events?: unknown[] | null }> }) {
+  const events = ((await handle.fetchHistory()).events ?? []) as Array<{
+    activityTaskScheduledEventAttributes?: {
+      activityType?: { name?: string };
+      input?: { payloads?: { data?: Uint8Array }[] };
+    };
+  }>;
+  return events.flatMap((event) => {
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    if (scheduled?.activityType?.name !== 'callTool') return [];
+    const data = scheduled.input?.payloads?.[0]?.data;
+    const input = data === undefined ? {} : (JSON.parse(Buffer.from(data).toString('utf8')) as Record<string, unknown>);
+    return [{ resolvingOpenOutcome: input.resolvingOpenOutcome === true }];
+  });
 }
 
 /**
  * A task that sends one invoice through {@link hangingInvoiceTool} and then answers: the
  * invoice was sent once and the task completed.
  */
-async function invoiceTaskThatHangs(maximumAttempts?: number) {
-  const invoice = hangingInvoiceTool(maximumAttempts);
+async function invoiceTaskThatHangs(maximumAttempts?: number, checkable = false) {
+  const invoice = hangingInvoiceTool(maximumAttempts, checkable);
   await startStack([invoice.tool], 30_000);
   callOnceThenAnswer('send_invoice', { to: 'acme', cents: 12_000 });
   const handle = await startTask('send_invoice');
@@ -188,22 +217,43 @@ describe('side effects whose outcome is unknown', () => {
     // What `chassis run` reports.
     expect((await waitForTask(handle, () => undefined)).unknownOutcomes).toEqual(result.unknownOutcomes);
   }, 120_000);
-  test('the last attempt ends with the outcome still open: the model is told it is unknown, not that it failed', async () => {
-    // One attempt only: it hangs after its effect and is given up, so no later attempt can look at the claim.
+  test('the last attempt ends with the outcome still open: a further round looks at the claim and, with no way to check it, the model is told it is unknown, not that it failed', async () => {
+    // One attempt per round: it hangs after its effect and is given up with its claim open.
     const { handle, result } = await invoiceTaskThatHangs(1);
     const observation = JSON.parse(lastMessageOfRequest(1)?.content ?? '{}') as { error: string; message: string };
     expect(observation.error).toBe('Tool.OutcomeUnknown');
     expect(observation.message).toMatch(
-      /^send_invoice may or may not have taken effect: its attempts ended before its outcome was known .*Do not call it again/,
+      /^send_invoice may or may not have taken effect: the attempt that ran it stopped before its outcome was recorded.*Do not call it again/,
     );
     expect(result.unknownOutcomes).toEqual([expect.objectContaining({ tool: 'send_invoice', step: 1 })]);
-    // The claim is left open in the ledger (a `chassis retry` would resolve it, not re-run it blindly).
+    // The first round's attempt left the claim open; the second resolved it without running the tool.
     const [failedAttempt] = ((await handle.fetchHistory()).events ?? []).flatMap((event) =>
       event.activityTaskFailedEventAttributes?.failure ? [event.activityTaskFailedEventAttributes.failure] : [],
     );
     expect(failedAttempt?.cause?.applicationFailureInfo?.type ?? failedAttempt?.applicationFailureInfo?.type).toBe(
       'Tool.OutcomeOpen',
     );
+    expect(await toolActivities(handle)).toEqual([{ resolvingOpenOutcome: false }, { resolvingOpenOutcome: true }]);
+    expect(
+      await db.collection(TOOL_EFFECTS_COLLECTION).findOne({ tool: 'send_invoice' }, { sort: { createdAt: -1 } }),
+    ).toMatchObject({
+      state: 'unknown',
+      resolution: 'unknown',
+    });
+  }, 120_000);
+
+  test('every attempt of a round ends with the outcome open, and the tool can check it: the next round asks it, and the model gets the outcome', async () => {
+    const { handle, result } = await invoiceTaskThatHangs(1, true);
+    expect(lastMessageOfRequest(1)?.content).toBe('invoice sent to acme');
+    expect(result.unknownOutcomes).toBeUndefined();
+    expect(result.steps[0]?.toolCalls).toEqual([{ name: 'send_invoice', ok: true }]);
+    expect(await toolActivities(handle)).toEqual([{ resolvingOpenOutcome: false }, { resolvingOpenOutcome: true }]);
+    expect(
+      await db.collection(TOOL_EFFECTS_COLLECTION).findOne({ tool: 'send_invoice' }, { sort: { createdAt: -1 } }),
+    ).toMatchObject({
+      state: 'done',
+      resolution: 'checked-applied',
+    });
   }, 120_000);
 });
 
