@@ -116,6 +116,11 @@ async function toolActivities(handle: { fetchHistory(): Promise<{ events?: unkno
   });
 }
 
+/** The ledger record of the newest `send_invoice` call. */
+function latestInvoiceRecord() {
+  return db.collection(TOOL_EFFECTS_COLLECTION).findOne({ tool: 'send_invoice' }, { sort: { createdAt: -1 } });
+}
+
 /**
  * A task that sends one invoice through {@link hangingInvoiceTool} and then answers: the
  * invoice was sent once and the task completed.
@@ -234,12 +239,7 @@ describe('side effects whose outcome is unknown', () => {
       'Tool.OutcomeOpen',
     );
     expect(await toolActivities(handle)).toEqual([{ resolvingOpenOutcome: false }, { resolvingOpenOutcome: true }]);
-    expect(
-      await db.collection(TOOL_EFFECTS_COLLECTION).findOne({ tool: 'send_invoice' }, { sort: { createdAt: -1 } }),
-    ).toMatchObject({
-      state: 'unknown',
-      resolution: 'unknown',
-    });
+    expect(await latestInvoiceRecord()).toMatchObject({ state: 'unknown', resolution: 'unknown' });
   }, 120_000);
 
   test('every attempt of a round ends with the outcome open, and the tool can check it: the next round asks it, and the model gets the outcome', async () => {
@@ -248,12 +248,7 @@ describe('side effects whose outcome is unknown', () => {
     expect(result.unknownOutcomes).toBeUndefined();
     expect(result.steps[0]?.toolCalls).toEqual([{ name: 'send_invoice', ok: true }]);
     expect(await toolActivities(handle)).toEqual([{ resolvingOpenOutcome: false }, { resolvingOpenOutcome: true }]);
-    expect(
-      await db.collection(TOOL_EFFECTS_COLLECTION).findOne({ tool: 'send_invoice' }, { sort: { createdAt: -1 } }),
-    ).toMatchObject({
-      state: 'done',
-      resolution: 'checked-applied',
-    });
+    expect(await latestInvoiceRecord()).toMatchObject({ state: 'done', resolution: 'checked-applied' });
   }, 120_000);
 });
 
