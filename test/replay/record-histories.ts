@@ -55,6 +55,28 @@ const sendEmailTool = defineTool({
     return `sent to ${to}`;
   },
 });
+
+/** Invoices {@link hangingInvoiceTool} has sent (its own record, which its outcome check reads). */
+const sentInvoices = new Set<string>();
+
+/**
+ * A tool with a side effect that sends, then hangs past its 1 s timeout with one attempt per
+ * round, so its outcome is left open; asked afterwards, it says the invoice went out.
+ */
+const hangingInvoiceTool = defineTool({
+  name: 'send_invoice',
+  description: 'Sends an invoice.',
+  input: z.object({ to: z.string() }),
+  example: { to: 'acme' },
+  policy: { idempotent: false, timeoutMs: 1_000, maximumAttempts: 1, initialRetryIntervalMs: 100 },
+  async execute({ to }) {
+    sentInvoices.add(to);
+    return new Promise<string>(() => undefined);
+  },
+  async checkOutcome({ to }) {
+    return sentInvoices.has(to) ? { applied: true, output: `invoice sent to ${to}` } : { applied: false };
+  },
+});
 const FIXED_NOW = new Date('2026-01-02T03:04:05.000Z');
 
 /** One scenario: a task, the script that answers it, and which histories to keep. */
@@ -256,6 +278,22 @@ export const SCENARIOS: Scenario[] = [
           },
         },
         { name: 'answer', match: { system: '^You are Chassis' }, reply: { content: 'The total is 3.' } },
+      ],
+    },
+  },
+  {
+    name: 'open-outcome-resolved',
+    description:
+      "pinned model, no planner: the side-effecting send_invoice hangs after its effect, so its only attempt ends with the outcome open; a second round (patch tool-open-outcome-resolve-v1) resolves it through the tool's outcome check",
+    input: { goal: 'Send the invoice', model: MODEL, planning: 'direct', memory: false, tools: ['send_invoice'] },
+    script: {
+      rules: [
+        {
+          name: 'send',
+          match: { callNumber: 1 },
+          reply: { toolCalls: [{ name: 'send_invoice', arguments: { to: 'acme' } }] },
+        },
+        { name: 'done', match: { callNumber: 2 }, reply: { content: 'Done: {{lastToolResult}}' } },
       ],
     },
   },
@@ -513,7 +551,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const rig = await startScriptedRig({ script: SCENARIOS[0]!.script });
   const models = rig.gateway();
-  const tools = new ToolRegistry([...builtInTools({ now: () => FIXED_NOW }), sendEmailTool]);
+  const tools = new ToolRegistry([...builtInTools({ now: () => FIXED_NOW }), sendEmailTool, hangingInvoiceTool]);
   // Memory on, as in production, in a throw-away database: recall finds nothing, the task is remembered.
   const mongo = await MongoClient.connect(config.mongo.uri, { serverSelectionTimeoutMS: 10_000 });
   const db = mongo.db(`chassis_fixtures_${randomUUID().slice(0, 8)}`);

@@ -43,7 +43,7 @@ const scripted = useScriptedStack({
 });
 
 describe('recorded histories replay against the current workflow code', () => {
-  test('the fixtures cover a direct task with tools (as activities and as local activities, its memory writing started as a child and by a local activity), a decomposed task and its subtask, a failed task, a session across continue-as-new, the honest-ending and shared-budget paths, a long task whose working memory is summarized across continue-as-new, and approvals keyed by provider ids', () => {
+  test('the fixtures cover a direct task with tools (as activities and as local activities, its memory writing started as a child and by a local activity), a decomposed task and its subtask, a failed task, a session across continue-as-new, the honest-ending and shared-budget paths, a long task whose working memory is summarized across continue-as-new, approvals keyed by provider ids, and a side effect whose open outcome a second round resolves', () => {
     expect(FIXTURES).toEqual(
       expect.arrayContaining([
         'direct-task-with-tools.json',
@@ -62,6 +62,7 @@ describe('recorded histories replay against the current workflow code', () => {
         'long-task.run-2.json',
         'long-task.run-3.json',
         'approvals-repeated-call-ids.json',
+        'open-outcome-resolved.json',
       ]),
     );
   });
