@@ -1,6 +1,7 @@
 import type { Db } from 'mongodb';
 import { memoryCollections } from './database';
 import type { SessionHeadDocument, StoredEpisodeDocument } from './documents';
+import { inLane, type Lanes } from './one-at-a-time';
 import { MAX_LOGGED_IDS } from './session-heads';
 
 /** Options of {@link EpisodeWindowCache}. */
@@ -110,7 +111,7 @@ interface PlannedSync {
 export class EpisodeWindowCache {
   private readonly windows = new Map<string, CachedWindow>();
   private readonly planned = new Map<string, PlannedSync>();
-  private readonly running = new Map<string, Promise<unknown>>();
+  private readonly running: Lanes = new Map();
   private readonly maxSessions: number;
   private readonly maxEpisodes: number;
   private readonly maxAgeMs: number;
@@ -141,16 +142,10 @@ export class EpisodeWindowCache {
     let plan = this.planned.get(sessionId);
     if (plan === undefined) {
       const created: PlannedSync = { size };
-      const previous = this.running.get(sessionId) ?? Promise.resolve();
-      const start = () => {
+      // After the session's sync under way: calls made meanwhile join this one until it starts.
+      created.result = inLane(this.running, sessionId, () => {
         if (this.planned.get(sessionId) === created) this.planned.delete(sessionId);
         return this.sync(sessionId, created.size);
-      };
-      created.result = previous.then(start, start);
-      const settled = created.result.catch(() => undefined);
-      this.running.set(sessionId, settled);
-      void settled.then(() => {
-        if (this.running.get(sessionId) === settled) this.running.delete(sessionId);
       });
       this.planned.set(sessionId, created);
       plan = created;
