@@ -1,4 +1,5 @@
-import { Binary, MongoServerError, type Collection, type Db } from 'mongodb';
+import { Binary, type Collection, type Db } from 'mongodb';
+import { isDuplicateKeyError } from '../tools/mongo-support';
 
 /** The collection holding claim-checked payloads; nothing else spells its name. */
 export const PAYLOADS_COLLECTION = 'payloads';
@@ -28,10 +29,6 @@ export interface StoredPayloadDocument {
 export interface StoredBlob {
   data: Uint8Array;
   keyId?: string;
-}
-
-function isDuplicateKey(error: unknown): boolean {
-  return error instanceof MongoServerError && error.code === 11000;
 }
 
 /**
@@ -76,7 +73,7 @@ export class ClaimCheckStore {
       );
     } catch (error) {
       // Two processes stored the same content at once: the other one won; record the owner on it.
-      if (!isDuplicateKey(error)) throw error;
+      if (!isDuplicateKeyError(error)) throw error;
       if (workflowId !== undefined) {
         await this.collection.updateOne(
           { _id: id },

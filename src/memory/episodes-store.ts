@@ -1,4 +1,5 @@
-import { MongoServerError, type Db, type Filter } from 'mongodb';
+import type { Db, Filter } from 'mongodb';
+import { isDuplicateKeyError } from '../tools/mongo-support';
 import type { Episode, EpisodeInput, EpisodeKind, RememberEpisodeResult, ScoredEpisode } from '../contracts/memory';
 import { memoryCollections } from './database';
 import type { EpisodeDocument, StoredEpisodeDocument } from './documents';
@@ -33,7 +34,6 @@ export interface EpisodesStoreOptions {
 
 const EPISODE_KINDS: readonly EpisodeKind[] = ['turn', 'task', 'summary'];
 const EPISODE_ROLES = ['user', 'assistant', 'tool', 'system'] as const;
-const DUPLICATE_KEY = 11000;
 
 function parseTime(value: string, what: string): Date {
   const time = new Date(value);
@@ -109,7 +109,7 @@ export class EpisodesStore {
     try {
       await episodes.insertOne(sealEpisode(document, this.fields));
     } catch (error) {
-      if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
+      if (!isDuplicateKeyError(error)) throw error;
       created = false;
     }
     // Logged after the insert (readers read the head before the episodes), and also when the

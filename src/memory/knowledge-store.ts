@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { MongoBulkWriteError, MongoServerError, type Db, type Filter } from 'mongodb';
+import { MongoBulkWriteError, type Db, type Filter } from 'mongodb';
 import type {
   DuplicateChunk,
   EmbedderDescription,
@@ -26,6 +26,7 @@ import type { NamespaceIndex } from './namespace-index';
 import { oneAtATime } from './one-at-a-time';
 import { detectVectorEncoding } from './vector-encoding-probe';
 import { encodeVector, normalizeInPlace } from './vectors';
+import { isDuplicateKeyError } from '../tools/mongo-support';
 
 /** One record of a bulk import: one line of the JSONL file `chassis memory import` reads. */
 export interface ImportRecord {
@@ -509,7 +510,7 @@ export class KnowledgeStore {
         );
       } catch (error) {
         // Two workers created it at once: the other one won, which is just as good.
-        if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
+        if (!isDuplicateKeyError(error)) throw error;
       }
       state = await namespaces.findOne({ _id: namespace });
       if (state === null) throw new Error(`namespace "${namespace}" vanished while it was being created; retry`);

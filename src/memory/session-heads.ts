@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { MongoServerError, type Db, type UpdateFilter } from 'mongodb';
+import type { Db, UpdateFilter } from 'mongodb';
+import { isDuplicateKeyError } from '../tools/mongo-support';
 import { memoryCollections } from './database';
 import type { EpisodeChange, SessionHeadDocument } from './documents';
 
@@ -9,7 +10,6 @@ export const MAX_LOGGED_CHANGES = 64;
 export const MAX_LOGGED_IDS = 32;
 /** Where the server ignores `$slice` (FerretDB v1), the log is cut back to MAX_LOGGED_CHANGES once it is this long. */
 const TRIM_AT = MAX_LOGGED_CHANGES + 32;
-const DUPLICATE_KEY = 11000;
 
 /** Changes to one session waiting for the next write of its head, and the callers waiting on them. */
 class PendingChanges {
@@ -113,7 +113,7 @@ async function appendToHead(db: Db, sessionId: string, entries: EpisodeChange[])
     head = await sessions.findOneAndUpdate({ _id: sessionId }, update, { upsert: true, returnDocument: 'after' });
   } catch (error) {
     // Another process created the head at the same moment: it exists now.
-    if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
+    if (!isDuplicateKeyError(error)) throw error;
     head = await sessions.findOneAndUpdate({ _id: sessionId }, update, { returnDocument: 'after' });
   }
   // FerretDB v1 ignores $slice: cut the log back now and then. Guarded by the revision, so a

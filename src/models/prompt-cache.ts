@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import stableStringify from 'fast-json-stable-stringify';
-import { MongoServerError, type Collection, type Db } from 'mongodb';
+import type { Collection, Db } from 'mongodb';
+import { isDuplicateKeyError } from '../tools/mongo-support';
 import { PLAIN_FIELDS, type FieldEncryption, type Stored } from '../codec/field-encryption';
 import type { ModelCallInput, ModelCallResult } from '../contracts/activities';
 
@@ -116,7 +117,7 @@ export class PromptCache {
       await this.collection.replaceOne({ _id: id }, entry, { upsert: true });
     } catch (error) {
       // Two workers upserting the same new key: one wins, the other's answer is the same.
-      if (!(error instanceof MongoServerError && error.code === 11000)) throw error;
+      if (!isDuplicateKeyError(error)) throw error;
     }
   }
 
