@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { historyFromJson, historyIdentity } from '../../src/client/replay/history-json';
 import { divergenceSummary, replayWorkflowHistory } from '../../src/client/replay/replay-history';
 import { SESSION_STATE_SCHEMA_VERSION, type SessionInput } from '../../src/contracts/session';
@@ -70,8 +71,8 @@ describe('recorded histories replay against the current workflow code', () => {
   test('the session fixtures start from states of older schema versions (continued as new into this code)', () => {
     const carriedVersion = (file: string) => {
       const { history } = loadFixture(file);
-      const data = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
-      const input = JSON.parse(Buffer.from(data ?? []).toString('utf8')) as SessionInput;
+      const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0] ?? {};
+      const input = defaultPayloadConverter.fromPayload<SessionInput>(payload);
       return input.state?.schemaVersion;
     };
     expect(SESSION_STATE_SCHEMA_VERSION).toBe(3);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { addInstructionUpdate, agentTaskStatusQuery } from '../../src/contracts/agent-task';
 import type { ModelScriptInput } from '../../src/testing/scripted-model';
 import type { agentTaskWorkflow } from '../../src/workflows/agent-task';
@@ -228,8 +229,8 @@ describe('agentTaskWorkflow: plan → subtasks as child workflows → synthesis'
     expect(result.subtasks).toHaveLength(parts.length);
     for (const summary of result.subtasks) {
       const history = await scripted.stack.client.workflow.getHandle(summary.workflowId).fetchHistory();
-      const data = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
-      const childInput = JSON.parse(Buffer.from(data ?? []).toString('utf8')) as { budget: { maxTokens?: number } };
+      const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0] ?? {};
+      const childInput = defaultPayloadConverter.fromPayload<{ budget: { maxTokens?: number } }>(payload);
       expect(childInput.budget.maxTokens).toBe(376);
     }
     // They ran in parallel and each did real work within its share, then stopped for its budget.

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import type { WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { MongoClient, type Db } from 'mongodb';
 import { z } from 'zod';
 import { waitForTask } from '../../src/client/task-client';
+import type { ToolCallInput } from '../../src/contracts/activities';
 import type { AgentTaskResult } from '../../src/contracts/agent-task';
 import { startPrivateMongo, type PrivateServer } from '../../src/testing/private-servers';
 import type { TestStack } from '../../src/testing/temporal-harness';
@@ -100,18 +103,13 @@ function hangingInvoiceTool(maximumAttempts = 3, checkable = false) {
 }
 
 /** The `callTool` activities a task scheduled, in order, with their inputs' round flag. */
-async function toolActivities(handle: { fetchHistory(): Promise<{ events?: unknown[] | null }> }) {
-  const events = ((await handle.fetchHistory()).events ?? []) as Array<{
-    activityTaskScheduledEventAttributes?: {
-      activityType?: { name?: string };
-      input?: { payloads?: { data?: Uint8Array }[] };
-    };
-  }>;
-  return events.flatMap((event) => {
+async function toolActivities(handle: WorkflowHandle) {
+  const { events } = await handle.fetchHistory();
+  return (events ?? []).flatMap((event) => {
     const scheduled = event.activityTaskScheduledEventAttributes;
-    if (scheduled?.activityType?.name !== 'callTool') return [];
-    const data = scheduled.input?.payloads?.[0]?.data;
-    const input = data === undefined ? {} : (JSON.parse(Buffer.from(data).toString('utf8')) as Record<string, unknown>);
+    const payload = scheduled?.input?.payloads?.[0];
+    if (scheduled?.activityType?.name !== 'callTool' || payload === undefined || payload === null) return [];
+    const input = defaultPayloadConverter.fromPayload<ToolCallInput>(payload);
     return [{ resolvingOpenOutcome: input.resolvingOpenOutcome === true }];
   });
 }
